@@ -1,0 +1,34 @@
+// Package nn is Oneshot's small neural-network engine: float32 tensors on
+// gorgonia.org/tensor, layers with their forward and backward passes side by
+// side, models composed of layers, optimizers, and the model file format.
+//
+// # Layout: NHWC
+//
+// Every activation is a 4-d tensor of shape (N, H, W, C): batch, height,
+// width, channels, with channels innermost. We chose NHWC over NCHW because
+//
+//   - a convolution lowered by im2col becomes one matrix product for the
+//     whole batch: the patches form a (N·OH·OW) × (KH·KW·C) matrix, the filter
+//     bank a (KH·KW·C) × OutC matrix, and their product is already the NHWC
+//     output, with no transposition afterwards;
+//   - a browser's ImageData and Go's image.RGBA are height × width × channel,
+//     so a crop becomes an input tensor with no shuffling;
+//   - the teacher network's weights (TensorFlow.js) are stored as
+//     KH × KW × InC × OutC filters, which is exactly the matrix above.
+//
+// Dense layers work on (N, F) matrices; Flatten and GlobalAvgPool go from
+// 4-d to 2-d.
+//
+// # Layers
+//
+// A Layer computes y = f(x) in Forward and, given dL/dy, returns dL/dx in
+// Backward while adding dL/dθ into the gradients of its parameters. A layer
+// keeps what Backward needs from the last Forward call made with
+// training=true, and reuses its output and scratch buffers across calls of
+// the same shape, so a steady stream of frames makes no garbage. The returned
+// tensors are owned by the layer and are overwritten by its next call: copy
+// them if you need them longer.
+//
+// Each layer is checked against finite differences in its tests
+// (gradcheck_test.go).
+package nn
