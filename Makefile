@@ -1,0 +1,48 @@
+# Oneshot — make targets. A newcomer needs two: `make demo` and `make test`.
+GO       ?= go
+WEB_OUT  ?= build/web
+ADDR     ?= localhost:8080
+# Face data (read-only, never copied into the repo).
+ONESHOT_DATA ?= $(abspath ../shared/data)
+export ONESHOT_DATA
+# Runs GOOS=js tests in headless Chromium; the tool itself must be built for
+# the host, hence the env -u.
+WASM_EXEC = env -u GOOS -u GOARCH $(GO) tool wasmbrowsertest
+# Packages whose tests also run in the browser.
+WASM_PKGS ?= ./nn/... ./loss/... ./face/...
+
+.PHONY: demo web test test-native test-wasm bench eval fuzz clean
+
+## demo: build the wasm module and serve the demo page on http://localhost:8080
+demo: web
+	$(GO) run ./cmd/serve -dir $(WEB_OUT) -addr $(ADDR)
+
+## web: build the demo page, module and cascades into build/web
+web:
+	bash scripts/build-web.sh $(WEB_OUT)
+
+## test: native tests, then the same packages in headless Chromium, then browser end-to-end tests
+test: test-native test-wasm
+
+test-native:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/ $(WASM_PKGS)
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec "$(WASM_EXEC)" $(WASM_PKGS)
+
+## bench: Go benchmarks (medians: run with -count and compare with benchstat)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./nn/... ./face/... ./teacher/... | tee build/bench-native.txt
+
+## eval: LFW pairsDevTest verification accuracy of the shipped model
+eval:
+	$(GO) run ./cmd/eval -pairs $(ONESHOT_DATA)/lfw/pairsDevTest.txt -root $(ONESHOT_DATA)/lfw/images -format lfw
+
+## fuzz: run each decoder fuzz target for a minute
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./nn/
+
+clean:
+	rm -rf build

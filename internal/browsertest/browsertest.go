@@ -1,0 +1,86 @@
+// Package browsertest starts headless Chromium for Oneshot's end-to-end tests
+// and builds the demo page they load.
+//
+// Tests skip with a clear message when Chromium is not installed, except in
+// CI (CI=true), where a missing browser is a broken install step and fails.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ChromiumPath returns the Chromium binary to use: $CHROMIUM, or the first
+// of chromium, chromium-browser, google-chrome on PATH; "" when none.
+func ChromiumPath() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Start launches headless Chromium with extra flags and returns a chromedp
+// context for one tab, closed when the test ends. It skips the test when
+// Chromium is missing outside CI.
+func Start(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	path := ChromiumPath()
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is not installed; .ci/run must install it (apt-get install chromium)")
+		}
+		t.Skip("skipping browser test: Chromium not found (install it: apt-get install chromium, or set $CHROMIUM)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // tests run as root in CI
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	opts = append(opts, extra...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+// ModuleRoot returns the repository root (the folder holding go.mod).
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the module root")
+	}
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// BuildWeb builds the demo into a fresh folder exactly as `make web` does
+// (scripts/build-web.sh) and returns the folder.
+func BuildWeb(t testing.TB) string {
+	t.Helper()
+	root := ModuleRoot(t)
+	out := t.TempDir()
+	cmd := exec.Command("bash", filepath.Join(root, "scripts", "build-web.sh"), out)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the demo: %v\n%s", err, b)
+	}
+	return out
+}
