@@ -7,7 +7,7 @@ ONESHOT_DATA ?= $(abspath ../shared/data)
 export ONESHOT_DATA
 # Runs GOOS=js tests in headless Chromium; the tool itself must be built for
 # the host, hence the env -u.
-WASM_EXEC = env -u GOOS -u GOARCH $(GO) tool wasmbrowsertest
+WASM_EXEC = env -u GOOS -u GOARCH $(GO) tool -modfile=$(CURDIR)/tools/go.mod wasmbrowsertest
 # Packages whose tests also run in the browser.
 WASM_PKGS ?= ./nn/... ./loss/... ./face/...
 

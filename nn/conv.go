@@ -1,0 +1,438 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"gorgonia.org/tensor"
+)
+
+// Conv2D is a 2-d convolution of NHWC tensors with a square kernel, a
+// stride, zero padding on all four sides, channel groups and an optional
+// bias:
+//
+//	y[n, oy, ox, o] = b[o] + Σ_{kh, kw, c} x[n, oy·S−P+kh, ox·S−P+kw, g·Cg+c] · W[kh, kw, c, o]
+//
+// where g = o / (Out/Groups) is the group of output channel o and Cg =
+// In/Groups the input channels of one group. Cells outside the input read
+// as zero.
+//
+// The filter bank W is stored HWIO, (Kernel, Kernel, In/Groups, Out), which
+// read row-major is the (Kernel·Kernel·In/Groups) × Out matrix of the
+// lowered convolution: im2col copies the patches of the whole batch into a
+// (N·OH·OW) × (Kernel·Kernel·Cg) matrix and one gemm per group gives the
+// NHWC output. Two shapes skip the lowering: a 1×1 stride-1 unpadded
+// convolution (pointwise) multiplies the input itself, and a depthwise
+// convolution (Groups == In == Out) runs a direct loop.
+//
+// The configuration fields are set by NewConv2D or Build; Forward checks
+// them against the weights, so changing them afterwards gives errors, not
+// wrong results.
+type Conv2D struct {
+	Name    string
+	In, Out int // input and output channels
+	Kernel  int // square kernel size
+	Stride  int
+	Pad     int // zero padding on each side
+	Groups  int // In and Out are both split into Groups groups
+	// Weight is the filter bank, (Kernel, Kernel, In/Groups, Out).
+	Weight *Param
+	// Bias is (Out), or nil for a convolution without bias.
+	Bias *Param
+
+	trained      bool          // the last Forward was a training one
+	x            *tensor.Dense // input of the last training Forward
+	n, h, w      int           // its sizes
+	oh, ow       int           // output sizes
+	cols, dcols  []float32     // im2col patches (all groups) and their gradient
+	wg, yg, dyg  []float32     // one group's packed weights, output, gradient
+	dwg, biasAcc []float32     // one group's weight gradient, bias gradient sums
+	y, dx        *tensor.Dense
+}
+
+func init() {
+	register("conv2d", func(s Spec) (Layer, error) {
+		stride, groups := s.Stride, s.Groups
+		if stride == 0 {
+			stride = 1
+		}
+		if groups == 0 {
+			groups = 1
+		}
+		c := &Conv2D{Name: s.Name, In: s.In, Out: s.Out, Kernel: s.Kernel, Stride: stride, Pad: s.Pad, Groups: groups}
+		if err := c.validConfig(); err != nil {
+			return nil, err
+		}
+		c.Weight = NewParam("weight", s.Kernel, s.Kernel, s.In/groups, s.Out)
+		if s.Bias {
+			c.Bias = NewParam("bias", s.Out)
+		}
+		return c, nil
+	})
+}
+
+// NewConv2D makes a convolution from in to out channels with a kernel×kernel
+// filter, the given stride, zero padding pad and groups groups (1 for an
+// ordinary convolution, in for depthwise when out == in). The weights get
+// He initialisation, normal with standard deviation sqrt(2/(kernel²·in/groups)),
+// from rng (nil: a fixed seed); the bias, if any, starts at zero.
+func NewConv2D(name string, in, out, kernel, stride, pad, groups int, bias bool, rng *rand.Rand) (*Conv2D, error) {
+	c := &Conv2D{Name: name, In: in, Out: out, Kernel: kernel, Stride: stride, Pad: pad, Groups: groups}
+	if err := c.validConfig(); err != nil {
+		return nil, err
+	}
+	c.Weight = NewParam("weight", kernel, kernel, in/groups, out)
+	heInit(c.Weight.Value.Float32s(), kernel*kernel*in/groups, 2, rng)
+	if bias {
+		c.Bias = NewParam("bias", out)
+	}
+	return c, nil
+}
+
+func (c *Conv2D) id() string { return layerID("conv2d", c.Name) }
+
+func (c *Conv2D) validConfig() error {
+	switch {
+	case c.In < 1 || c.Out < 1:
+		return fmt.Errorf("nn: %s: channels %d→%d, both must be at least 1", c.id(), c.In, c.Out)
+	case c.Kernel < 1:
+		return fmt.Errorf("nn: %s: kernel size %d, must be at least 1", c.id(), c.Kernel)
+	case c.Stride < 1:
+		return fmt.Errorf("nn: %s: stride %d, must be at least 1", c.id(), c.Stride)
+	case c.Pad < 0:
+		return fmt.Errorf("nn: %s: padding %d is negative", c.id(), c.Pad)
+	case c.Groups < 1 || c.In%c.Groups != 0 || c.Out%c.Groups != 0:
+		return fmt.Errorf("nn: %s: %d groups must divide both %d input and %d output channels", c.id(), c.Groups, c.In, c.Out)
+	}
+	return nil
+}
+
+// validState checks the configuration against the parameter tensors.
+func (c *Conv2D) validState() error {
+	if err := c.validConfig(); err != nil {
+		return err
+	}
+	if c.Weight == nil || !sameShape(c.Weight.Value.Shape(), []int{c.Kernel, c.Kernel, c.In / c.Groups, c.Out}) {
+		return fmt.Errorf("nn: %s: weight is not (%d, %d, %d, %d)", c.id(), c.Kernel, c.Kernel, c.In/c.Groups, c.Out)
+	}
+	if c.Bias != nil && c.Bias.Value.Shape().TotalSize() != c.Out {
+		return fmt.Errorf("nn: %s: bias has shape %v, want (%d)", c.id(), c.Bias.Value.Shape(), c.Out)
+	}
+	return nil
+}
+
+func (c *Conv2D) depthwise() bool { return c.Groups == c.In && c.In == c.Out }
+
+func (c *Conv2D) pointwise() bool {
+	return c.Kernel == 1 && c.Stride == 1 && c.Pad == 0 && c.Groups == 1
+}
+
+// Forward computes the convolution of the batch x, (N, H, W, In), giving
+// (N, OH, OW, Out) with OH = (H + 2·Pad − Kernel)/Stride + 1, likewise OW.
+func (c *Conv2D) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) {
+	c.trained, c.x = false, nil
+	if err := c.validState(); err != nil {
+		return nil, err
+	}
+	n, h, w, _, err := input4(c.id(), x, c.In)
+	if err != nil {
+		return nil, err
+	}
+	oh, err := windowOut(c.id(), h, c.Kernel, c.Stride, c.Pad)
+	if err != nil {
+		return nil, err
+	}
+	ow, err := windowOut(c.id(), w, c.Kernel, c.Stride, c.Pad)
+	if err != nil {
+		return nil, err
+	}
+	c.n, c.h, c.w, c.oh, c.ow = n, h, w, oh, ow
+	c.y = reuse(c.y, n, oh, ow, c.Out)
+	xs, ys, ws := x.Float32s(), c.y.Float32s(), c.Weight.Value.Float32s()
+	m := n * oh * ow
+	cg, og := c.In/c.Groups, c.Out/c.Groups
+	kc := c.Kernel * c.Kernel * cg
+	switch {
+	case c.depthwise():
+		c.forwardDepthwise(xs, ys, ws)
+	case c.pointwise():
+		gemm(false, false, m, c.Out, c.In, xs, ws, ys, false)
+	case c.Groups == 1:
+		c.cols = growF32(c.cols, m*kc)
+		c.im2col(xs, c.cols, 0, cg)
+		gemm(false, false, m, c.Out, kc, c.cols, ws, ys, false)
+	default:
+		c.cols = growF32(c.cols, c.Groups*m*kc)
+		c.wg = growF32(c.wg, kc*og)
+		c.yg = growF32(c.yg, m*og)
+		for g := 0; g < c.Groups; g++ {
+			cols := c.cols[g*m*kc : (g+1)*m*kc]
+			c.im2col(xs, cols, g*cg, cg)
+			packColumns(c.wg, ws, kc, c.Out, g*og, og)
+			gemm(false, false, m, og, kc, cols, c.wg, c.yg, false)
+			unpackColumns(ys, c.yg, m, c.Out, g*og, og, false)
+		}
+	}
+	if c.Bias != nil && !c.depthwise() {
+		b := c.Bias.Value.Float32s()[:c.Out]
+		for r := 0; r < m; r++ {
+			row := ys[r*c.Out : (r+1)*c.Out]
+			for o, v := range b {
+				row[o] += v
+			}
+		}
+	}
+	if training {
+		c.trained, c.x = true, x
+	}
+	return c.y, nil
+}
+
+// Backward takes dL/dy, adds dL/dW = colsᵀ·dy and dL/db = Σ dy into the
+// gradients, and returns dL/dx = col2im(dy·Wᵀ).
+func (c *Conv2D) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
+	if err := checkBackward(c.id(), c.trained, c.y, dy); err != nil {
+		return nil, err
+	}
+	if err := c.validState(); err != nil {
+		return nil, err
+	}
+	n, oh, ow := c.n, c.oh, c.ow
+	m := n * oh * ow
+	cg, og := c.In/c.Groups, c.Out/c.Groups
+	kc := c.Kernel * c.Kernel * cg
+	c.dx = reuse(c.dx, n, c.h, c.w, c.In)
+	xs, gs, dxs := c.x.Float32s(), dy.Float32s(), c.dx.Float32s()
+	ws, dws := c.Weight.Value.Float32s(), c.Weight.Grad.Float32s()
+	if c.Bias != nil {
+		c.biasAcc = growF32(c.biasAcc, c.Out)
+		acc := c.biasAcc
+		clear(acc)
+		for r := 0; r < m; r++ {
+			row := gs[r*c.Out : (r+1)*c.Out]
+			for o, v := range row {
+				acc[o] += v
+			}
+		}
+		db := c.Bias.Grad.Float32s()[:c.Out]
+		for o, v := range acc {
+			db[o] += v
+		}
+	}
+	switch {
+	case c.depthwise():
+		c.backwardDepthwise(xs, gs, dxs, ws, dws)
+	case c.pointwise():
+		gemm(true, false, c.In, c.Out, m, xs, gs, dws, true)
+		gemm(false, true, m, c.In, c.Out, gs, ws, dxs, false)
+	case c.Groups == 1:
+		c.dcols = growF32(c.dcols, m*kc)
+		gemm(true, false, kc, c.Out, m, c.cols, gs, dws, true)
+		gemm(false, true, m, kc, c.Out, gs, ws, c.dcols, false)
+		clear(dxs)
+		c.col2im(c.dcols, dxs, 0, cg)
+	default:
+		c.dcols = growF32(c.dcols, m*kc)
+		c.wg = growF32(c.wg, kc*og)
+		c.dyg = growF32(c.dyg, m*og)
+		c.dwg = growF32(c.dwg, kc*og)
+		clear(dxs)
+		for g := 0; g < c.Groups; g++ {
+			cols := c.cols[g*m*kc : (g+1)*m*kc]
+			packColumns(c.dyg, gs, m, c.Out, g*og, og)
+			packColumns(c.wg, ws, kc, c.Out, g*og, og)
+			gemm(true, false, kc, og, m, cols, c.dyg, c.dwg, false)
+			unpackColumns(dws, c.dwg, kc, c.Out, g*og, og, true)
+			gemm(false, true, m, kc, og, c.dyg, c.wg, c.dcols, false)
+			c.col2im(c.dcols, dxs, g*cg, cg)
+		}
+	}
+	return c.dx, nil
+}
+
+// im2col copies the patches of channels [c0, c0+cg) of every output position
+// into cols, one row of Kernel·Kernel·cg values per position, ordered
+// (kh, kw, c) like the rows of the weight matrix. Padding reads as zero.
+func (c *Conv2D) im2col(xs, cols []float32, c0, cg int) {
+	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+	kc := k * k * cg
+	r := 0
+	for b := 0; b < c.n; b++ {
+		for oy := 0; oy < c.oh; oy++ {
+			for ox := 0; ox < c.ow; ox++ {
+				row := cols[r*kc : (r+1)*kc]
+				r++
+				for kh := 0; kh < k; kh++ {
+					seg := row[kh*k*cg : (kh+1)*k*cg]
+					ih := oy*s - p + kh
+					if ih < 0 || ih >= h {
+						clear(seg)
+						continue
+					}
+					base := (b*h + ih) * w
+					for kw := 0; kw < k; kw++ {
+						dst := seg[kw*cg : (kw+1)*cg]
+						iw := ox*s - p + kw
+						if iw < 0 || iw >= w {
+							clear(dst)
+							continue
+						}
+						off := (base+iw)*ch + c0
+						copy(dst, xs[off:off+cg])
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it adds each patch row of dcols back into
+// channels [c0, c0+cg) of dx at the cells it was read from.
+func (c *Conv2D) col2im(dcols, dxs []float32, c0, cg int) {
+	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+	kc := k * k * cg
+	r := 0
+	for b := 0; b < c.n; b++ {
+		for oy := 0; oy < c.oh; oy++ {
+			for ox := 0; ox < c.ow; ox++ {
+				row := dcols[r*kc : (r+1)*kc]
+				r++
+				for kh := 0; kh < k; kh++ {
+					ih := oy*s - p + kh
+					if ih < 0 || ih >= h {
+						continue
+					}
+					base := (b*h + ih) * w
+					for kw := 0; kw < k; kw++ {
+						iw := ox*s - p + kw
+						if iw < 0 || iw >= w {
+							continue
+						}
+						src := row[(kh*k+kw)*cg : (kh*k+kw+1)*cg]
+						off := (base+iw)*ch + c0
+						dst := dxs[off : off+cg]
+						for i, v := range src {
+							dst[i] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// forwardDepthwise is the direct loop for Groups == In == Out: each channel
+// is convolved with its own Kernel×Kernel filter, W[kh, kw, 0, c].
+func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
+	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+	var bias []float32
+	if c.Bias != nil {
+		bias = c.Bias.Value.Float32s()[:ch]
+	}
+	r := 0
+	for b := 0; b < c.n; b++ {
+		for oy := 0; oy < c.oh; oy++ {
+			for ox := 0; ox < c.ow; ox++ {
+				yrow := ys[r*ch : (r+1)*ch]
+				r++
+				if bias != nil {
+					copy(yrow, bias)
+				} else {
+					clear(yrow)
+				}
+				for kh := 0; kh < k; kh++ {
+					ih := oy*s - p + kh
+					if ih < 0 || ih >= h {
+						continue
+					}
+					for kw := 0; kw < k; kw++ {
+						iw := ox*s - p + kw
+						if iw < 0 || iw >= w {
+							continue
+						}
+						off := ((b*h+ih)*w + iw) * ch
+						xrow := xs[off : off+ch]
+						wrow := ws[(kh*k+kw)*ch : (kh*k+kw+1)*ch]
+						xrow, wrow = xrow[:len(yrow)], wrow[:len(yrow)]
+						for i := range yrow {
+							yrow[i] += xrow[i] * wrow[i]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// backwardDepthwise adds dL/dW into dws and writes dL/dx into dxs.
+func (c *Conv2D) backwardDepthwise(xs, gs, dxs, ws, dws []float32) {
+	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+	clear(dxs)
+	r := 0
+	for b := 0; b < c.n; b++ {
+		for oy := 0; oy < c.oh; oy++ {
+			for ox := 0; ox < c.ow; ox++ {
+				grow := gs[r*ch : (r+1)*ch]
+				r++
+				for kh := 0; kh < k; kh++ {
+					ih := oy*s - p + kh
+					if ih < 0 || ih >= h {
+						continue
+					}
+					for kw := 0; kw < k; kw++ {
+						iw := ox*s - p + kw
+						if iw < 0 || iw >= w {
+							continue
+						}
+						off := ((b*h+ih)*w + iw) * ch
+						xrow := xs[off : off+ch][:len(grow)]
+						dxrow := dxs[off : off+ch][:len(grow)]
+						wrow := ws[(kh*k+kw)*ch : (kh*k+kw+1)*ch][:len(grow)]
+						dwrow := dws[(kh*k+kw)*ch : (kh*k+kw+1)*ch][:len(grow)]
+						for i, g := range grow {
+							dxrow[i] += g * wrow[i]
+							dwrow[i] += g * xrow[i]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packColumns copies columns [c0, c0+nc) of the rows×stride matrix src into
+// the contiguous rows×nc matrix dst.
+func packColumns(dst, src []float32, rows, stride, c0, nc int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*nc:(r+1)*nc], src[r*stride+c0:r*stride+c0+nc])
+	}
+}
+
+// unpackColumns writes (or, with add, adds) the rows×nc matrix src into
+// columns [c0, c0+nc) of the rows×stride matrix dst.
+func unpackColumns(dst, src []float32, rows, stride, c0, nc int, add bool) {
+	for r := 0; r < rows; r++ {
+		d, s := dst[r*stride+c0:r*stride+c0+nc], src[r*nc:(r+1)*nc]
+		if !add {
+			copy(d, s)
+			continue
+		}
+		for i, v := range s {
+			d[i] += v
+		}
+	}
+}
+
+// Params lists "weight" and, when present, "bias".
+func (c *Conv2D) Params() []*Param {
+	if c.Bias == nil {
+		return []*Param{c.Weight}
+	}
+	return []*Param{c.Weight, c.Bias}
+}
+
+// Spec describes the convolution.
+func (c *Conv2D) Spec() Spec {
+	return Spec{Type: "conv2d", Name: c.Name, In: c.In, Out: c.Out, Kernel: c.Kernel,
+		Stride: c.Stride, Pad: c.Pad, Groups: c.Groups, Bias: c.Bias != nil}
+}
