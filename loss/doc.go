@@ -35,8 +35,9 @@
 // every image mapped to one point) would give d(A,P) = d(A,N) = 0 and zero
 // loss: a perfect score for a useless embedder. With it, that trivial
 // solution costs exactly the margin per triplet. (It is also a stationary
-// point — the gradient there is zero — which is one reason embedders
-// L2-normalise their output and start from random weights.)
+// point — with A = P = N every gradient below vanishes — so gradient descent
+// that reaches it stays there: embedders start from random weights, and
+// L2-normalising their output rules out f ≡ 0 altogether.)
 //
 // Where a triplet is active (its hinge argument is positive), the gradient
 // of L with respect to the three embeddings is

@@ -47,6 +47,7 @@ type Conv2D struct {
 	cols, dcols  []float32     // im2col patches (all groups) and their gradient
 	wg, yg, dyg  []float32     // one group's packed weights, output, gradient
 	dwg, biasAcc []float32     // one group's weight gradient, bias gradient sums
+	zeroBias     []float32     // zeros standing in for a missing depthwise bias
 	y, dx        *tensor.Dense
 }
 
@@ -89,7 +90,7 @@ func NewConv2D(name string, in, out, kernel, stride, pad, groups int, bias bool,
 	return c, nil
 }
 
-func (c *Conv2D) id() string { return layerID("conv2d", c.Name) }
+func (c *Conv2D) id() layerName { return layerID("conv2d", c.Name) }
 
 func (c *Conv2D) validConfig() error {
 	switch {
@@ -112,10 +113,10 @@ func (c *Conv2D) validState() error {
 	if err := c.validConfig(); err != nil {
 		return err
 	}
-	if c.Weight == nil || !sameShape(c.Weight.Value.Shape(), []int{c.Kernel, c.Kernel, c.In / c.Groups, c.Out}) {
+	if !paramOK(c.Weight, c.Kernel*c.Kernel*c.In/c.Groups*c.Out, true) || !sameShape(c.Weight.Value.Shape(), []int{c.Kernel, c.Kernel, c.In / c.Groups, c.Out}) {
 		return fmt.Errorf("nn: %s: weight is not (%d, %d, %d, %d)", c.id(), c.Kernel, c.Kernel, c.In/c.Groups, c.Out)
 	}
-	if c.Bias != nil && c.Bias.Value.Shape().TotalSize() != c.Out {
+	if c.Bias != nil && !paramOK(c.Bias, c.Out, true) {
 		return fmt.Errorf("nn: %s: bias has shape %v, want (%d)", c.id(), c.Bias.Value.Shape(), c.Out)
 	}
 	return nil
@@ -223,11 +224,15 @@ func (c *Conv2D) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	case c.depthwise():
 		c.backwardDepthwise(xs, gs, dxs, ws, dws)
 	case c.pointwise():
-		gemm(true, false, c.In, c.Out, m, xs, gs, dws, true)
+		c.dwg = growF32(c.dwg, c.In*c.Out)
+		gemm(true, false, c.In, c.Out, m, xs, gs, c.dwg, false)
+		addTo(dws, c.dwg)
 		gemm(false, true, m, c.In, c.Out, gs, ws, dxs, false)
 	case c.Groups == 1:
 		c.dcols = growF32(c.dcols, m*kc)
-		gemm(true, false, kc, c.Out, m, c.cols, gs, dws, true)
+		c.dwg = growF32(c.dwg, kc*c.Out)
+		gemm(true, false, kc, c.Out, m, c.cols, gs, c.dwg, false)
+		addTo(dws, c.dwg)
 		gemm(false, true, m, kc, c.Out, gs, ws, c.dcols, false)
 		clear(dxs)
 		c.col2im(c.dcols, dxs, 0, cg)
@@ -322,31 +327,40 @@ func (c *Conv2D) col2im(dcols, dxs []float32, c0, cg int) {
 }
 
 // forwardDepthwise is the direct loop for Groups == In == Out: each channel
-// is convolved with its own Kernel×Kernel filter, W[kh, kw, 0, c].
+// is convolved with its own Kernel×Kernel filter, W[kh, kw, 0, c]. A 3×3
+// window wholly inside the input, the common case, sums its nine taps in
+// one pass over the channels, storing each output once.
 func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
 	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
-	var bias []float32
+	bias := c.zeroBias[:0]
 	if c.Bias != nil {
 		bias = c.Bias.Value.Float32s()[:ch]
+	} else {
+		c.zeroBias = growF32(c.zeroBias, ch)
+		bias = c.zeroBias[:ch]
+		clear(bias)
 	}
 	r := 0
 	for b := 0; b < c.n; b++ {
 		for oy := 0; oy < c.oh; oy++ {
+			ih0 := oy*s - p
 			for ox := 0; ox < c.ow; ox++ {
 				yrow := ys[r*ch : (r+1)*ch]
 				r++
-				if bias != nil {
-					copy(yrow, bias)
-				} else {
-					clear(yrow)
+				iw0 := ox*s - p
+				if k == 3 && ih0 >= 0 && ih0+3 <= h && iw0 >= 0 && iw0+3 <= w {
+					off := ((b*h+ih0)*w + iw0) * ch
+					depthwise3x3(yrow, bias, xs[off:off+3*ch], xs[off+w*ch:off+w*ch+3*ch], xs[off+2*w*ch:off+2*w*ch+3*ch], ws[:9*ch])
+					continue
 				}
+				copy(yrow, bias)
 				for kh := 0; kh < k; kh++ {
-					ih := oy*s - p + kh
+					ih := ih0 + kh
 					if ih < 0 || ih >= h {
 						continue
 					}
 					for kw := 0; kw < k; kw++ {
-						iw := ox*s - p + kw
+						iw := iw0 + kw
 						if iw < 0 || iw >= w {
 							continue
 						}
@@ -364,23 +378,54 @@ func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
 	}
 }
 
-// backwardDepthwise adds dL/dW into dws and writes dL/dx into dxs.
+// depthwise3x3 computes one output pixel of a 3×3 depthwise convolution
+// from the three input rows under it (each three pixels of C channels) and
+// the filters w, (3, 3, C): y[i] = bias[i] + Σ taps x·w.
+func depthwise3x3(y, bias, r0, r1, r2, w []float32) {
+	n := len(y)
+	bias = bias[:n]
+	a0, a1, a2 := r0[:n], r0[n:2*n], r0[2*n:3*n]
+	b0, b1, b2 := r1[:n], r1[n:2*n], r1[2*n:3*n]
+	c0, c1, c2 := r2[:n], r2[n:2*n], r2[2*n:3*n]
+	w0, w1, w2 := w[:n], w[n:2*n], w[2*n:3*n]
+	w3, w4, w5 := w[3*n:4*n], w[4*n:5*n], w[5*n:6*n]
+	w6, w7, w8 := w[6*n:7*n], w[7*n:8*n], w[8*n:9*n]
+	for i := range y {
+		y[i] = bias[i] +
+			a0[i]*w0[i] + a1[i]*w1[i] + a2[i]*w2[i] +
+			b0[i]*w3[i] + b1[i]*w4[i] + b2[i]*w5[i] +
+			c0[i]*w6[i] + c1[i]*w7[i] + c2[i]*w8[i]
+	}
+}
+
+// backwardDepthwise adds dL/dW into dws and writes dL/dx into dxs, with
+// the same interior fast path for 3×3 windows as forwardDepthwise.
 func (c *Conv2D) backwardDepthwise(xs, gs, dxs, ws, dws []float32) {
 	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
 	clear(dxs)
 	r := 0
 	for b := 0; b < c.n; b++ {
 		for oy := 0; oy < c.oh; oy++ {
+			ih0 := oy*s - p
 			for ox := 0; ox < c.ow; ox++ {
 				grow := gs[r*ch : (r+1)*ch]
 				r++
+				iw0 := ox*s - p
+				if k == 3 && ih0 >= 0 && ih0+3 <= h && iw0 >= 0 && iw0+3 <= w {
+					off := ((b*h+ih0)*w + iw0) * ch
+					for kh := 0; kh < 3; kh++ {
+						o := off + kh*w*ch
+						depthwise3Back(grow, xs[o:o+3*ch], dxs[o:o+3*ch], ws[3*kh*ch:3*(kh+1)*ch], dws[3*kh*ch:3*(kh+1)*ch])
+					}
+					continue
+				}
 				for kh := 0; kh < k; kh++ {
-					ih := oy*s - p + kh
+					ih := ih0 + kh
 					if ih < 0 || ih >= h {
 						continue
 					}
 					for kw := 0; kw < k; kw++ {
-						iw := ox*s - p + kw
+						iw := iw0 + kw
 						if iw < 0 || iw >= w {
 							continue
 						}
@@ -397,6 +442,25 @@ func (c *Conv2D) backwardDepthwise(xs, gs, dxs, ws, dws []float32) {
 				}
 			}
 		}
+	}
+}
+
+// depthwise3Back is one filter row of the 3×3 depthwise backward for one
+// output pixel: x and dx hold the three input pixels under it (C channels
+// each), w and dw the three taps of that row.
+func depthwise3Back(g, x, dx, w, dw []float32) {
+	n := len(g)
+	x0, x1, x2 := x[:n], x[n:2*n], x[2*n:3*n]
+	d0, d1, d2 := dx[:n], dx[n:2*n], dx[2*n:3*n]
+	w0, w1, w2 := w[:n], w[n:2*n], w[2*n:3*n]
+	v0, v1, v2 := dw[:n], dw[n:2*n], dw[2*n:3*n]
+	for i, gi := range g {
+		d0[i] += gi * w0[i]
+		d1[i] += gi * w1[i]
+		d2[i] += gi * w2[i]
+		v0[i] += gi * x0[i]
+		v1[i] += gi * x1[i]
+		v2[i] += gi * x2[i]
 	}
 }
 

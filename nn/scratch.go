@@ -36,17 +36,49 @@ func growI32(buf []int32, n int) []int32 {
 	return buf[:n]
 }
 
-// layerID names a layer in error messages: `conv2d "stem"` or `conv2d`.
-func layerID(typ, name string) string {
-	if name == "" {
-		return typ
+// addTo adds src into dst elementwise. Layers compute a batch's weight
+// gradient into scratch with gemm and add it here rather than asking gemm to
+// accumulate: tensor.MatMul's accumulating mode (WithIncr) allocates a
+// temporary of the whole result on every call.
+func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += v
 	}
-	return fmt.Sprintf("%s %q", typ, name)
 }
+
+// paramOK reports whether p holds n float32 values and, when it has a
+// gradient (trained parameters), a gradient of n values too: what a layer
+// checks before indexing its parameters, so a mangled model gives an error
+// instead of a panic.
+func paramOK(p *Param, n int, grad bool) bool {
+	if p == nil || p.Value == nil || p.Value.Dtype() != tensor.Float32 || p.Value.Shape().TotalSize() != n {
+		return false
+	}
+	if grad {
+		return p.Grad != nil && p.Grad.Dtype() == tensor.Float32 && p.Grad.Shape().TotalSize() == n
+	}
+	return true
+}
+
+// layerName names a layer in error messages: `conv2d "stem"` or `conv2d`.
+// It formats only when printed, so passing it around costs no allocation.
+type layerName struct{ typ, name string }
+
+// String formats the name for an error message.
+func (l layerName) String() string {
+	if l.name == "" {
+		return l.typ
+	}
+	return fmt.Sprintf("%s %q", l.typ, l.name)
+}
+
+// layerID makes the error-message name of a layer.
+func layerID(typ, name string) layerName { return layerName{typ, name} }
 
 // checkBackward reports whether Backward may run: a training Forward came
 // first (its output y is kept) and dy has that output's shape.
-func checkBackward(layer string, trained bool, y, dy *tensor.Dense) error {
+func checkBackward(layer layerName, trained bool, y, dy *tensor.Dense) error {
 	if dy == nil || dy.Dtype() != tensor.Float32 {
 		return fmt.Errorf("nn: %s backward: gradient must be a float32 tensor", layer)
 	}
@@ -60,7 +92,7 @@ func checkBackward(layer string, trained bool, y, dy *tensor.Dense) error {
 }
 
 // checkInput rejects a nil or non-float32 input before any layer reads it.
-func checkInput(layer string, x *tensor.Dense) error {
+func checkInput(layer layerName, x *tensor.Dense) error {
 	if x == nil {
 		return fmt.Errorf("nn: %s: input is nil", layer)
 	}
@@ -77,16 +109,23 @@ func checkInput(layer string, x *tensor.Dense) error {
 
 // input4 checks that x is a float32 NHWC tensor with c channels (c ≤ 0: any)
 // and returns its sizes.
-func input4(layer string, x *tensor.Dense, c int) (n, h, w, ch int, err error) {
+func input4(layer layerName, x *tensor.Dense, c int) (n, h, w, ch int, err error) {
 	if err := checkInput(layer, x); err != nil {
 		return 0, 0, 0, 0, err
 	}
-	return dims4(layer, x, c)
+	s := x.Shape()
+	if len(s) != 4 {
+		return 0, 0, 0, 0, fmt.Errorf("nn: %s wants an NHWC tensor (4-d), got shape %v", layer, s)
+	}
+	if c > 0 && s[3] != c {
+		return 0, 0, 0, 0, fmt.Errorf("nn: %s wants %d channels, got shape %v", layer, c, s)
+	}
+	return s[0], s[1], s[2], s[3], nil
 }
 
 // channelRows views x as rows of c channels: an NHWC tensor (N·H·W rows) or
 // an (N, F) matrix (N rows of F = c features). It returns the number of rows.
-func channelRows(layer string, x *tensor.Dense, c int) (int, error) {
+func channelRows(layer layerName, x *tensor.Dense, c int) (int, error) {
 	if err := checkInput(layer, x); err != nil {
 		return 0, err
 	}
@@ -103,7 +142,7 @@ func channelRows(layer string, x *tensor.Dense, c int) (int, error) {
 // windowOut is the output size of a window of size k moved with stride s
 // over n cells padded by p on both sides, or an error when the window does
 // not fit.
-func windowOut(layer string, n, k, s, p int) (int, error) {
+func windowOut(layer layerName, n, k, s, p int) (int, error) {
 	if n+2*p < k {
 		return 0, fmt.Errorf("nn: %s: input size %d (padded %d) is smaller than the %d-wide window", layer, n, n+2*p, k)
 	}

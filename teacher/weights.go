@@ -80,6 +80,7 @@ func ReadWeights(manifestJSON io.Reader, open Opener) (Weights, error) {
 		return nil, errors.New("teacher: weights manifest lists no weight groups")
 	}
 	out := Weights{}
+	seen := map[string]bool{}
 	for gi, g := range m {
 		if len(g.Paths) == 0 {
 			return nil, fmt.Errorf("teacher: weights manifest group %d names no shard files", gi)
@@ -99,9 +100,10 @@ func ReadWeights(manifestJSON io.Reader, open Opener) (Weights, error) {
 			if w.Name == "" {
 				return nil, fmt.Errorf("teacher: weights manifest group %d entry %d has no name", gi, wi)
 			}
-			if _, dup := out[w.Name]; dup {
+			if seen[w.Name] {
 				return nil, fmt.Errorf("teacher: weights manifest lists %q twice", w.Name)
 			}
+			seen[w.Name] = true
 			n := 1
 			for _, s := range w.Shape {
 				if s <= 0 || n > maxElements/s {

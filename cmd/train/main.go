@@ -1,0 +1,291 @@
+// Command train trains the compact face embedder: triplet loss with
+// online batch-hard mining (the one-shot learning notes' formulation) plus
+// distillation from the dlib ResNet teacher, on the LFW training people.
+//
+//	bash scripts/fetch-faceapi.sh && go run ./cmd/teacher -out build/teacher.oneshot
+//	go run ./cmd/train -out models/compact.oneshot
+//
+// It reads a folder of identity sub-folders (the LFW layout) restricted to
+// a people list (default: LFW's peopleDevTrain.txt — never the test
+// people), optionally adds the ORL faces, finds and aligns every face once,
+// caches the teacher's embeddings on disk, then trains with a progress bar,
+// checkpointing every epoch (-resume continues a stopped run exactly). At
+// the end it calibrates the verification threshold on pairsDevTrain (the
+// training people's pairs) and writes the model file.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/oneshotface/oneshot/dataset"
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/nn"
+	"github.com/oneshotface/oneshot/train"
+)
+
+func main() {
+	log.SetFlags(0)
+	data, _ := dataset.Root()
+	def := train.DefaultConfig()
+	var (
+		images   = flag.String("images", filepath.Join(data, "lfw", "images"), "folder of identity sub-folders")
+		people   = flag.String("people", filepath.Join(data, "lfw", "peopleDevTrain.txt"), "people list restricting -images (\"\" for every sub-folder)")
+		orl      = flag.String("orl", filepath.Join(data, "orl"), "ORL folder to add (\"\" for none)")
+		valPairs = flag.String("val", filepath.Join(data, "lfw", "pairsDevTrain.txt"), "pairs of training people for validation and the threshold")
+		teach    = flag.String("teacher", "build/teacher.oneshot", "teacher model file (\"\" for triplet loss only)")
+		cacheDir = flag.String("cache", "build/cache", "folder for the teacher-embedding cache")
+		out      = flag.String("out", "models/compact.oneshot", "model file to write")
+		ckpt     = flag.String("checkpoint", "build/train.ckpt", "checkpoint file, written every epoch")
+		resume   = flag.Bool("resume", false, "continue from -checkpoint")
+		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
+	)
+	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
+	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
+	flag.IntVar(&def.BatchSize, "batch", def.BatchSize, "images per batch")
+	flag.IntVar(&def.IDsPerBatch, "ids", def.IDsPerBatch, "identities with several images per batch")
+	var lr, margin, distill, triplet, wd float64
+	flag.Float64Var(&lr, "lr", float64(def.LR), "peak learning rate (AdamW, warm-up then cosine)")
+	flag.Float64Var(&wd, "wd", float64(def.WeightDecay), "AdamW weight decay")
+	flag.Float64Var(&margin, "margin", float64(def.Margin), "triplet margin on squared distances")
+	flag.Float64Var(&distill, "distill", float64(def.DistillWeight), "weight of the distillation loss")
+	flag.Float64Var(&triplet, "triplet", float64(def.TripletWeight), "weight of the triplet loss")
+	flag.Uint64Var(&def.Seed, "seed", def.Seed, "random seed (the run is deterministic for a seed)")
+	flag.Parse()
+	def.LR, def.WeightDecay, def.Margin = float32(lr), float32(wd), float32(margin)
+	def.DistillWeight, def.TripletWeight = float32(distill), float32(triplet)
+	def.Workers = *workers
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, def, *images, *people, *orl, *valPairs, *teach, *cacheDir, *out, *ckpt, *resume); err != nil {
+		log.Fatal("train: ", err)
+	}
+}
+
+func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPairs, teacherPath, cacheDir, out, ckpt string, resume bool) error {
+	start := time.Now()
+	var people []dataset.Person
+	var err error
+	if peopleFile != "" {
+		people, err = dataset.ReadPeopleFile(peopleFile, images)
+	} else {
+		people, err = dataset.ReadFolders(images)
+	}
+	if err != nil {
+		return err
+	}
+	if orl != "" {
+		o, err := dataset.ReadFolders(orl)
+		if err != nil {
+			return fmt.Errorf("ORL: %w (pass -orl \"\" to train without it)", err)
+		}
+		for i := range o {
+			o[i].Name = "orl/" + o[i].Name
+		}
+		people = append(people, o...)
+	}
+	cascades, err := face.LoadCascadesFromModule()
+	if err != nil {
+		return err
+	}
+	log.Printf("preparing %d people: detecting faces and pupils", len(people))
+	samples, st, err := train.Prepare(ctx, people, cascades.NewDetector, cfg.Workers, bar("faces"))
+	if err != nil {
+		return err
+	}
+	log.Printf("\n%d of %d images usable (%d without a face, %d unreadable, %d with estimated eyes)",
+		st.Kept, st.Images, st.NoFace, st.Unreadable, st.FallbackEyes)
+
+	var targets *train.Targets
+	if teacherPath != "" {
+		tm, key, err := loadTeacher(teacherPath)
+		if err != nil {
+			return err
+		}
+		te, err := embedder.New(tm)
+		if err != nil {
+			return err
+		}
+		tm.Freeze("")
+		teachers := []*embedder.Embedder{te}
+		for len(teachers) < cfg.Workers {
+			c, err := te.Clone()
+			if err != nil {
+				return err
+			}
+			teachers = append(teachers, c)
+		}
+		cache := filepath.Join(cacheDir, "targets-"+key+".bin")
+		log.Printf("teacher embeddings (cached in %s)", cache)
+		targets, err = train.TeacherTargets(ctx, teachers, samples, cache, key, bar("teacher"))
+		if err != nil {
+			return err
+		}
+		normalise(targets)
+		log.Println()
+	}
+
+	m, err := embedder.NewCompact(cfg.Seed)
+	if err != nil {
+		return err
+	}
+	emb, err := embedder.New(m)
+	if err != nil {
+		return err
+	}
+	tr, err := train.NewTrainer(m, emb.Template, emb.Norm, samples, targets, cfg)
+	if err != nil {
+		return err
+	}
+	var pairs []dataset.Pair
+	if valPairs != "" {
+		if pairs, err = dataset.ReadPairsFile(valPairs, images, "lfw"); err != nil {
+			return err
+		}
+	}
+	first, history := 0, []train.EpochRecord(nil)
+	if resume {
+		if first, history, err = tr.LoadCheckpoint(ckpt); err != nil {
+			return err
+		}
+		log.Printf("resumed from %s at epoch %d (step %d)", ckpt, first+1, tr.Step)
+	}
+	log.Printf("training %d parameters on %d images of %d people: %d epochs × %d steps of %d",
+		m.NumParams(), len(samples), len(people), cfg.Epochs, tr.StepsPerEpoch(), cfg.BatchSize)
+	for ep := first; ep < cfg.Epochs; ep++ {
+		stats, err := tr.RunEpoch(ctx, ep, func(p train.Progress) {
+			frac := float64(p.Step) / float64(p.Steps)
+			n := int(frac * 30)
+			fmt.Fprintf(os.Stderr, "\r[%s%s] epoch %d/%d step %d/%d loss %.4f (distill %.4f, triplet %.4f, active %2.0f%%) lr %.1e %4.0f img/s ETA %v   ",
+				strings.Repeat("#", n), strings.Repeat(".", 30-n), p.Epoch+1, p.Epochs, p.Step, p.Steps,
+				p.Loss, p.Distill, p.Triplet, 100*p.Active, p.LR, p.ExamplesPerSec, p.ETA.Round(time.Second))
+		})
+		if err != nil {
+			return err
+		}
+		rec := train.EpochRecord{Epoch: ep, Stats: stats}
+		if len(pairs) > 0 {
+			v, err := train.Validate(m, emb.Template, emb.Norm, samples, pairs)
+			if err != nil {
+				return err
+			}
+			rec.ValAccuracy, rec.ValThreshold = v.Accuracy, v.Threshold
+		}
+		history = append(history, rec)
+		fmt.Fprintln(os.Stderr)
+		log.Printf("epoch %d: loss %.4f distill %.4f triplet %.4f active %.0f%%, pairsDevTrain accuracy %.4f (threshold %.3f), %.0fs",
+			ep+1, stats.Loss, stats.Distill, stats.Triplet, 100*stats.Active, rec.ValAccuracy, rec.ValThreshold, stats.Seconds)
+		if err := os.MkdirAll(filepath.Dir(ckpt), 0o755); err != nil {
+			return err
+		}
+		if err := tr.SaveCheckpoint(ckpt, ep+1, history); err != nil {
+			return err
+		}
+	}
+	threshold := float32(0)
+	if len(pairs) > 0 {
+		v, err := train.Validate(m, emb.Template, emb.Norm, samples, pairs)
+		if err != nil {
+			return err
+		}
+		threshold = v.Threshold
+		log.Printf("calibrated threshold on pairsDevTrain: %.4f (accuracy %.4f ± %.4f)", threshold, v.Accuracy, v.Std)
+	}
+	if err := embedder.Describe(m, emb.Template, emb.Norm, threshold); err != nil {
+		return err
+	}
+	m.Meta["trained_by"] = "cmd/train " + strings.Join(os.Args[1:], " ")
+	m.Meta["seed"] = fmt.Sprint(cfg.Seed)
+	m.Meta["wall_time"] = time.Since(start).Round(time.Second).String()
+	return saveModel(out, m)
+}
+
+// loadTeacher reads the teacher model and a key naming it for the cache.
+func loadTeacher(path string) (*nn.Model, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("%v (make it with: bash scripts/fetch-faceapi.sh && go run ./cmd/teacher -out %s)", err, path)
+	}
+	defer f.Close()
+	h := sha256.New()
+	m, err := nn.Load(io.TeeReader(f, h))
+	if err != nil {
+		return nil, "", err
+	}
+	return m, hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// normalise scales the teacher's embeddings to unit length: the student
+// ends in L2 normalisation, so it matches directions (cosine distillation).
+func normalise(t *train.Targets) {
+	for _, set := range [][][]float32{t.Plain, t.Flipped} {
+		for _, v := range set {
+			var s float64
+			for _, x := range v {
+				s += float64(x) * float64(x)
+			}
+			if s > 0 {
+				k := float32(1 / math.Sqrt(s))
+				for i := range v {
+					v[i] *= k
+				}
+			}
+		}
+	}
+}
+
+func saveModel(path string, m *nn.Model) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := nn.Save(f, m); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	st, _ := os.Stat(path)
+	log.Printf("wrote %s (%d bytes)", path, st.Size())
+	return nil
+}
+
+// bar returns a progress callback drawing a bar on stderr.
+func bar(what string) func(done, total int) {
+	start := time.Now()
+	last := time.Time{}
+	return func(done, total int) {
+		if time.Since(last) < 200*time.Millisecond && done != total {
+			return
+		}
+		last = time.Now()
+		el := time.Since(start)
+		rate := float64(done) / el.Seconds()
+		eta := time.Duration(float64(total-done) / math.Max(rate, 1e-9) * float64(time.Second))
+		n := done * 30 / max(total, 1)
+		fmt.Fprintf(os.Stderr, "\r%-8s [%s%s] %d/%d %5.1f/s ETA %v   ", what, strings.Repeat("#", n), strings.Repeat(".", 30-n), done, total, rate, eta.Round(time.Second))
+	}
+}

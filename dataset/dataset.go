@@ -1,0 +1,296 @@
+// Package dataset reads face data laid out as LFW is: a folder of identity
+// sub-folders (images/<Name>/<Name>_0001.jpg), LFW's people and pairs
+// lists, and a plain pairs format "path1 path2 label" for any other face set.
+//
+// It only reads names and paths; decoding images is package face's job.
+// Data is read where it is and never copied (see ../shared/data/README.md):
+// Root returns the data folder from $ONESHOT_DATA, defaulting to
+// ../shared/data beside the repository.
+package dataset
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Root returns the face data folder: $ONESHOT_DATA when set, else
+// ../shared/data relative to the repository root. It returns an error
+// (for tests: a reason to skip) when the folder does not exist.
+func Root() (string, error) {
+	dir := os.Getenv("ONESHOT_DATA")
+	if dir == "" {
+		_, file, _, ok := runtime.Caller(0)
+		if !ok {
+			return "", errors.New("dataset: cannot locate the repository; set ONESHOT_DATA")
+		}
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "shared", "data")
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return "", fmt.Errorf("face data not found at %s (set ONESHOT_DATA to the folder holding lfw/ and orl/)", dir)
+	}
+	return filepath.Clean(dir), nil
+}
+
+// Person is one identity and the paths of its images.
+type Person struct {
+	Name   string
+	Images []string
+}
+
+// LFWImage is the path of image n (1-based) of name under an LFW images
+// root: root/Name/Name_000n.jpg.
+func LFWImage(root, name string, n int) string {
+	return filepath.Join(root, name, fmt.Sprintf("%s_%04d.jpg", name, n))
+}
+
+// ReadPeople reads an LFW people list (peopleDevTrain.txt, peopleDevTest.txt:
+// a count line, then "Name imageCount" lines) and returns each person with
+// the paths of their images under root. people.txt's fold headers (a line
+// with one number) are skipped.
+func ReadPeople(r io.Reader, root string) ([]Person, error) {
+	sc := bufio.NewScanner(r)
+	var out []Person
+	line := 0
+	for sc.Scan() {
+		line++
+		f := strings.Fields(sc.Text())
+		switch len(f) {
+		case 0, 1:
+			continue // the count line, fold headers, blank lines
+		case 2:
+			n, err := strconv.Atoi(f[1])
+			if err != nil || n <= 0 || n > 100000 {
+				return nil, fmt.Errorf("dataset: people list line %d: %q is not an image count", line, f[1])
+			}
+			p := Person{Name: f[0]}
+			for i := 1; i <= n; i++ {
+				p.Images = append(p.Images, LFWImage(root, f[0], i))
+			}
+			out = append(out, p)
+		default:
+			return nil, fmt.Errorf("dataset: people list line %d: want \"Name count\", got %q", line, sc.Text())
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("dataset: people list is empty")
+	}
+	return out, nil
+}
+
+// ReadPeopleFile is ReadPeople on a file.
+func ReadPeopleFile(path, root string) ([]Person, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadPeople(f, root)
+}
+
+// imageExts are the file types ReadFolders takes.
+var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".pgm": false}
+
+// ReadFolders lists a folder of identity sub-folders: each sub-folder is a
+// person, each JPEG or PNG in it one of their images. Sorted by name, so the
+// order (and with it a seeded training run) does not depend on the file
+// system.
+func ReadFolders(root string) ([]Person, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []Person
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(root, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		p := Person{Name: e.Name()}
+		for _, f := range files {
+			if !f.IsDir() && imageExts[strings.ToLower(filepath.Ext(f.Name()))] {
+				p.Images = append(p.Images, filepath.Join(root, e.Name(), f.Name()))
+			}
+		}
+		if len(p.Images) > 0 {
+			sort.Strings(p.Images)
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	if len(out) == 0 {
+		return nil, fmt.Errorf("dataset: %s has no identity sub-folders with images", root)
+	}
+	return out, nil
+}
+
+// Pair is one verification trial: two images and whether they show the
+// same person. Fold is the pair's fold in a k-fold protocol.
+type Pair struct {
+	A, B string
+	Same bool
+	Fold int
+}
+
+// ReadLFWPairs reads an LFW pairs file (pairsDevTrain.txt, pairsDevTest.txt,
+// pairs.txt) with image paths under root. The first line is "n" (View 1)
+// or "folds n" (View 2); matched pairs are "Name n1 n2", mismatched
+// "Name1 n1 Name2 n2". For View 2 each block of 2n pairs is a fold; for
+// View 1 the pairs are split into 10 folds of n/10 matched + n/10
+// mismatched pairs in file order, the standard procedure (pairs i of the
+// matched half and i of the mismatched half share fold i·10/n).
+func ReadLFWPairs(r io.Reader, root string) ([]Pair, error) {
+	sc := bufio.NewScanner(r)
+	if !sc.Scan() {
+		return nil, errors.New("dataset: pairs file is empty")
+	}
+	head := strings.Fields(sc.Text())
+	folds, n := 1, 0
+	var err error
+	switch len(head) {
+	case 1:
+		n, err = strconv.Atoi(head[0])
+	case 2:
+		folds, err = strconv.Atoi(head[0])
+		if err == nil {
+			n, err = strconv.Atoi(head[1])
+		}
+	default:
+		err = errors.New("bad header")
+	}
+	if err != nil || n <= 0 || folds <= 0 || folds*n > 1000000 {
+		return nil, fmt.Errorf("dataset: pairs file header %q is not \"n\" or \"folds n\"", sc.Text())
+	}
+	var out []Pair
+	line := 1
+	for sc.Scan() {
+		line++
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		var p Pair
+		num := func(s string) (int, error) {
+			v, err := strconv.Atoi(s)
+			if err != nil || v <= 0 {
+				return 0, fmt.Errorf("dataset: pairs line %d: %q is not an image number", line, s)
+			}
+			return v, nil
+		}
+		switch len(f) {
+		case 3:
+			a, err := num(f[1])
+			if err != nil {
+				return nil, err
+			}
+			b, err := num(f[2])
+			if err != nil {
+				return nil, err
+			}
+			p = Pair{A: LFWImage(root, f[0], a), B: LFWImage(root, f[0], b), Same: true}
+		case 4:
+			a, err := num(f[1])
+			if err != nil {
+				return nil, err
+			}
+			b, err := num(f[3])
+			if err != nil {
+				return nil, err
+			}
+			p = Pair{A: LFWImage(root, f[0], a), B: LFWImage(root, f[2], b)}
+		default:
+			return nil, fmt.Errorf("dataset: pairs line %d: want 3 or 4 fields, got %q", line, sc.Text())
+		}
+		out = append(out, p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) != 2*n*folds {
+		return nil, fmt.Errorf("dataset: pairs file promises %d×2×%d pairs, has %d", folds, n, len(out))
+	}
+	if folds > 1 {
+		for i := range out {
+			out[i].Fold = i / (2 * n)
+		}
+		return out, nil
+	}
+	// View 1: n matched then n mismatched; 10 folds in file order.
+	k := 10
+	if n < k {
+		k = n
+	}
+	for i := range out {
+		j := i % n
+		out[i].Fold = j * k / n
+	}
+	return out, nil
+}
+
+// ReadPlainPairs reads "path1 path2 label" lines (label 1 = same person,
+// 0 = different; paths relative to root; '#' starts a comment). The pairs
+// are split into 10 folds of equal size in file order.
+func ReadPlainPairs(r io.Reader, root string) ([]Pair, error) {
+	sc := bufio.NewScanner(r)
+	var out []Pair
+	line := 0
+	for sc.Scan() {
+		line++
+		s := sc.Text()
+		if i := strings.IndexByte(s, '#'); i >= 0 {
+			s = s[:i]
+		}
+		f := strings.Fields(s)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 3 || (f[2] != "0" && f[2] != "1") {
+			return nil, fmt.Errorf("dataset: pairs line %d: want \"path1 path2 0|1\", got %q", line, sc.Text())
+		}
+		out = append(out, Pair{A: filepath.Join(root, f[0]), B: filepath.Join(root, f[1]), Same: f[2] == "1"})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("dataset: pairs file has no pairs")
+	}
+	k := 10
+	if len(out) < k {
+		k = len(out)
+	}
+	for i := range out {
+		out[i].Fold = i * k / len(out)
+	}
+	return out, nil
+}
+
+// ReadPairsFile reads a pairs file in format "lfw" or "plain".
+func ReadPairsFile(path, root, format string) ([]Pair, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	switch format {
+	case "lfw":
+		return ReadLFWPairs(f, root)
+	case "plain":
+		return ReadPlainPairs(f, root)
+	}
+	return nil, fmt.Errorf("dataset: unknown pairs format %q (want lfw or plain)", format)
+}

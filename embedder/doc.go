@@ -1,0 +1,15 @@
+// Package embedder turns a face into a 128-d unit vector: it joins the face
+// pipeline (an aligned crop of a Template, normalised) to an nn.Model.
+//
+// A model file says how its input crop must be made, in its metadata:
+//
+//	"template"  the face.Template as JSON (crop size and pupil positions)
+//	"norm"      the face.Normalization as JSON (per-channel mean and scale)
+//	"threshold" the calibrated verification threshold on d = ‖f(x₁) − f(x₂)‖²
+//
+// so the crops a model sees in the browser are the crops it was trained on,
+// whichever embedder (the compact one or the 150×150 teacher) is loaded.
+//
+// The compact architecture the project ships is built by NewCompact; see
+// MODEL_CARD.md for how it was trained and how well it verifies.
+package embedder

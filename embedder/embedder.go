@@ -1,0 +1,192 @@
+package embedder
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"strconv"
+
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/nn"
+)
+
+// Metadata keys of a model file that an Embedder reads.
+const (
+	MetaTemplate  = "template"
+	MetaNorm      = "norm"
+	MetaThreshold = "threshold"
+)
+
+// Embedder embeds face crops with one model. It keeps its crop and input
+// buffers between calls, so it is not safe for concurrent use: make one per
+// goroutine (Clone).
+type Embedder struct {
+	Model    *nn.Model
+	Template face.Template
+	Norm     face.Normalization
+	// Threshold is the model's calibrated verification threshold on the
+	// squared distance (0 when the model file has none).
+	Threshold float32
+
+	crop  *image.RGBA
+	input []float32
+}
+
+// New makes an Embedder for m, reading the crop template and normalisation
+// from m.Meta (see the package comment).
+func New(m *nn.Model) (*Embedder, error) {
+	if m == nil {
+		return nil, errors.New("embedder: model is nil")
+	}
+	var e Embedder
+	e.Model = m
+	t, ok := m.Meta[MetaTemplate]
+	if !ok {
+		return nil, errors.New("embedder: model file has no crop template (meta \"template\"); it was not made for face embedding")
+	}
+	if err := json.Unmarshal([]byte(t), &e.Template); err != nil {
+		return nil, fmt.Errorf("embedder: model's crop template is unreadable: %v", err)
+	}
+	if err := e.Template.Validate(); err != nil {
+		return nil, err
+	}
+	if n, ok := m.Meta[MetaNorm]; ok {
+		if err := json.Unmarshal([]byte(n), &e.Norm); err != nil {
+			return nil, fmt.Errorf("embedder: model's input normalisation is unreadable: %v", err)
+		}
+	} else {
+		e.Norm = face.NormSigned
+	}
+	if s, ok := m.Meta[MetaThreshold]; ok {
+		v, err := strconv.ParseFloat(s, 32)
+		if err != nil || v <= 0 || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("embedder: model's threshold %q is not a positive number", s)
+		}
+		e.Threshold = float32(v)
+	}
+	if in := m.Input; in != [3]int{} && (in[0] != e.Template.Height || in[1] != e.Template.Width || in[2] != 3) {
+		return nil, fmt.Errorf("embedder: model takes %d×%d×%d inputs but its template makes %d×%d RGB crops",
+			in[0], in[1], in[2], e.Template.Height, e.Template.Width)
+	}
+	return &e, nil
+}
+
+// Describe writes t, n and threshold (0: none) into m.Meta, and sets
+// m.Input to the crop's shape, so that New can read them back.
+func Describe(m *nn.Model, t face.Template, n face.Normalization, threshold float32) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	tj, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	nj, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	if m.Meta == nil {
+		m.Meta = map[string]string{}
+	}
+	m.Meta[MetaTemplate] = string(tj)
+	m.Meta[MetaNorm] = string(nj)
+	if threshold > 0 {
+		m.Meta[MetaThreshold] = strconv.FormatFloat(float64(threshold), 'g', 6, 32)
+	} else {
+		delete(m.Meta, MetaThreshold)
+	}
+	m.Input = [3]int{t.Height, t.Width, 3}
+	return nil
+}
+
+// Clone returns an Embedder sharing nothing with e (its own model copy),
+// for use on another goroutine.
+func (e *Embedder) Clone() (*Embedder, error) {
+	m, err := e.Model.Clone()
+	if err != nil {
+		return nil, err
+	}
+	c := *e
+	c.Model, c.crop, c.input = m, nil, nil
+	return &c, nil
+}
+
+// Dim is the embedding's length (128 for the shipped models), found by
+// running one zero crop.
+func (e *Embedder) Dim() (int, error) {
+	v, err := e.EmbedCrop(e.Template.NewCrop())
+	if err != nil {
+		return 0, err
+	}
+	return len(v), nil
+}
+
+// Embed aligns the face whose pupils are eyes in img and embeds it.
+func (e *Embedder) Embed(img image.Image, eyes face.Eyes) ([]float32, error) {
+	if e.crop == nil {
+		e.crop = e.Template.NewCrop()
+	}
+	if err := face.Align(e.crop, img, eyes, e.Template); err != nil {
+		return nil, err
+	}
+	return e.EmbedCrop(e.crop)
+}
+
+// EmbedCrop embeds an already aligned crop of e.Template's size. The
+// result is a new slice the caller owns.
+func (e *Embedder) EmbedCrop(crop *image.RGBA) ([]float32, error) {
+	out, err := e.EmbedCrops([]*image.RGBA{crop})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// EmbedCrops embeds a batch of aligned crops in one forward pass.
+func (e *Embedder) EmbedCrops(crops []*image.RGBA) ([][]float32, error) {
+	if len(crops) == 0 {
+		return nil, nil
+	}
+	w, h := e.Template.Width, e.Template.Height
+	per := w * h * 3
+	if cap(e.input) < per*len(crops) {
+		e.input = make([]float32, per*len(crops))
+	}
+	in := e.input[:per*len(crops)]
+	for i, c := range crops {
+		if c == nil {
+			return nil, fmt.Errorf("embedder: crop %d is nil", i)
+		}
+		if b := c.Bounds(); b.Dx() != w || b.Dy() != h {
+			return nil, fmt.Errorf("embedder: crop %d is %d×%d, this model takes %d×%d crops", i, b.Dx(), b.Dy(), w, h)
+		}
+		if err := face.Tensor(in[i*per:(i+1)*per], c, e.Norm); err != nil {
+			return nil, err
+		}
+	}
+	return e.EmbedTensor(in, len(crops))
+}
+
+// EmbedTensor embeds n normalised HWC crops packed in x.
+func (e *Embedder) EmbedTensor(x []float32, n int) ([][]float32, error) {
+	t, err := nn.FromSlice(x, n, e.Template.Height, e.Template.Width, 3)
+	if err != nil {
+		return nil, err
+	}
+	y, err := e.Model.Forward(t, false)
+	if err != nil {
+		return nil, err
+	}
+	s := y.Shape()
+	if len(s) != 2 || s[0] != n {
+		return nil, fmt.Errorf("embedder: model output has shape %v, want (%d, dim)", s, n)
+	}
+	d := y.Float32s()
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = append([]float32(nil), d[i*s[1]:(i+1)*s[1]]...)
+	}
+	return out, nil
+}

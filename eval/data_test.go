@@ -1,0 +1,152 @@
+package eval
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/oneshotface/oneshot/dataset"
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+)
+
+// devTestSample returns 100 pairs of LFW's pairsDevTest.txt, 5 matched and
+// 5 mismatched from each of its 10 folds (the file lists all matched pairs
+// first, so its first 100 lines alone would hold a single class), or skips
+// the test when the data or the cascades are not on this machine.
+func devTestSample(t *testing.T) ([]dataset.Pair, *face.Cascades) {
+	t.Helper()
+	root, err := dataset.Root()
+	if err != nil {
+		t.Skipf("skipping the LFW end-to-end test: %v", err)
+	}
+	pairs, err := dataset.ReadPairsFile(filepath.Join(root, "lfw", "pairsDevTest.txt"),
+		filepath.Join(root, "lfw", "images"), "lfw")
+	if err != nil {
+		t.Skipf("skipping the LFW end-to-end test: %v", err)
+	}
+	c, err := face.LoadCascadesFromModule()
+	if err != nil {
+		t.Skipf("skipping the LFW end-to-end test: no face cascades: %v", err)
+	}
+	type key struct {
+		fold int
+		same bool
+	}
+	taken := map[key]int{}
+	var sample []dataset.Pair
+	for _, p := range pairs {
+		k := key{p.Fold, p.Same}
+		if taken[k] < 5 {
+			taken[k]++
+			sample = append(sample, p)
+		}
+	}
+	return sample, c
+}
+
+// TestPairsLFW runs the whole pipeline — decode, detect, align, embed,
+// distances, metrics, plots, JSON — on 100 LFW pairs with an untrained
+// compact model: a test of the plumbing, not of accuracy.
+func TestPairsLFW(t *testing.T) {
+	pairs, c := devTestSample(t)
+	if len(pairs) != 100 {
+		t.Fatalf("sampled %d pairs, want 100", len(pairs))
+	}
+	m, err := embedder.NewCompact(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := embedder.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := e.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	calls, last := 0, 0
+	r, err := Pairs(ctx, []*embedder.Embedder{e, e2}, c.NewDetector, pairs, func(done, total int) {
+		calls++
+		if done < last || done > total {
+			t.Errorf("progress %d/%d after %d", done, total, last)
+		}
+		last = done
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("100 LFW pairs, untrained model: accuracy %.3f ± %.3f, AUC %.3f, EER %.3f, %d failures, %d fallback eyes, %d images in %.1f s",
+		r.Accuracy, r.Std, r.AUC, r.EER, r.Failures, r.FallbackEyes, r.Images, r.Seconds)
+	if calls == 0 || last != r.Images {
+		t.Errorf("progress called %d times, last %d of %d images", calls, last, r.Images)
+	}
+	if r.Pairs != 100 || len(r.Distances) != 100 || len(r.Folds) != 10 {
+		t.Errorf("pairs %d, distances %d, folds %d; want 100, 100, 10", r.Pairs, len(r.Distances), len(r.Folds))
+	}
+	if r.Images < 100 || r.Images > 200 {
+		t.Errorf("%d distinct images for 100 pairs", r.Images)
+	}
+	if r.Accuracy < 0 || r.Accuracy > 1 || r.AUC < 0 || r.AUC > 1 {
+		t.Errorf("accuracy %v, AUC %v: outside [0, 1]", r.Accuracy, r.AUC)
+	}
+	if r.Failures > 5 {
+		t.Errorf("%d of 100 pairs failed (no face): the detector finds nearly every LFW face", r.Failures)
+	}
+	if r.Failures != len(r.Failed) || len(r.NoFace) > 2*r.Failures {
+		t.Errorf("failures %d, failed pairs %v, images without face %v", r.Failures, r.Failed, r.NoFace)
+	}
+	for i, d := range r.Distances {
+		if d < 0 || d > 4.001 && d < FailedDistance {
+			t.Errorf("pair %d: distance %v of unit embeddings", i, d)
+		}
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkKeys(t, data)
+
+	// Cancelling stops it with the context's error.
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := Pairs(ctx, []*embedder.Embedder{e}, c.NewDetector, pairs, nil); err == nil {
+		t.Error("cancelled context: no error")
+	}
+}
+
+func TestPairsErrors(t *testing.T) {
+	m, err := embedder.NewCompact(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := embedder.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newDet := func() *face.Detector { return nil }
+	pairs := []dataset.Pair{{A: "/nonexistent/a.jpg", B: "/nonexistent/b.jpg", Same: true}}
+	if _, err := Pairs(context.Background(), nil, newDet, pairs, nil); err == nil {
+		t.Error("no embedders: no error")
+	}
+	if _, err := Pairs(context.Background(), []*embedder.Embedder{e}, newDet, nil, nil); err == nil {
+		t.Error("no pairs: no error")
+	}
+	if _, err := Pairs(context.Background(), []*embedder.Embedder{e}, nil, pairs, nil); err == nil {
+		t.Error("nil newDetector: no error")
+	}
+	if _, err := Pairs(context.Background(), []*embedder.Embedder{e}, newDet, pairs, nil); err == nil {
+		t.Error("newDetector returning nil: no error")
+	}
+	c, err := face.LoadCascadesFromModule()
+	if err != nil {
+		t.Skipf("skipping the missing-file case: no face cascades: %v", err)
+	}
+	if _, err := Pairs(context.Background(), []*embedder.Embedder{e}, c.NewDetector, pairs, nil); err == nil {
+		t.Error("missing image files: no error")
+	}
+}

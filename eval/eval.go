@@ -1,0 +1,267 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/oneshotface/oneshot/dataset"
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/loss"
+)
+
+// batchSize is how many aligned crops a worker embeds in one forward pass.
+const batchSize = 16
+
+// Pairs runs the verification test on pairs: it embeds every distinct image
+// once, in parallel with one worker per element of embedders (make them with
+// Embedder.Clone; each worker also gets its own Detector from newDetector),
+// computes each pair's squared distance and the figures of the Report (see
+// FromDistances and the package comment for failures).
+//
+// progress, when not nil, is called from the calling goroutine after each
+// batch of images with the number of images done and their total.
+//
+// An image file that cannot be read or decoded stops the test with an
+// error naming it (usually a wrong image root); an image without a face
+// does not. Pairs returns ctx's error when ctx is cancelled.
+func Pairs(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	pairs []dataset.Pair, progress func(done, total int)) (Report, error) {
+	start := time.Now()
+	if len(embedders) == 0 {
+		return Report{}, errors.New("eval: no embedders: pass one per worker (Embedder.Clone)")
+	}
+	for i, e := range embedders {
+		if e == nil {
+			return Report{}, fmt.Errorf("eval: embedder %d is nil", i)
+		}
+	}
+	if newDetector == nil {
+		return Report{}, errors.New("eval: newDetector is nil")
+	}
+	if len(pairs) == 0 {
+		return Report{}, errors.New("eval: no pairs")
+	}
+
+	// Distinct images, in order of first appearance.
+	index := make(map[string]int)
+	var paths []string
+	pairImg := make([][2]int, len(pairs))
+	for i, p := range pairs {
+		for j, path := range [2]string{p.A, p.B} {
+			k, ok := index[path]
+			if !ok {
+				k = len(paths)
+				index[path] = k
+				paths = append(paths, path)
+			}
+			pairImg[i][j] = k
+		}
+	}
+
+	imgs, err := embedImages(ctx, embedders, newDetector, paths, progress)
+	if err != nil {
+		return Report{}, err
+	}
+
+	dist := make([]float32, len(pairs))
+	same := make([]bool, len(pairs))
+	failed := make([]bool, len(pairs))
+	fold := make([]int, len(pairs))
+	fallbackPairs := 0
+	for i, p := range pairs {
+		a, b := imgs[pairImg[i][0]], imgs[pairImg[i][1]]
+		same[i], fold[i] = p.Same, p.Fold
+		if a.noFace || b.noFace {
+			failed[i] = true
+			continue
+		}
+		if a.fallback || b.fallback {
+			fallbackPairs++
+		}
+		if dist[i], err = loss.SquaredDistance(a.emb, b.emb); err != nil {
+			return Report{}, fmt.Errorf("eval: pair %d (%s, %s): %w", i, p.A, p.B, err)
+		}
+	}
+	r, err := FromDistances(dist, same, failed, fold)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Images = len(paths)
+	r.FallbackEyesPairs = fallbackPairs
+	for k, im := range imgs {
+		if im.noFace {
+			r.NoFace = append(r.NoFace, paths[k])
+		}
+		if im.fallback {
+			r.FallbackEyes++
+		}
+	}
+	r.Seconds = time.Since(start).Seconds()
+	return r, nil
+}
+
+// imageResult is what the pipeline made of one image.
+type imageResult struct {
+	emb      []float32
+	noFace   bool // no face found: the image cannot be embedded
+	fallback bool // face found, pupils not: aligned with box-estimated eyes
+}
+
+// embedImages runs the face pipeline and the embedder on every path, one
+// worker per embedder, and returns one result per path.
+func embedImages(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	paths []string, progress func(done, total int)) ([]imageResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	results := make([]imageResult, len(paths))
+	jobs := make(chan int)
+	done := make(chan int, len(embedders)) // images finished, per report
+	var (
+		errOnce  sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err; cancel() })
+	}
+
+	workers := make([]*worker, len(embedders))
+	for i, e := range embedders {
+		workers[i] = &worker{e: e, det: newDetector(), results: results, done: done}
+		if workers[i].det == nil {
+			return nil, errors.New("eval: newDetector returned nil")
+		}
+	}
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.run(ctx, jobs, paths); err != nil {
+				fail(err)
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for k := range paths {
+			select {
+			case jobs <- k:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(done) }()
+
+	finished := 0
+	for n := range done {
+		finished += n
+		if progress != nil {
+			progress(finished, len(paths))
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if finished != len(paths) {
+		return nil, fmt.Errorf("eval: %d of %d images embedded", finished, len(paths))
+	}
+	return results, nil
+}
+
+// worker embeds images with its own Embedder and Detector, batching
+// aligned crops into one forward pass.
+type worker struct {
+	e       *embedder.Embedder
+	det     *face.Detector
+	results []imageResult
+	done    chan<- int
+
+	crops []*image.RGBA
+	batch []int // image index of each crop in use
+}
+
+func (w *worker) run(ctx context.Context, jobs <-chan int, paths []string) error {
+	w.crops = make([]*image.RGBA, batchSize)
+	for k := range jobs {
+		if ctx.Err() != nil {
+			continue // drain
+		}
+		found, err := w.prepare(k, paths[k])
+		if err != nil {
+			return err
+		}
+		if !found {
+			w.done <- 1
+			continue
+		}
+		if len(w.batch) == batchSize {
+			if err := w.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return w.flush()
+}
+
+// prepare decodes image k and finds its face; when there is one it aligns
+// it into the next free crop of the batch and reports true.
+func (w *worker) prepare(k int, path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("eval: %w (is the image root right?)", err)
+	}
+	img, err := face.Decode(f)
+	f.Close()
+	if err != nil {
+		return false, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	a, err := w.det.Analyze(img)
+	if err != nil {
+		return false, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	if len(a.Faces) == 0 {
+		w.results[k].noFace = true
+		return false, nil
+	}
+	w.results[k].fallback = !a.Eyes.Found
+	i := len(w.batch)
+	if w.crops[i] == nil {
+		w.crops[i] = w.e.Template.NewCrop()
+	}
+	if err := face.Align(w.crops[i], img, a.Eyes, w.e.Template); err != nil {
+		return false, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	w.batch = append(w.batch, k)
+	return true, nil
+}
+
+// flush embeds the crops of the batch.
+func (w *worker) flush() error {
+	if len(w.batch) == 0 {
+		return nil
+	}
+	embs, err := w.e.EmbedCrops(w.crops[:len(w.batch)])
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	for i, k := range w.batch {
+		w.results[k].emb = embs[i]
+	}
+	w.done <- len(w.batch)
+	w.batch = w.batch[:0]
+	return nil
+}

@@ -1,0 +1,81 @@
+package face
+
+import (
+	"image"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/image/draw"
+)
+
+// benchFrame is a 640×480 frame holding one LFW face enlarged 1.6×, about
+// the size of a face at arm's length from a laptop camera.
+func benchFrame(b *testing.B) *image.RGBA {
+	dir := dataDir(b)
+	img := decodeFile(b, filepath.Join(dir, "lfw", "images", "Aaron_Eckhart", "Aaron_Eckhart_0001.jpg"))
+	big := image.NewRGBA(image.Rect(0, 0, 400, 400))
+	draw.BiLinear.Scale(big, big.Bounds(), img, img.Bounds(), draw.Src, nil)
+	return webcamFrame(big, 120, 60)
+}
+
+// BenchmarkPipeline640x480 is one webcam frame through detection, pupils,
+// quality and alignment to the 150×150 teacher crop and its tensor.
+func BenchmarkPipeline640x480(b *testing.B) {
+	frame := benchFrame(b)
+	d := testDetector(b)
+	crop := TemplateDlib150.NewCrop()
+	tensor := make([]float32, 3*150*150)
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := d.Analyze(frame)
+		if err != nil || len(a.Faces) == 0 {
+			b.Fatalf("no face: %v", err)
+		}
+		if err := Align(crop, frame, a.Eyes, TemplateDlib150); err != nil {
+			b.Fatal(err)
+		}
+		if err := Tensor(tensor, crop, NormDlib); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDetect640x480 is detection alone on the same frame.
+func BenchmarkDetect640x480(b *testing.B) {
+	frame := benchFrame(b)
+	d := testDetector(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Detect(frame); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAnalyzeLFW is the pipeline without alignment on one 250×250
+// LFW image, the unit of work when preparing training data.
+func BenchmarkAnalyzeLFW(b *testing.B) {
+	dir := dataDir(b)
+	img := decodeFile(b, filepath.Join(dir, "lfw", "images", "Aaron_Eckhart", "Aaron_Eckhart_0001.jpg"))
+	d := testDetector(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Analyze(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAlign is the alignment of one face into the 150×150 crop.
+func BenchmarkAlign(b *testing.B) {
+	frame := benchFrame(b)
+	d := testDetector(b)
+	a, _ := d.Analyze(frame)
+	crop := TemplateDlib150.NewCrop()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Align(crop, frame, a.Eyes, TemplateDlib150); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

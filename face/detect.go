@@ -1,0 +1,375 @@
+package face
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"slices"
+)
+
+// Point is a position in image (or crop) coordinates, in pixels, with the
+// convention of package image: pixel (x, y) covers [x, x+1)×[y, y+1), so
+// its centre is (x+0.5, y+0.5).
+type Point struct{ X, Y float64 }
+
+// Face is one face found by Detect: a square around the face, roughly
+// from the eyebrows to the chin, and the detector's confidence.
+type Face struct {
+	// X, Y is the centre of the square, in image coordinates.
+	X, Y float64
+	// Size is the side of the square, in pixels.
+	Size float64
+	// Score is the detector's confidence: the sum of the cascade outputs
+	// of the raw detections merged into this face. Around 5 is a weak
+	// face, 20 and more a clear one.
+	Score float32
+	// Hits is how many raw detections were merged into this face.
+	Hits int
+}
+
+// Box returns the face square as an integer rectangle (it may reach
+// outside the image).
+func (f Face) Box() image.Rectangle {
+	h := f.Size / 2
+	return image.Rect(int(math.Round(f.X-h)), int(math.Round(f.Y-h)), int(math.Round(f.X+h)), int(math.Round(f.Y+h)))
+}
+
+// Params tunes detection and pupil localisation. DefaultParams returns
+// values tuned on 640×480 webcam frames and 250×250 LFW images; a zero
+// field means its default.
+type Params struct {
+	// MinFace is the smallest face searched for, as a fraction of the
+	// image's shorter side (default 0.1); MinFacePixels is a floor in
+	// pixels (default 24). Smaller faces are not found at all, so they
+	// neither count as faces nor slow detection down.
+	MinFace       float64
+	MinFacePixels int
+	// Shift is the step of the sliding window as a fraction of its size
+	// (pigo's ShiftFactor, default 0.1); ScaleStep is the growth of the
+	// window from one scale to the next (pigo's ScaleFactor, default 1.1).
+	// Larger values are faster and miss more faces.
+	Shift, ScaleStep float64
+	// IoU is the intersection over union above which raw detections are
+	// merged into one face (default 0.2).
+	IoU float64
+	// MinScore is the least Score of a reported face (default 3).
+	MinScore float32
+	// Pad is the width of the grey border added around the image before
+	// detection, as a fraction of its shorter side (default 0.25; a
+	// negative value means none). The cascade needs a margin around a face,
+	// so without it faces that fill the frame (ORL, a face close to the
+	// camera) are missed.
+	Pad float64
+	// Perturbs is how many perturbed starting points the pupil
+	// localiser runs per eye; the median of the answers is the pupil
+	// (default 31, at most 63).
+	Perturbs int
+}
+
+// DefaultParams returns the parameters the package was tuned with.
+func DefaultParams() Params {
+	return Params{
+		MinFace: 0.1, MinFacePixels: 24,
+		Shift: 0.1, ScaleStep: 1.1,
+		IoU: 0.2, MinScore: 3,
+		Pad:      0.25,
+		Perturbs: 31,
+	}
+}
+
+// withDefaults fills zero fields with their defaults and clamps the rest
+// to values that cannot hang or crash the scan.
+func (p Params) withDefaults() Params {
+	d := DefaultParams()
+	if !(p.MinFace > 0) {
+		p.MinFace = d.MinFace
+	}
+	if p.MinFacePixels <= 0 {
+		p.MinFacePixels = d.MinFacePixels
+	}
+	p.MinFacePixels = max(p.MinFacePixels, 8)
+	if !(p.Shift > 0) {
+		p.Shift = d.Shift
+	}
+	p.Shift = min(p.Shift, 1)
+	if !(p.ScaleStep > 1) {
+		p.ScaleStep = d.ScaleStep
+	}
+	if !(p.IoU > 0 && p.IoU < 1) {
+		p.IoU = d.IoU
+	}
+	if !(p.MinScore > 0) {
+		p.MinScore = d.MinScore
+	}
+	if p.Pad == 0 || math.IsNaN(p.Pad) {
+		p.Pad = d.Pad
+	}
+	p.Pad = min(max(p.Pad, 0), 1)
+	if p.Perturbs <= 0 {
+		p.Perturbs = d.Perturbs
+	}
+	p.Perturbs = min(p.Perturbs, len(perturbations))
+	return p
+}
+
+// Detector runs the face pipeline and owns the buffers it reuses from one
+// image to the next (the greyscale copy, the detections, the quality
+// crop), so after the first frame of a given size it allocates almost
+// nothing.
+//
+// A Detector is not safe for concurrent use. Make one per goroutine:
+// Cascades.NewDetector is cheap because the cascades are parsed once and
+// shared.
+type Detector struct {
+	// Params tunes detection; change it freely between calls.
+	Params Params
+	// Policy sets the quality thresholds Analyze applies.
+	Policy Policy
+
+	c *Cascades
+
+	// grey is the greyscale image with a border of pad pixels on every
+	// side; gw×gh is its size. greyImg views it with the image's
+	// coordinates (its Rect starts at (-pad, -pad)).
+	grey        []uint8
+	gw, gh, pad int
+	imgW, imgH  int
+	greyImg     image.Gray
+	faces       []Face
+	used        []bool
+	rows, cols  []float32
+	qcrop       *image.RGBA
+	scan        scanner
+	lastValid   bool
+}
+
+// NewDetector is a Detector using these cascades, with DefaultParams and
+// DefaultPolicy.
+func (c *Cascades) NewDetector() *Detector {
+	return &Detector{Params: DefaultParams(), Policy: DefaultPolicy(), c: c}
+}
+
+// NewDetector parses the bytes of pigo's cascade/facefinder and
+// cascade/puploc files and returns a Detector on them. To make several
+// Detectors, parse once with ParseCascades and call Cascades.NewDetector.
+func NewDetector(facefinder, puploc []byte) (*Detector, error) {
+	c, err := ParseCascades(facefinder, puploc)
+	if err != nil {
+		return nil, err
+	}
+	return c.NewDetector(), nil
+}
+
+// Detect finds the faces in img and returns them best first: the best is
+// a large, confident face near the middle of the picture. It
+// returns an empty slice, not an error, when there is no face; callers
+// that need exactly one person check len(faces).
+//
+// The returned slice is owned by the Detector and overwritten by its next
+// call; copy it to keep it. Detect also remembers the image's greyscale
+// form for Eyes.
+func (d *Detector) Detect(img image.Image) ([]Face, error) {
+	if d == nil || d.c == nil {
+		return nil, fmt.Errorf("face: Detector has no cascades; make it with NewDetector or Cascades.NewDetector")
+	}
+	if err := checkImage(img); err != nil {
+		d.lastValid = false
+		return nil, err
+	}
+	p := d.Params.withDefaults()
+	d.toGrey(img, p.Pad)
+
+	short := min(d.imgW, d.imgH)
+	minSize := max(p.MinFacePixels, int(p.MinFace*float64(short)))
+	maxSize := min(d.gw, d.gh) - 2
+	d.faces = d.faces[:0]
+	if minSize > maxSize {
+		return d.faces, nil
+	}
+	// Only windows centred on the image itself: a face centred in the
+	// border is mostly outside the picture.
+	reg := region{r0: d.pad, r1: d.pad + d.imgH - 1, c0: d.pad, c1: d.pad + d.imgW - 1}
+	dets := d.scan.scan(d.c.face, d.grey, d.gh, d.gw, minSize, maxSize, p.Shift, p.ScaleStep, reg)
+	d.cluster(dets, p)
+	return d.faces, nil
+}
+
+// cluster merges overlapping raw detections into faces: the strongest
+// unmerged detection absorbs every unmerged one overlapping it by more
+// than p.IoU; the face is their average square and summed score. Faces
+// mostly inside a better one (a fragment of the same face) are dropped.
+func (d *Detector) cluster(dets []detection, p Params) {
+	slices.SortFunc(dets, func(a, b detection) int { return cmp.Compare(b.q, a.q) })
+	if cap(d.used) < len(dets) {
+		d.used = make([]bool, len(dets))
+	}
+	used := d.used[:len(dets)]
+	clear(used)
+	off := float64(d.pad) - 0.5 // pigo's (row, col) are pixel indices in the padded image
+	for i, a := range dets {
+		if used[i] {
+			continue
+		}
+		var r, c, s float64
+		var q float32
+		n := 0
+		for j := i; j < len(dets); j++ {
+			if used[j] || iou(a, dets[j]) <= p.IoU {
+				continue
+			}
+			used[j] = true
+			b := dets[j]
+			r += float64(b.row)
+			c += float64(b.col)
+			s += float64(b.size)
+			q += b.q
+			n++
+		}
+		if q < p.MinScore {
+			continue
+		}
+		fn := float64(n)
+		d.faces = append(d.faces, Face{X: c/fn - off, Y: r/fn - off, Size: s / fn, Score: q, Hits: n})
+	}
+	faces := d.faces
+	cx, cy, half := float64(d.imgW)/2, float64(d.imgH)/2, float64(min(d.imgW, d.imgH))/2
+	rank := func(f Face) float64 { return rank(f, cx, cy, half) }
+	slices.SortFunc(faces, func(a, b Face) int { return cmp.Compare(rank(b), rank(a)) })
+	kept := faces[:0]
+	for _, f := range faces {
+		inside := false
+		for _, k := range kept {
+			if overlap(f, k) > 0.5 {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			kept = append(kept, f)
+		}
+	}
+	d.faces = kept
+}
+
+// rank orders faces for choosing the best. The person in front of a
+// camera, or the subject of a portrait, is a large, confident face near
+// the middle of the picture: rank is the face's size times the square root
+// of its score, divided by 1 + 4r², where r is its distance from the
+// image centre (cx, cy) in units of half the shorter side. (On LFW this
+// picks the labelled, central face in 99.7% of images; score alone, 98.6%.)
+func rank(f Face, cx, cy, half float64) float64 {
+	r := math.Hypot(f.X-cx, f.Y-cy) / half
+	return f.Size * math.Sqrt(float64(f.Score)) / (1 + 4*r*r)
+}
+
+// iou is the intersection over union of two square detections.
+func iou(a, b detection) float64 {
+	r1, c1, s1 := float64(a.row), float64(a.col), float64(a.size)
+	r2, c2, s2 := float64(b.row), float64(b.col), float64(b.size)
+	or := math.Max(0, math.Min(r1+s1/2, r2+s2/2)-math.Max(r1-s1/2, r2-s2/2))
+	oc := math.Max(0, math.Min(c1+s1/2, c2+s2/2)-math.Max(c1-s1/2, c2-s2/2))
+	inter := or * oc
+	return inter / (s1*s1 + s2*s2 - inter)
+}
+
+// overlap is the intersection of two face squares over the smaller one.
+func overlap(a, b Face) float64 {
+	ox := math.Max(0, math.Min(a.X+a.Size/2, b.X+b.Size/2)-math.Max(a.X-a.Size/2, b.X-b.Size/2))
+	oy := math.Max(0, math.Min(a.Y+a.Size/2, b.Y+b.Size/2)-math.Max(a.Y-a.Size/2, b.Y-b.Size/2))
+	s := math.Min(a.Size, b.Size)
+	return ox * oy / (s * s)
+}
+
+// toGrey writes the luma of img (0.299 R + 0.587 G + 0.114 B) into the
+// padded greyscale buffer, then fills the border.
+func (d *Detector) toGrey(img image.Image, padFrac float64) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	pad := int(math.Round(padFrac * float64(min(w, h))))
+	gw, gh := w+2*pad, h+2*pad
+	if cap(d.grey) < gw*gh {
+		d.grey = make([]uint8, gw*gh)
+	}
+	d.grey = d.grey[:gw*gh]
+	d.gw, d.gh, d.pad, d.imgW, d.imgH = gw, gh, pad, w, h
+	d.greyImg = image.Gray{Pix: d.grey, Stride: gw, Rect: image.Rect(-pad, -pad, w+pad, h+pad)}
+	d.lastValid = true
+
+	for y := 0; y < h; y++ {
+		row := d.grey[(y+pad)*gw+pad : (y+pad)*gw+pad+w]
+		greyRow(row, img, b.Min.X, b.Min.Y+y)
+	}
+	d.fillBorder()
+}
+
+// greyRow converts one row of img, starting at (x0, y), into dst.
+func greyRow(dst []uint8, img image.Image, x0, y int) {
+	switch m := img.(type) {
+	case *image.RGBA:
+		i := m.PixOffset(x0, y)
+		src := m.Pix[i : i+4*len(dst)]
+		for x := range dst {
+			s := src[4*x : 4*x+3 : 4*x+3]
+			dst[x] = luma(s[0], s[1], s[2])
+		}
+	case *image.NRGBA:
+		i := m.PixOffset(x0, y)
+		src := m.Pix[i : i+4*len(dst)]
+		for x := range dst {
+			s := src[4*x : 4*x+3 : 4*x+3]
+			dst[x] = luma(s[0], s[1], s[2])
+		}
+	case *image.Gray:
+		i := m.PixOffset(x0, y)
+		copy(dst, m.Pix[i:i+len(dst)])
+	case *image.YCbCr:
+		// JPEG's Y is full-range BT.601 luma, the same weights.
+		i := m.YOffset(x0, y)
+		copy(dst, m.Y[i:i+len(dst)])
+	default:
+		for x := range dst {
+			dst[x] = color.GrayModel.Convert(img.At(x0+x, y)).(color.Gray).Y
+		}
+	}
+}
+
+func luma(r, g, b uint8) uint8 {
+	return uint8((19595*uint32(r) + 38470*uint32(g) + 7471*uint32(b) + 1<<15) >> 16)
+}
+
+// fillBorder fills the pad around the image with a flat grey: the mean of
+// the image's outermost pixels. A flat border gives the cascade its margin
+// without inventing edges (replicating the edge pixels draws streaks the
+// cascade can mistake for structure).
+func (d *Detector) fillBorder() {
+	pad, gw, gh, w, h := d.pad, d.gw, d.gh, d.imgW, d.imgH
+	if pad == 0 {
+		return
+	}
+	g := d.grey
+	var sum, n int
+	for x := 0; x < w; x++ {
+		sum += int(g[pad*gw+pad+x]) + int(g[(pad+h-1)*gw+pad+x])
+		n += 2
+	}
+	for y := 0; y < h; y++ {
+		sum += int(g[(pad+y)*gw+pad]) + int(g[(pad+y)*gw+pad+w-1])
+		n += 2
+	}
+	v := uint8(sum / n)
+	for y := 0; y < gh; y++ {
+		row := g[y*gw : (y+1)*gw]
+		if y < pad || y >= pad+h {
+			for x := range row {
+				row[x] = v
+			}
+			continue
+		}
+		for x := 0; x < pad; x++ {
+			row[x] = v
+			row[gw-1-x] = v
+		}
+	}
+}

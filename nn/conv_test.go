@@ -1,0 +1,170 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// convConfigs covers the code paths of Conv2D: im2col with one group,
+// stride and padding, several groups, depthwise, depthwise with stride, and
+// the 1×1 pointwise shortcut.
+var convConfigs = []struct {
+	name                                 string
+	in, out, kernel, stride, pad, groups int
+	bias                                 bool
+	h, w                                 int
+}{
+	{"3x3", 3, 4, 3, 1, 0, 1, true, 5, 5},
+	{"3x3-pad", 2, 3, 3, 1, 1, 1, false, 4, 5},
+	{"3x3-stride2-pad", 3, 4, 3, 2, 1, 1, true, 5, 6},
+	{"2x2-stride2", 2, 2, 2, 2, 0, 1, false, 4, 4},
+	{"groups2", 4, 6, 3, 1, 1, 2, true, 4, 4},
+	{"groups2-stride2", 4, 2, 3, 2, 1, 2, false, 5, 5},
+	{"depthwise", 4, 4, 3, 1, 1, 4, true, 4, 5},
+	{"depthwise-stride2", 3, 3, 3, 2, 1, 3, false, 5, 5},
+	{"pointwise", 4, 5, 1, 1, 0, 1, true, 3, 3},
+	{"1x1-stride2", 3, 2, 1, 2, 0, 1, true, 5, 5},
+}
+
+// naiveConv is the definition of Conv2D written out directly, in float64.
+func naiveConv(c *Conv2D, xs []float32, n, h, w int) []float64 {
+	oh := (h+2*c.Pad-c.Kernel)/c.Stride + 1
+	ow := (w+2*c.Pad-c.Kernel)/c.Stride + 1
+	cg, og := c.In/c.Groups, c.Out/c.Groups
+	ws := c.Weight.Value.Float32s()
+	out := make([]float64, n*oh*ow*c.Out)
+	for b := 0; b < n; b++ {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				for o := 0; o < c.Out; o++ {
+					g := o / og
+					var s float64
+					if c.Bias != nil {
+						s = float64(c.Bias.Value.Float32s()[o])
+					}
+					for kh := 0; kh < c.Kernel; kh++ {
+						for kw := 0; kw < c.Kernel; kw++ {
+							iy, ix := oy*c.Stride-c.Pad+kh, ox*c.Stride-c.Pad+kw
+							if iy < 0 || iy >= h || ix < 0 || ix >= w {
+								continue
+							}
+							for ci := 0; ci < cg; ci++ {
+								xv := xs[((b*h+iy)*w+ix)*c.In+g*cg+ci]
+								wv := ws[((kh*c.Kernel+kw)*cg+ci)*c.Out+o]
+								s += float64(xv) * float64(wv)
+							}
+						}
+					}
+					out[((b*oh+oy)*ow+ox)*c.Out+o] = s
+				}
+			}
+		}
+	}
+	return out
+}
+
+func newTestConv(t *testing.T, rng *rand.Rand, in, out, k, s, p, g int, bias bool) *Conv2D {
+	t.Helper()
+	c, err := NewConv2D("c", in, out, k, s, p, g, bias, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bias {
+		for i, b := 0, c.Bias.Value.Float32s(); i < len(b); i++ {
+			b[i] = float32(rng.Float64() - 0.5)
+		}
+	}
+	return c
+}
+
+func TestConv2DMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range convConfigs {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestConv(t, rng, tc.in, tc.out, tc.kernel, tc.stride, tc.pad, tc.groups, tc.bias)
+			for _, n := range []int{1, 3} { // two batch sizes: buffers are resized
+				x := randTensor(rng, n, tc.h, tc.w, tc.in)
+				for _, training := range []bool{false, true} {
+					y, err := c.Forward(x, training)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := naiveConv(c, x.Float32s(), n, tc.h, tc.w)
+					got := y.Float32s()
+					if len(got) != len(want) {
+						t.Fatalf("output has %d values (shape %v), want %d", len(got), y.Shape(), len(want))
+					}
+					for i := range want {
+						if math.Abs(float64(got[i])-want[i]) > 1e-5 {
+							t.Fatalf("n=%d y[%d] = %g, want %g", n, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestConv2DGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range convConfigs {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestConv(t, rng, tc.in, tc.out, tc.kernel, tc.stride, tc.pad, tc.groups, tc.bias)
+			checkGradients(t, c, randTensor(rng, 2, tc.h, tc.w, tc.in))
+		})
+	}
+}
+
+func TestConv2DRejectsBadInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	c := newTestConv(t, rng, 3, 4, 3, 1, 0, 1, false)
+	if _, err := c.Backward(randTensor(rng, 1, 2, 2, 4)); err == nil {
+		t.Error("Backward before Forward: no error")
+	}
+	for _, x := range [][]int{{4, 4, 3}, {1, 4, 4, 2}, {1, 2, 2, 3}} {
+		if _, err := c.Forward(randTensor(rng, x...), true); err == nil {
+			t.Errorf("input %v: no error", x)
+		}
+	}
+	if _, err := c.Forward(nil, true); err == nil {
+		t.Error("nil input: no error")
+	}
+	if _, err := c.Forward(randTensor(rng, 1, 4, 4, 3), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Backward(randTensor(rng, 1, 2, 2, 4)); err == nil {
+		t.Error("Backward after an inference Forward: no error")
+	}
+	if _, err := c.Forward(randTensor(rng, 1, 4, 4, 3), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Backward(randTensor(rng, 1, 3, 2, 4)); err == nil {
+		t.Error("gradient of the wrong shape: no error")
+	}
+	for _, bad := range [][7]int{{0, 4, 3, 1, 0, 1}, {3, 4, 0, 1, 0, 1}, {3, 4, 3, 0, 0, 1}, {3, 4, 3, 1, -1, 1}, {4, 6, 3, 1, 0, 4}, {3, 4, 3, 1, 0, 0}} {
+		if _, err := NewConv2D("", bad[0], bad[1], bad[2], bad[3], bad[4], bad[5], false, nil); err == nil {
+			t.Errorf("NewConv2D%v: no error", bad[:6])
+		}
+	}
+	c.In = 5 // changed behind the constructor's back
+	if _, err := c.Forward(randTensor(rng, 1, 4, 4, 5), false); err == nil {
+		t.Error("configuration not matching the weights: no error")
+	}
+}
+
+func TestConv2DHeInit(t *testing.T) {
+	c, err := NewConv2D("", 16, 64, 3, 1, 1, 1, false, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss float64
+	w := c.Weight.Value.Float32s()
+	for _, v := range w {
+		ss += float64(v) * float64(v)
+	}
+	std, want := math.Sqrt(ss/float64(len(w))), math.Sqrt(2.0/(3*3*16))
+	if math.Abs(std-want) > 0.05*want {
+		t.Errorf("weight std %.4f, want He %.4f", std, want)
+	}
+}

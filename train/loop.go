@@ -1,0 +1,320 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/loss"
+	"github.com/oneshotface/oneshot/nn"
+)
+
+// Config holds a training run's hyper-parameters.
+type Config struct {
+	Epochs int
+	// StepsPerEpoch is the number of batches an epoch takes; 0 means one
+	// pass's worth (len(samples) / BatchSize).
+	StepsPerEpoch int
+	// BatchSize is the number of images in a batch; IDsPerBatch × PerID of
+	// them come from identities with several images, the rest are drawn
+	// at random.
+	BatchSize, IDsPerBatch, PerID int
+	LR, MinLR, WeightDecay        float32
+	WarmupSteps                   int
+	ClipNorm                      float32
+	// Margin of the triplet loss, on squared distances of unit vectors
+	// (which lie in [0, 4]).
+	Margin float32
+	// DistillWeight and TripletWeight weigh the two losses.
+	DistillWeight, TripletWeight float32
+	Jitter                       face.JitterRange
+	Seed                         uint64
+	// Workers align crops in parallel.
+	Workers int
+}
+
+// DefaultConfig is the configuration the shipped compact embedder was
+// trained with (see MODEL_CARD.md).
+func DefaultConfig() Config {
+	return Config{
+		Epochs: 20, BatchSize: 64, IDsPerBatch: 16, PerID: 2,
+		LR: 2e-3, MinLR: 2e-5, WeightDecay: 5e-4, WarmupSteps: 200, ClipNorm: 5,
+		Margin: 0.2, DistillWeight: 1, TripletWeight: 0.5,
+		Jitter: face.DefaultJitterRange, Seed: 1, Workers: 2,
+	}
+}
+
+// Progress is reported after every step.
+type Progress struct {
+	Epoch, Epochs, Step, Steps int
+	// Loss, Distill and Triplet are running means over the epoch so far.
+	Loss, Distill, Triplet float64
+	// Active is the fraction of mined triplets with a non-zero loss.
+	Active         float64
+	LR             float32
+	ExamplesPerSec float64
+	ETA            time.Duration
+}
+
+// Trainer trains a model on prepared samples. Its state (model, optimizer,
+// global step) is what a checkpoint saves.
+type Trainer struct {
+	Model    *nn.Model
+	Template face.Template
+	Norm     face.Normalization
+	Opt      *nn.AdamW
+	Config   Config
+	// Step counts optimizer steps over the whole run (for the schedule).
+	Step int
+
+	samples []Sample
+	targets *Targets // nil: triplet loss only
+	byLabel map[int][]int
+	multi   []int // labels with ≥ 2 samples
+
+	crops []*image.RGBA
+	input []float32
+}
+
+// NewTrainer prepares a Trainer. targets may be nil (no distillation).
+func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, samples []Sample, targets *Targets, cfg Config) (*Trainer, error) {
+	if len(samples) == 0 {
+		return nil, errors.New("train: no samples")
+	}
+	if cfg.BatchSize < 2 || cfg.PerID < 2 || cfg.IDsPerBatch*cfg.PerID > cfg.BatchSize {
+		return nil, fmt.Errorf("train: batch of %d cannot hold %d identities × %d images", cfg.BatchSize, cfg.IDsPerBatch, cfg.PerID)
+	}
+	if targets != nil && len(targets.Plain) != len(samples) {
+		return nil, fmt.Errorf("train: %d targets for %d samples", len(targets.Plain), len(samples))
+	}
+	if targets == nil {
+		cfg.DistillWeight = 0
+	}
+	t := &Trainer{Model: m, Template: tmpl, Norm: norm, Config: cfg, samples: samples, targets: targets,
+		Opt: nn.NewAdamW(cfg.LR, cfg.WeightDecay), byLabel: map[int][]int{}}
+	for i, s := range samples {
+		t.byLabel[s.Label] = append(t.byLabel[s.Label], i)
+	}
+	for l, idx := range t.byLabel {
+		if len(idx) >= 2 {
+			t.multi = append(t.multi, l)
+		}
+	}
+	slices.Sort(t.multi)
+	if len(t.multi) < cfg.IDsPerBatch {
+		return nil, fmt.Errorf("train: only %d identities have two or more images; a batch wants %d", len(t.multi), cfg.IDsPerBatch)
+	}
+	return t, nil
+}
+
+// StepsPerEpoch is the number of steps one epoch takes.
+func (t *Trainer) StepsPerEpoch() int {
+	if t.Config.StepsPerEpoch > 0 {
+		return t.Config.StepsPerEpoch
+	}
+	return max(1, len(t.samples)/t.Config.BatchSize)
+}
+
+// schedule is linear warm-up then cosine decay to MinLR over the run.
+func (t *Trainer) schedule() nn.Schedule {
+	return nn.WarmupCosine{Base: t.Config.LR, Min: t.Config.MinLR, Warmup: t.Config.WarmupSteps, Total: t.Config.Epochs * t.StepsPerEpoch()}
+}
+
+// EpochStats summarises one epoch.
+type EpochStats struct {
+	Loss, Distill, Triplet, Active float64
+	Seconds                        float64
+}
+
+// RunEpoch trains one epoch (numbered from 0). The batches of an epoch
+// depend only on the seed and the epoch number, so a run resumed from a
+// checkpoint sees the same data as one that never stopped.
+func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progress)) (EpochStats, error) {
+	cfg := t.Config
+	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(epoch)+1))
+	steps := t.StepsPerEpoch()
+	sched := t.schedule()
+	start := time.Now()
+	var sum EpochStats
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		idx := t.sampleBatch(rng)
+		jit := make([]face.Jitter, len(idx))
+		for i := range jit {
+			jit[i] = cfg.Jitter.Sample(rng)
+		}
+		lr := sched.LR(t.Step)
+		t.Opt.SetLR(lr)
+		l, d, tr, act, err := t.step(idx, jit)
+		if err != nil {
+			return sum, err
+		}
+		t.Step++
+		sum.Loss += l
+		sum.Distill += d
+		sum.Triplet += tr
+		sum.Active += act
+		if progress != nil {
+			n := float64(s + 1)
+			el := time.Since(start)
+			eps := n * float64(cfg.BatchSize) / el.Seconds()
+			left := time.Duration(float64(el) / n * float64(steps-s-1+(cfg.Epochs-epoch-1)*steps))
+			progress(Progress{Epoch: epoch, Epochs: cfg.Epochs, Step: s + 1, Steps: steps,
+				Loss: sum.Loss / n, Distill: sum.Distill / n, Triplet: sum.Triplet / n, Active: sum.Active / n,
+				LR: lr, ExamplesPerSec: eps, ETA: left})
+		}
+	}
+	n := float64(steps)
+	sum.Loss, sum.Distill, sum.Triplet, sum.Active = sum.Loss/n, sum.Distill/n, sum.Triplet/n, sum.Active/n
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
+
+// sampleBatch picks IDsPerBatch identities × PerID images, then fills the
+// batch with random samples (each index at most once).
+func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
+	cfg := t.Config
+	used := map[int]bool{}
+	var idx []int
+	for _, k := range rng.Perm(len(t.multi))[:cfg.IDsPerBatch] {
+		imgs := t.byLabel[t.multi[k]]
+		for _, j := range rng.Perm(len(imgs))[:min(cfg.PerID, len(imgs))] {
+			idx = append(idx, imgs[j])
+			used[imgs[j]] = true
+		}
+	}
+	for len(idx) < cfg.BatchSize {
+		j := rng.IntN(len(t.samples))
+		if !used[j] {
+			used[j] = true
+			idx = append(idx, j)
+		}
+	}
+	return idx
+}
+
+// step runs one optimizer step on the samples idx with the jitters jit and
+// returns the total loss, its distillation and triplet parts, and the
+// fraction of active triplets.
+func (t *Trainer) step(idx []int, jit []face.Jitter) (total, distill, triplet, active float64, err error) {
+	cfg := t.Config
+	n := len(idx)
+	if err := t.alignBatch(idx, jit); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	x, err := nn.FromSlice(t.input, n, t.Template.Height, t.Template.Width, 3)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	y, err := t.Model.Forward(x, true)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	dim := y.Shape()[1]
+	ys := y.Float32s()
+	emb := make([][]float32, n)
+	labels := make([]int, n)
+	for i := range emb {
+		emb[i] = ys[i*dim : (i+1)*dim]
+		labels[i] = t.samples[idx[i]].Label
+	}
+	grad := make([]float32, n*dim)
+	// Distillation: mean over the batch of ‖f(x) − t(x)‖²; gradient 2(f − t)/n.
+	if cfg.DistillWeight > 0 {
+		for i := range emb {
+			tv := t.targets.For(idx[i], jit[i].Flip)
+			if len(tv) != dim {
+				return 0, 0, 0, 0, fmt.Errorf("train: teacher embeddings have %d values, the model makes %d", len(tv), dim)
+			}
+			var s float64
+			for k, v := range emb[i] {
+				d := v - tv[k]
+				s += float64(d * d)
+				grad[i*dim+k] += cfg.DistillWeight * 2 * d / float32(n)
+			}
+			distill += s / float64(n)
+		}
+	}
+	// Triplet loss on batch-hard triplets, mean over the mined triplets.
+	if cfg.TripletWeight > 0 {
+		trips, err := loss.BatchHard(emb, labels, cfg.Margin)
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		if len(trips) > 0 {
+			l, g, act, err := loss.TripletLossReduced(emb, trips, cfg.Margin, loss.Mean)
+			if err != nil {
+				return 0, 0, 0, 0, err
+			}
+			triplet = float64(l)
+			active = float64(act) / float64(len(trips))
+			for i := range g {
+				for k, v := range g[i] {
+					grad[i*dim+k] += cfg.TripletWeight * v
+				}
+			}
+		}
+	}
+	total = float64(cfg.DistillWeight)*distill + float64(cfg.TripletWeight)*triplet
+	if math.IsNaN(total) || math.IsInf(total, 0) {
+		return 0, 0, 0, 0, fmt.Errorf("train: loss is %v at step %d; lower the learning rate", total, t.Step)
+	}
+	dy, err := nn.FromSlice(grad, n, dim)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	t.Model.ZeroGrad()
+	if _, err := t.Model.Backward(dy); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	params := t.Model.Params()
+	if cfg.ClipNorm > 0 {
+		if norm := nn.ClipGradNorm(params, cfg.ClipNorm); math.IsNaN(float64(norm)) || math.IsInf(float64(norm), 0) {
+			return 0, 0, 0, 0, fmt.Errorf("train: gradient norm is %v at step %d; lower the learning rate", norm, t.Step)
+		}
+	}
+	if err := t.Opt.Step(params); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	return total, distill, triplet, active, nil
+}
+
+// alignBatch writes the jittered, normalised crops of idx into t.input.
+func (t *Trainer) alignBatch(idx []int, jit []face.Jitter) error {
+	per := t.Template.Width * t.Template.Height * 3
+	for len(t.crops) < len(idx) {
+		t.crops = append(t.crops, t.Template.NewCrop())
+	}
+	if cap(t.input) < per*len(idx) {
+		t.input = make([]float32, per*len(idx))
+	}
+	t.input = t.input[:per*len(idx)]
+	workers := max(1, t.Config.Workers)
+	errs := make([]error, len(idx))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(idx); i += workers {
+				s := t.samples[idx[i]]
+				if err := face.AlignJittered(t.crops[i], s.Img, s.Eyes, t.Template, jit[i]); err != nil {
+					errs[i] = err
+					continue
+				}
+				errs[i] = face.Tensor(t.input[i*per:(i+1)*per], t.crops[i], t.Norm)
+			}
+		}(w)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

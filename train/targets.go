@@ -1,0 +1,214 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+)
+
+// Targets holds the teacher's embeddings of each sample: Plain[i] of the
+// aligned face, Flipped[i] of its mirror image. Distillation pulls the
+// student's embedding of a (jittered) face towards the one whose flip
+// matches the jitter's.
+type Targets struct {
+	Plain, Flipped [][]float32
+}
+
+// For returns the target of sample i seen flipped or not.
+func (t *Targets) For(i int, flipped bool) []float32 {
+	if flipped {
+		return t.Flipped[i]
+	}
+	return t.Plain[i]
+}
+
+// TeacherTargets returns the teacher's embeddings of every sample, read
+// from cachePath when it holds them (for the same paths, in order, and the
+// same teacher key) and otherwise computed with the teachers (one
+// Embedder per worker) and written there. key identifies the teacher
+// (for example a hash of its model file), so a cache of another teacher
+// is never used.
+func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, cachePath, key string, progress func(done, total int)) (*Targets, error) {
+	if t, err := readTargets(cachePath, key, samples); err == nil {
+		return t, nil
+	}
+	if len(teachers) == 0 {
+		return nil, errors.New("train: no teacher to compute distillation targets with")
+	}
+	t := &Targets{Plain: make([][]float32, len(samples)), Flipped: make([][]float32, len(samples))}
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for _, te := range teachers {
+		wg.Add(1)
+		go func(te *embedder.Embedder) {
+			defer wg.Done()
+			plain, flipped := te.Template.NewCrop(), te.Template.NewCrop()
+			for i := range next {
+				s := samples[i]
+				err := face.Align(plain, s.Img, s.Eyes, te.Template)
+				if err == nil {
+					err = face.AlignJittered(flipped, s.Img, s.Eyes, te.Template, face.Jitter{Flip: true})
+				}
+				var v [][]float32
+				if err == nil {
+					v, err = te.EmbedCrops([]*image.RGBA{plain, flipped})
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("train: teacher on %s: %w", s.Path, err)
+				}
+				if err == nil {
+					t.Plain[i], t.Flipped[i] = v[0], v[1]
+				}
+				done++
+				if progress != nil {
+					progress(done, len(samples))
+				}
+				mu.Unlock()
+			}
+		}(te)
+	}
+feed:
+	for i := range samples {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if cachePath != "" {
+		if err := writeTargets(cachePath, key, samples, t); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// The cache file: "OSTARGET", version 1, key, count, dim, then per sample
+// its path and 2·dim float32s, then a CRC-32 of everything before.
+const targetsMagic = "OSTARGET"
+
+func writeTargets(path, key string, samples []Sample, t *Targets) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	h := crc32.NewIEEE()
+	w := bufio.NewWriter(io.MultiWriter(f, h))
+	dim := len(t.Plain[0])
+	put := func(v any) { binary.Write(w, binary.LittleEndian, v) }
+	putString := func(s string) { put(uint32(len(s))); w.WriteString(s) }
+	w.WriteString(targetsMagic)
+	put(uint32(1))
+	putString(key)
+	put(uint32(len(samples)))
+	put(uint32(dim))
+	for i, s := range samples {
+		putString(s.Path)
+		put(t.Plain[i])
+		put(t.Flipped[i])
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := binary.Write(f, binary.LittleEndian, h.Sum32()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path) // never leave a half-written cache behind
+}
+
+func readTargets(path, key string, samples []Sample) (*Targets, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < len(targetsMagic)+4 || string(data[:len(targetsMagic)]) != targetsMagic {
+		return nil, errors.New("not a targets cache")
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return nil, errors.New("targets cache is corrupted")
+	}
+	p := body[len(targetsMagic):]
+	u32 := func() uint32 {
+		if len(p) < 4 {
+			p = nil
+			return 0
+		}
+		v := binary.LittleEndian.Uint32(p)
+		p = p[4:]
+		return v
+	}
+	str := func() string {
+		n := int(u32())
+		if n > len(p) {
+			p = nil
+			return ""
+		}
+		s := string(p[:n])
+		p = p[n:]
+		return s
+	}
+	floats := func(n int) []float32 {
+		if 4*n > len(p) {
+			p = nil
+			return nil
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+		}
+		p = p[4*n:]
+		return v
+	}
+	if u32() != 1 || str() != key {
+		return nil, errors.New("targets cache is for another teacher or version")
+	}
+	n, dim := int(u32()), int(u32())
+	if n != len(samples) || dim <= 0 || dim > 4096 {
+		return nil, errors.New("targets cache is for other samples")
+	}
+	t := &Targets{Plain: make([][]float32, n), Flipped: make([][]float32, n)}
+	for i := range samples {
+		if str() != samples[i].Path {
+			return nil, errors.New("targets cache is for other samples")
+		}
+		t.Plain[i], t.Flipped[i] = floats(dim), floats(dim)
+		if p == nil {
+			return nil, errors.New("targets cache is truncated")
+		}
+	}
+	return t, nil
+}
