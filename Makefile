@@ -9,9 +9,9 @@ export ONESHOT_DATA
 # the host, hence the env -u.
 WASM_EXEC = env -u GOOS -u GOARCH $(GO) tool -modfile=$(CURDIR)/tools/go.mod wasmbrowsertest
 # Packages whose tests also run in the browser.
-WASM_PKGS ?= ./nn/... ./loss/... ./face/...
+WASM_PKGS ?= ./nn/... ./loss/... ./face/... ./gallery/... ./embedder/... ./wasm/...
 
-.PHONY: demo web test test-native test-wasm bench eval fuzz clean
+.PHONY: demo web test test-native test-wasm bench eval fuzz teacher train clean
 
 ## demo: build the wasm module and serve the demo page on http://localhost:8080
 demo: web
@@ -34,11 +34,23 @@ test-wasm:
 
 ## bench: Go benchmarks (medians: run with -count and compare with benchstat)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./nn/... ./face/... ./teacher/... | tee build/bench-native.txt
+	@mkdir -p build
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./nn/... ./face/... ./embedder/... ./teacher/... | tee build/bench-native.txt
 
 ## eval: LFW pairsDevTest verification accuracy of the shipped model
 eval:
-	$(GO) run ./cmd/eval -pairs $(ONESHOT_DATA)/lfw/pairsDevTest.txt -root $(ONESHOT_DATA)/lfw/images -format lfw
+	@mkdir -p build
+	$(GO) run ./cmd/eval -model models/compact.oneshot -pairs $(ONESHOT_DATA)/lfw/pairsDevTest.txt -root $(ONESHOT_DATA)/lfw/images -format lfw \
+		-roc build/roc.png -hist build/hist.png -json
+
+## teacher: fetch face-api's weights from npm (third_party/, ignored) and convert them to build/teacher.oneshot
+teacher:
+	bash scripts/fetch-faceapi.sh
+	$(GO) run ./cmd/teacher -out build/teacher.oneshot
+
+## train: train the compact embedder (about an hour on 2 cores; see MODEL_CARD.md)
+train: teacher
+	$(GO) run ./cmd/train -epochs 30 -out models/compact.oneshot
 
 ## fuzz: run each decoder fuzz target for a minute
 fuzz:

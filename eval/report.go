@@ -102,7 +102,8 @@ func FromDistances(dist []float32, same, failed []bool, fold []int) (Report, err
 	}
 	isFailed := func(i int) bool { return failed != nil && failed[i] }
 
-	r := Report{Pairs: n, Same: append([]bool(nil), same...), Distances: make([]float32, n)}
+	r := Report{Pairs: n, Same: append([]bool(nil), same...), Distances: make([]float32, n),
+		Failed: []int{}, NoFace: []string{}}
 	var maxReal float32
 	for i, d := range dist {
 		if same[i] {

@@ -181,6 +181,12 @@ func AlignJittered(dst *image.RGBA, src image.Image, eyes Eyes, t Template, j Ji
 		return err
 	}
 	m := t.Transform(eyes, j)
+	// The resampling kernel widens with the shrink factor; refuse absurd
+	// ones (a face hundreds of times larger than the crop) rather than
+	// allocate and loop without end.
+	if shrink := 1 / math.Sqrt(math.Abs(m[0]*m[4]-m[1]*m[3])); !(shrink <= maxShrink) {
+		return fmt.Errorf("face: Align: eyes %.0f px apart shrink the face %.3g times into template %q; at most %d is allowed", eyes.Distance(), shrink, t.Name, maxShrink)
+	}
 	// dst may not start at (0, 0): shift crop coordinates onto its bounds.
 	o := dst.Bounds().Min
 	m[2] += float64(o.X)
@@ -190,6 +196,10 @@ func AlignJittered(dst *image.RGBA, src image.Image, eyes Eyes, t Template, j Ji
 	j.applyPixels(dst)
 	return nil
 }
+
+// maxShrink is the largest factor by which Align shrinks a face: a face
+// filling a MaxSide image into a 32-pixel crop.
+const maxShrink = MaxSide / 32
 
 // clearRGBA makes every pixel opaque black.
 func clearRGBA(m *image.RGBA) {

@@ -13,6 +13,12 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	// The cascade files live in the pigo module. Linking its core package
+	// (small, and otherwise unused here) records pigo's version in this
+	// binary's build information, which CascadeDir reads to find the
+	// files in the module cache, and keeps pigo in go.mod.
+	_ "github.com/esimov/pigo/core"
 )
 
 // PigoModule is the module whose cascade/ folder holds the cascade files.
@@ -63,9 +69,9 @@ func LoadCascades(dir string) (*Cascades, error) {
 // turn:
 //
 //  1. $ONESHOT_CASCADES, if set;
-//  2. the module cache (GOMODCACHE, else GOPATH/pkg/mod, else
-//     ~/go/pkg/mod) at the pigo version this binary was built with, read
-//     from its build information;
+//  2. the module cache ($GOMODCACHE, $GOPATH/pkg/mod, ~/go/pkg/mod, then
+//     `go env GOMODCACHE`) at the pigo version this binary was built
+//     with, read from its build information;
 //  3. `go list -m -f {{.Dir}} github.com/esimov/pigo`, run in the current
 //     directory (works inside this module's tree, e.g. under go run).
 //

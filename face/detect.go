@@ -132,10 +132,11 @@ type Detector struct {
 
 	// grey is the greyscale image with a border of pad pixels on every
 	// side; gw×gh is its size. greyImg views it with the image's
-	// coordinates (its Rect starts at (-pad, -pad)).
+	// coordinates (its Rect starts pad pixels before the image's).
 	grey        []uint8
 	gw, gh, pad int
 	imgW, imgH  int
+	origin      image.Point // the image's Bounds().Min
 	greyImg     image.Gray
 	faces       []Face
 	used        []bool
@@ -207,7 +208,9 @@ func (d *Detector) cluster(dets []detection, p Params) {
 	}
 	used := d.used[:len(dets)]
 	clear(used)
-	off := float64(d.pad) - 0.5 // pigo's (row, col) are pixel indices in the padded image
+	// The scan's (row, col) are pixel indices in the padded buffer.
+	offX := float64(d.pad-d.origin.X) - 0.5
+	offY := float64(d.pad-d.origin.Y) - 0.5
 	for i, a := range dets {
 		if used[i] {
 			continue
@@ -231,10 +234,12 @@ func (d *Detector) cluster(dets []detection, p Params) {
 			continue
 		}
 		fn := float64(n)
-		d.faces = append(d.faces, Face{X: c/fn - off, Y: r/fn - off, Size: s / fn, Score: q, Hits: n})
+		d.faces = append(d.faces, Face{X: c/fn - offX, Y: r/fn - offY, Size: s / fn, Score: q, Hits: n})
 	}
 	faces := d.faces
-	cx, cy, half := float64(d.imgW)/2, float64(d.imgH)/2, float64(min(d.imgW, d.imgH))/2
+	cx := float64(d.origin.X) + float64(d.imgW)/2
+	cy := float64(d.origin.Y) + float64(d.imgH)/2
+	half := float64(min(d.imgW, d.imgH)) / 2
 	rank := func(f Face) float64 { return rank(f, cx, cy, half) }
 	slices.SortFunc(faces, func(a, b Face) int { return cmp.Compare(rank(b), rank(a)) })
 	kept := faces[:0]
@@ -293,8 +298,8 @@ func (d *Detector) toGrey(img image.Image, padFrac float64) {
 		d.grey = make([]uint8, gw*gh)
 	}
 	d.grey = d.grey[:gw*gh]
-	d.gw, d.gh, d.pad, d.imgW, d.imgH = gw, gh, pad, w, h
-	d.greyImg = image.Gray{Pix: d.grey, Stride: gw, Rect: image.Rect(-pad, -pad, w+pad, h+pad)}
+	d.gw, d.gh, d.pad, d.imgW, d.imgH, d.origin = gw, gh, pad, w, h, b.Min
+	d.greyImg = image.Gray{Pix: d.grey, Stride: gw, Rect: image.Rect(-pad, -pad, w+pad, h+pad).Add(b.Min)}
 	d.lastValid = true
 
 	for y := 0; y < h; y++ {

@@ -57,7 +57,7 @@ const (
 	minEyeSpan = 0.22 // pupil distance, as a fraction of the face square
 	maxEyeSpan = 0.55
 	maxEyeRoll = 30.0 // degrees
-	maxSpread  = 99   // Eyes.Spread
+	maxSpread  = 0.4  // Eyes.Spread
 )
 
 // perturbations are the starting offsets of the pupil localiser: fixed
@@ -86,7 +86,7 @@ var perturbations = func() (p [63][3]float32) {
 //
 // The pupils then face a sanity check: their distance must be 22–55% of
 // the face square, the roll at most 30°, each pupil in the upper part of
-// its own half of the square, and the answers must agree (Spread ≤ 0.25).
+// its own half of the square, and the answers must agree (Spread ≤ 0.4).
 // If the check fails, Eyes returns positions estimated from the box with
 // Found false.
 func (d *Detector) Eyes(f Face) Eyes {
@@ -143,10 +143,11 @@ func saneEyes(e Eyes, f Face) bool {
 // right (run with mirrored trees). It returns the median answer in image
 // coordinates and the larger interquartile range of the answers.
 func (d *Detector) pupil(f Face, side float64, n int) (Point, float64) {
-	pad := float32(d.pad)
-	// pigo works in pixel indices of the padded image.
-	r0 := float32(f.Y+eyeStartRow*f.Size-0.5) + pad
-	c0 := float32(f.X+side*eyeStartCol*f.Size-0.5) + pad
+	// The cascade works in pixel indices of the padded buffer.
+	offX := float64(d.pad-d.origin.X) - 0.5
+	offY := float64(d.pad-d.origin.Y) - 0.5
+	r0 := float32(f.Y + eyeStartRow*f.Size + offY)
+	c0 := float32(f.X + side*eyeStartCol*f.Size + offX)
 	s0 := float32(eyeStartScale * f.Size)
 	if cap(d.rows) < n {
 		d.rows = make([]float32, n)
@@ -162,5 +163,5 @@ func (d *Detector) pupil(f Face, side float64, n int) (Point, float64) {
 	slices.Sort(cols)
 	m := n / 2
 	iqr := max(rows[3*n/4]-rows[n/4], cols[3*n/4]-cols[n/4])
-	return Point{X: float64(cols[m]) - float64(pad) + 0.5, Y: float64(rows[m]) - float64(pad) + 0.5}, float64(iqr)
+	return Point{X: float64(cols[m]) - offX, Y: float64(rows[m]) - offY}, float64(iqr)
 }

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // register JPEG for Decode
-	_ "image/png"  // register PNG for Decode
+	"image/jpeg"
+	"image/png"
 	"io"
 )
 
@@ -67,28 +67,38 @@ func FromRGBA(pix []byte, width, height int) (*image.RGBA, error) {
 // gigabytes. The returned image keeps the decoder's type (*image.YCbCr for
 // most JPEGs, *image.Gray for greyscale PNGs, …); every stage of the
 // package accepts any image.Image, with fast paths for these types.
+// Other formats are refused with an error wrapping ErrNotImage, whatever
+// decoders the program has registered.
 func Decode(r io.Reader) (image.Image, error) {
 	if r == nil {
 		return nil, errors.New("face: Decode: reader is nil")
 	}
-	// DecodeConfig consumes the header; keep what it read so Decode can
-	// read it again.
-	var head bytes.Buffer
 	br := bufio.NewReader(r)
-	cfg, format, err := image.DecodeConfig(io.TeeReader(br, &head))
-	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			return nil, fmt.Errorf("face: %w", ErrNotImage)
-		}
-		return nil, fmt.Errorf("face: reading image header: %w", err)
+	magic, _ := br.Peek(8)
+	var (
+		format       string
+		decodeConfig func(io.Reader) (image.Config, error)
+		decode       func(io.Reader) (image.Image, error)
+	)
+	switch {
+	case bytes.HasPrefix(magic, []byte("\xff\xd8")):
+		format, decodeConfig, decode = "jpeg", jpeg.DecodeConfig, jpeg.Decode
+	case bytes.HasPrefix(magic, []byte("\x89PNG\r\n\x1a\n")):
+		format, decodeConfig, decode = "png", png.DecodeConfig, png.Decode
+	default:
+		return nil, fmt.Errorf("face: %w (the data starts %q)", ErrNotImage, magic)
 	}
-	if format != "jpeg" && format != "png" {
-		return nil, fmt.Errorf("face: %s: %w", format, ErrNotImage)
+	// DecodeConfig consumes the header; keep what it read so the pixel
+	// decoder can read it again.
+	var head bytes.Buffer
+	cfg, err := decodeConfig(io.TeeReader(br, &head))
+	if err != nil {
+		return nil, fmt.Errorf("face: reading %s header: %w", format, err)
 	}
 	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
-	img, _, err := image.Decode(io.MultiReader(&head, br))
+	img, err := decode(io.MultiReader(&head, br))
 	if err != nil {
 		return nil, fmt.Errorf("face: decoding %s: %w", format, err)
 	}

@@ -37,7 +37,7 @@ var problemText = [...]string{
 	"too bright",
 	"too little contrast",
 	"too blurry: hold still",
-	"turn your head less: keep it upright",
+	"turn your head less",
 	"face unclear",
 }
 
@@ -84,7 +84,8 @@ type Policy struct {
 	MinScore float32
 	// OtherFace is the size, relative to the best face, from which a
 	// second face counts as another person in the frame (0.5: a face half
-	// as wide); smaller faces in the background are ignored.
+	// as wide), if its score is at least MinScore; smaller or fainter
+	// faces in the background are ignored.
 	OtherFace float64
 	// RequireEyes makes a fallback (box-based) eye estimate a problem.
 	RequireEyes bool
@@ -94,7 +95,7 @@ type Policy struct {
 func DefaultPolicy() Policy {
 	return Policy{
 		MinEyeDistance: 28,
-		MinBrightness:  50, MaxBrightness: 215, MinContrast: 18,
+		MinBrightness:  50, MaxBrightness: 215, MinContrast: 15,
 		MinSharpness: 20,
 		MaxRoll:      20,
 		MinScore:     8,
@@ -106,8 +107,9 @@ func DefaultPolicy() Policy {
 // Quality describes how fit a frame is for enrollment or verification:
 // the measurements and the problems Policy found in them.
 type Quality struct {
-	// Faces is the number of faces at least Policy.OtherFace the size of
-	// the best one (the best one included).
+	// Faces is the number of people in the frame: the best face and the
+	// others at least Policy.OtherFace its size with a score of at least
+	// Policy.MinScore.
 	Faces int
 	// Score is the best face's detection score.
 	Score float32
@@ -196,8 +198,9 @@ func (d *Detector) assess(faces []Face, eyes Eyes) Quality {
 		Roll:        eyes.Roll(),
 		EyesFound:   eyes.Found,
 	}
-	for _, f := range faces {
-		if f.Size >= pol.OtherFace*best.Size {
+	q.Faces = 1
+	for _, f := range faces[1:] {
+		if f.Size >= pol.OtherFace*best.Size && f.Score >= pol.MinScore {
 			q.Faces++
 		}
 	}

@@ -72,16 +72,16 @@ func (sc *scanner) classify(fc *faceCascade, size int, pix []uint8, stride, base
 	nodes := leaves - 1
 	var out float32
 	for t := 0; t < fc.trees; t++ {
-		code := fc.codes[t*4*nodes : (t+1)*4*nodes]
+		if t >= sc.ready {
+			sc.prepare(fc, size, stride, t)
+		}
+		o := sc.offs[t*2*nodes : (t+1)*2*nodes]
 		idx := 1
 		for range depth {
-			k := 4 * (idx - 1)
-			c := code[k : k+4 : k+4]
-			o1 := (int(c[0])*size)>>8*stride + (int(c[1])*size)>>8
-			o2 := (int(c[2])*size)>>8*stride + (int(c[3])*size)>>8
+			k := 2 * (idx - 1)
 			// Right child when p1 <= p2, written without a branch: the
 			// comparison is a coin toss the CPU cannot predict.
-			diff := int(pix[base+o2]) - int(pix[base+o1])
+			diff := int(pix[base+int(o[k+1])]) - int(pix[base+int(o[k])])
 			idx = 2*idx + 1 + diff>>63
 		}
 		out += fc.preds[t*leaves+idx-leaves]

@@ -113,7 +113,7 @@ func (g *Gallery) Enroll(id string, caps []Capture) (EnrollResult, error) {
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.dim != 0 && len(p.template) != g.dim {
+	if g.dim != 0 && len(p.template) != g.dim && (g.fixedDim || len(g.people) > 0) {
 		return EnrollResult{}, fmt.Errorf("enrolling %q: %w", id, &DimensionError{Got: len(p.template), Want: g.dim})
 	}
 	old, replaced := g.people[id]

@@ -40,9 +40,6 @@ func unit(v []float32) ([]float32, error) {
 	if n == 0 {
 		return nil, errors.New("embedding is all zeros: it has no direction")
 	}
-	if math.IsInf(n, 0) {
-		return nil, errors.New("embedding values are too large to normalise")
-	}
 	u := make([]float32, len(v))
 	for i, x := range v {
 		u[i] = float32(float64(x) / n)

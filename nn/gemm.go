@@ -1,8 +1,15 @@
 package nn
 
 import (
+	"sync"
+
 	"gorgonia.org/tensor"
 )
+
+// scratchPool holds result buffers for accumulating products: tensor's
+// own WithIncr allocates a temporary of the whole result on every call,
+// so gemm computes into pooled scratch and adds instead.
+var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
 
 // gemm computes C = op(A)·op(B) (accumulate false) or C += op(A)·op(B)
 // (accumulate true), where op transposes when asked. A is stored m×k (or
@@ -23,12 +30,23 @@ func gemm(transA, transB bool, m, n, k int, a, b, c []float32, accumulate bool) 
 	} else {
 		B = tensor.New(tensor.WithShape(k, n), tensor.WithBacking(b[:n*k]))
 	}
-	C := tensor.New(tensor.WithShape(m, n), tensor.WithBacking(c[:m*n]))
-	var err error
+	out := c[:m*n]
+	var scratch *[]float32
 	if accumulate {
-		_, err = tensor.MatMul(A, B, tensor.WithIncr(C))
-	} else {
-		_, err = tensor.MatMul(A, B, tensor.WithReuse(C))
+		scratch = scratchPool.Get().(*[]float32)
+		if cap(*scratch) < m*n {
+			*scratch = make([]float32, m*n)
+		}
+		out = (*scratch)[:m*n]
+	}
+	C := tensor.New(tensor.WithShape(m, n), tensor.WithBacking(out))
+	_, err := tensor.MatMul(A, B, tensor.WithReuse(C))
+	if accumulate {
+		dst := c[:m*n]
+		for i, v := range out {
+			dst[i] += v
+		}
+		scratchPool.Put(scratch)
 	}
 	if err != nil {
 		// Shapes are computed by the callers from checked tensors; a

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# Builds the demo page into a folder (default build/web): the static files of
-# web/, the Go WebAssembly module, Go's wasm_exec.js, and pigo's cascades read
-# from the module cache (never committed). Used by `make web` and by the
-# browser tests, so both serve the same thing.
+# Builds the web output into a folder (default build/web): the static files of
+# web/ (demo page, oneshot.js, oneshot.d.ts, worker.js, package.json), the Go
+# WebAssembly module, Go's wasm_exec.js, pigo's cascades read from the module
+# cache, and the shipped model models/compact.oneshot as model.oneshot when it
+# exists (none of these are committed). Used by `make web` and by the browser
+# tests, so both serve the same thing. `npm pack` in the folder makes the
+# installable package.
 set -euo pipefail
 out="${1:-build/web}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 mkdir -p "$out"
 cp -R web/. "$out/"
-rm -f "$out"/*.go
+# Go sources (the browser tests under web/webtest) are not part of the output.
+rm -rf "$out/webtest"
+find "$out" -name '*.go' -type f -delete
+cp NOTICE "$out/NOTICE"
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$out/"
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/oneshot.wasm" ./wasm
 pigo="$(go list -m -f '{{.Dir}}' github.com/esimov/pigo)"
 mkdir -p "$out/cascade"
+rm -f "$out/cascade/facefinder" "$out/cascade/puploc"
 cp "$pigo/cascade/facefinder" "$pigo/cascade/puploc" "$out/cascade/"
+chmod 0644 "$out/cascade/facefinder" "$out/cascade/puploc" # the module cache's copies are read-only
+if [ -f models/compact.oneshot ]; then
+	cp models/compact.oneshot "$out/model.oneshot"
+else
+	rm -f "$out/model.oneshot"
+	echo "build-web: models/compact.oneshot not found; $out has no model.oneshot (train one, or pass modelURL to Oneshot.load)" >&2
+fi

@@ -19,63 +19,93 @@ import (
 )
 
 // Targets holds the teacher's embeddings of each sample: Plain[i] of the
-// aligned face, Flipped[i] of its mirror image. Distillation pulls the
-// student's embedding of a (jittered) face towards the one whose flip
-// matches the jitter's.
+// aligned face and, when computed, Flipped[i] of its mirror image.
+// Distillation pulls the student's embedding of a (jittered) face towards
+// the one whose flip matches the jitter's. Without Flipped the plain
+// target serves both, which also teaches the student that a mirrored face
+// is the same person (and halves the teacher's work).
 type Targets struct {
 	Plain, Flipped [][]float32
 }
 
 // For returns the target of sample i seen flipped or not.
 func (t *Targets) For(i int, flipped bool) []float32 {
-	if flipped {
+	if flipped && t.Flipped != nil {
 		return t.Flipped[i]
 	}
 	return t.Plain[i]
 }
 
-// TeacherTargets returns the teacher's embeddings of every sample, read
+// teacherBatch is how many crops a teacher embeds in one forward pass: a
+// few, so its matrix products are large enough to run efficiently.
+const teacherBatch = 8
+
+// TeacherTargets returns the teacher's embeddings of every sample (and of
+// its mirror image when flipped is true), read
 // from cachePath when it holds them (for the same paths, in order, and the
 // same teacher key) and otherwise computed with the teachers (one
 // Embedder per worker) and written there. key identifies the teacher
 // (for example a hash of its model file), so a cache of another teacher
 // is never used.
-func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, cachePath, key string, progress func(done, total int)) (*Targets, error) {
+func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, flipped bool, cachePath, key string, progress func(done, total int)) (*Targets, error) {
+	if flipped {
+		key += "+flipped"
+	}
 	if t, err := readTargets(cachePath, key, samples); err == nil {
 		return t, nil
 	}
 	if len(teachers) == 0 {
 		return nil, errors.New("train: no teacher to compute distillation targets with")
 	}
-	t := &Targets{Plain: make([][]float32, len(samples)), Flipped: make([][]float32, len(samples))}
+	t := &Targets{Plain: make([][]float32, len(samples))}
+	if flipped {
+		t.Flipped = make([][]float32, len(samples))
+	}
 	var mu sync.Mutex
 	var firstErr error
 	done := 0
-	next := make(chan int)
+	next := make(chan int) // first sample of a chunk of teacherBatch
 	var wg sync.WaitGroup
 	for _, te := range teachers {
 		wg.Add(1)
 		go func(te *embedder.Embedder) {
 			defer wg.Done()
-			plain, flipped := te.Template.NewCrop(), te.Template.NewCrop()
-			for i := range next {
-				s := samples[i]
-				err := face.Align(plain, s.Img, s.Eyes, te.Template)
-				if err == nil {
-					err = face.AlignJittered(flipped, s.Img, s.Eyes, te.Template, face.Jitter{Flip: true})
+			var crops []*image.RGBA
+			for lo := range next {
+				hi := min(lo+teacherBatch, len(samples))
+				crops = crops[:0]
+				var err error
+				for i := lo; i < hi && err == nil; i++ {
+					s := samples[i]
+					c := te.Template.NewCrop()
+					if err = face.Align(c, s.Img, s.Eyes, te.Template); err != nil {
+						break
+					}
+					crops = append(crops, c)
+					if flipped {
+						f := te.Template.NewCrop()
+						err = face.AlignJittered(f, s.Img, s.Eyes, te.Template, face.Jitter{Flip: true})
+						crops = append(crops, f)
+					}
 				}
 				var v [][]float32
 				if err == nil {
-					v, err = te.EmbedCrops([]*image.RGBA{plain, flipped})
+					v, err = te.EmbedCrops(crops)
 				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("train: teacher on %s: %w", s.Path, err)
+					firstErr = fmt.Errorf("train: teacher on %s: %w", samples[lo].Path, err)
 				}
 				if err == nil {
-					t.Plain[i], t.Flipped[i] = v[0], v[1]
+					per := len(v) / (hi - lo)
+					for i := lo; i < hi; i++ {
+						t.Plain[i] = v[(i-lo)*per]
+						if flipped {
+							t.Flipped[i] = v[(i-lo)*per+1]
+						}
+					}
 				}
-				done++
+				done += hi - lo
 				if progress != nil {
 					progress(done, len(samples))
 				}
@@ -84,9 +114,9 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 		}(te)
 	}
 feed:
-	for i := range samples {
+	for lo := 0; lo < len(samples); lo += teacherBatch {
 		select {
-		case next <- i:
+		case next <- lo:
 		case <-ctx.Done():
 			break feed
 		}
@@ -108,7 +138,8 @@ feed:
 }
 
 // The cache file: "OSTARGET", version 1, key, count, dim, then per sample
-// its path and 2·dim float32s, then a CRC-32 of everything before.
+// a flag for flipped targets, then per sample its path and dim (or 2·dim)
+// float32s, then a CRC-32 of everything before.
 const targetsMagic = "OSTARGET"
 
 func writeTargets(path, key string, samples []Sample, t *Targets) error {
@@ -130,10 +161,17 @@ func writeTargets(path, key string, samples []Sample, t *Targets) error {
 	putString(key)
 	put(uint32(len(samples)))
 	put(uint32(dim))
+	hasFlip := uint32(0)
+	if t.Flipped != nil {
+		hasFlip = 1
+	}
+	put(hasFlip)
 	for i, s := range samples {
 		putString(s.Path)
 		put(t.Plain[i])
-		put(t.Flipped[i])
+		if t.Flipped != nil {
+			put(t.Flipped[i])
+		}
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
@@ -200,12 +238,19 @@ func readTargets(path, key string, samples []Sample) (*Targets, error) {
 	if n != len(samples) || dim <= 0 || dim > 4096 {
 		return nil, errors.New("targets cache is for other samples")
 	}
-	t := &Targets{Plain: make([][]float32, n), Flipped: make([][]float32, n)}
+	hasFlip := u32() == 1
+	t := &Targets{Plain: make([][]float32, n)}
+	if hasFlip {
+		t.Flipped = make([][]float32, n)
+	}
 	for i := range samples {
 		if str() != samples[i].Path {
 			return nil, errors.New("targets cache is for other samples")
 		}
-		t.Plain[i], t.Flipped[i] = floats(dim), floats(dim)
+		t.Plain[i] = floats(dim)
+		if hasFlip {
+			t.Flipped[i] = floats(dim)
+		}
 		if p == nil {
 			return nil, errors.New("targets cache is truncated")
 		}

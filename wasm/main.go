@@ -1,49 +1,54 @@
 //go:build js && wasm
 
 // Command wasm is the Oneshot WebAssembly module: the Go side of the
-// JavaScript API. It runs inside a Web Worker and touches JavaScript only
-// through github.com/hack-pad/safejs, so a JavaScript error becomes a Go
-// error value instead of a panic.
+// JavaScript API. It runs inside a Web Worker (web/worker.js) and touches
+// JavaScript only through github.com/hack-pad/safejs, so a JavaScript error
+// becomes a Go error value instead of a panic.
 //
-// This first version publishes globalThis.oneshot = {version, ready} so the
-// demo page can show that the module loaded; the engine API (detect, embed,
-// enroll, verify, identify) arrives with the JS API issue.
+// It publishes globalThis.oneshot:
+//
+//	version                              string
+//	ready                                true once the functions below exist
+//	init(model, facefinder, puploc)      → Promise<Info>     bytes of the model and of pigo's two cascades
+//	detect(image)                        → Promise<Detection>
+//	embed(image)                         → Promise<{vector: Float32Array, face, quality}>
+//	enroll(id, images)                   → Promise<EnrollResult>
+//	verify(id, image, options?)          → Promise<Verification>   options: {threshold?}
+//	identify(image, options?)            → Promise<Identification> options: {threshold?, k?}
+//	remove(id)                           → Promise<{removed: id}>
+//	people()                             → Promise<string[]>
+//	info()                               → Promise<Info>
+//	exportGallery()                      → Promise<Uint8Array>
+//	importGallery(bytes)                 → Promise<GalleryInfo>
+//	exportModel()                        → Promise<Uint8Array>
+//	importModel(bytes)                   → Promise<ModelInfo>
+//	fineTune(...)                        → Promise (rejected: not implemented yet)
+//
+// An image is {data, width, height}, the shape of an ImageData: data a
+// Uint8ClampedArray, Uint8Array or ArrayBuffer of width×height×4 RGBA
+// bytes. Bytes are a Uint8Array, Uint8ClampedArray or ArrayBuffer. The
+// answers are the JSON of package engine's result types, as plain objects.
+//
+// Every function checks its arguments before doing anything and never
+// throws: a bad argument, an engine error, even a Go panic, becomes a
+// rejected promise whose Error says what went wrong, and the module keeps
+// answering afterwards. All the logic lives in package engine, which native
+// tests drive; this package only converts values.
 package main
 
 import (
 	"fmt"
 	"os"
-
-	"github.com/hack-pad/safejs"
 )
 
-// Version is the module's version, shown by the demo page.
-const Version = "0.1.0-dev"
+// Version is the module's version, reported as oneshot.version.
+const Version = "0.2.0"
 
 func main() {
 	if err := publish(); err != nil {
 		fmt.Fprintln(os.Stderr, "oneshot: cannot publish the JS API:", err)
 		os.Exit(1)
 	}
-	// Keep the Go runtime alive: the page calls into it after main returns.
+	// Keep the Go runtime alive: the worker calls into it after main returns.
 	select {}
-}
-
-// publish sets globalThis.oneshot.
-func publish() error {
-	api, err := safejs.Global().Get("Object")
-	if err != nil {
-		return err
-	}
-	obj, err := api.New()
-	if err != nil {
-		return err
-	}
-	if err := obj.Set("version", Version); err != nil {
-		return err
-	}
-	if err := obj.Set("ready", true); err != nil {
-		return err
-	}
-	return safejs.Global().Set("oneshot", obj)
 }

@@ -37,6 +37,9 @@ import (
 	"github.com/oneshotface/oneshot/train"
 )
 
+// flippedTargets asks for the teacher's embeddings of mirrored faces too.
+var flippedTargets *bool
+
 func main() {
 	log.SetFlags(0)
 	data, _ := dataset.Root()
@@ -53,6 +56,7 @@ func main() {
 		resume   = flag.Bool("resume", false, "continue from -checkpoint")
 		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
 	)
+	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
 	flag.IntVar(&def.BatchSize, "batch", def.BatchSize, "images per batch")
@@ -131,7 +135,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		}
 		cache := filepath.Join(cacheDir, "targets-"+key+".bin")
 		log.Printf("teacher embeddings (cached in %s)", cache)
-		targets, err = train.TeacherTargets(ctx, teachers, samples, cache, key, bar("teacher"))
+		targets, err = train.TeacherTargets(ctx, teachers, samples, *flippedTargets, cache, key, bar("teacher"))
 		if err != nil {
 			return err
 		}
@@ -232,7 +236,7 @@ func loadTeacher(path string) (*nn.Model, string, error) {
 // normalise scales the teacher's embeddings to unit length: the student
 // ends in L2 normalisation, so it matches directions (cosine distillation).
 func normalise(t *train.Targets) {
-	for _, set := range [][][]float32{t.Plain, t.Flipped} {
+	for _, set := range [][][]float32{t.Plain, t.Flipped} { // Flipped may be nil
 		for _, v := range set {
 			var s float64
 			for _, x := range v {

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/oneshotface/oneshot/dataset"
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/nn"
+)
+
+func TestMissingModel(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"-model", filepath.Join(dir, "none.oneshot")}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "no model at") || !strings.Contains(err.Error(), "train one with cmd/train or pass -model") {
+		t.Errorf("missing model: error %v", err)
+	}
+	// The default path, from a folder without models/.
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	err = run(context.Background(), nil, &out, &errOut)
+	if want := "no model at models/compact.oneshot; train one with cmd/train or pass -model"; err == nil || err.Error() != want {
+		t.Errorf("default model missing: error %v, want %q", err, want)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-format", "csv"},
+		{"-workers", "0"},
+		{"stray"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// TestRunPlain evaluates an untrained model on 20 LFW pairs written as a
+// plain pairs file, and checks the summary, the JSON last line and the
+// plots.
+func TestRunPlain(t *testing.T) {
+	data, err := dataset.Root()
+	if err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	if _, err := face.LoadCascadesFromModule(); err != nil {
+		t.Skipf("skipping: no face cascades: %v", err)
+	}
+	images := filepath.Join(data, "lfw", "images")
+	pairs, err := dataset.ReadPairsFile(filepath.Join(data, "lfw", "pairsDevTest.txt"), images, "lfw")
+	if err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	// 10 matched and 10 mismatched pairs, alternating, so each of the 10
+	// folds of the plain format holds one of each.
+	var matched, mismatched []dataset.Pair
+	for _, p := range pairs {
+		if p.Same && len(matched) < 10 {
+			matched = append(matched, p)
+		} else if !p.Same && len(mismatched) < 10 {
+			mismatched = append(mismatched, p)
+		}
+	}
+	dir := t.TempDir()
+	var list strings.Builder
+	list.WriteString("# 20 pairs of LFW pairsDevTest, for a test\n")
+	for i := range 10 {
+		for j, p := range []dataset.Pair{matched[i], mismatched[i]} {
+			a, _ := filepath.Rel(images, p.A)
+			b, _ := filepath.Rel(images, p.B)
+			fmt.Fprintf(&list, "%s %s %d\n", a, b, 1-j)
+		}
+	}
+	pairsFile := filepath.Join(dir, "pairs.tsv")
+	if err := os.WriteFile(pairsFile, []byte(list.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := embedder.NewCompact(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := embedder.Describe(m, embedder.CompactTemplate, embedder.CompactNorm, 0.9); err != nil {
+		t.Fatal(err)
+	}
+	modelFile := filepath.Join(dir, "m.oneshot")
+	f, err := os.Create(modelFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nn.Save(f, m); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	roc, hist := filepath.Join(dir, "plots", "roc.png"), filepath.Join(dir, "plots", "hist.png")
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), []string{"-model", modelFile, "-pairs", pairsFile, "-root", images,
+		"-format", "plain", "-json", "-roc", roc, "-hist", hist, "-workers", "2"}, &out, &errOut)
+	if err != nil {
+		t.Fatalf("%v\nstderr: %s", err, errOut.String())
+	}
+	t.Logf("stdout:\n%s", out.String())
+	for _, want := range []string{"accuracy", "AUC", "EER", "TAR@FAR=1%", "threshold", "failures", "fallback eyes", "model's threshold 0.9"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
+		t.Fatalf("last line is not JSON: %v", err)
+	}
+	for _, k := range []string{"accuracy", "std", "auc", "eer", "tar_at_far_1pct", "threshold", "failures", "pairs"} {
+		if _, ok := got[k].(float64); !ok {
+			t.Errorf("JSON key %q: %v", k, got[k])
+		}
+	}
+	if !regexp.MustCompile(`embedded (\d+)/(\d+) images .*ETA`).MatchString(errOut.String()) ||
+		!strings.Contains(errOut.String(), fmt.Sprintf("embedded %v/%v images", got["images"], got["images"])) {
+		t.Errorf("no progress on stderr: %q", errOut.String())
+	}
+	if got["pairs"] != 20.0 || got["model"] != modelFile {
+		t.Errorf("JSON pairs %v, model %v", got["pairs"], got["model"])
+	}
+	for _, p := range []string{roc, hist} {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(f); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+		f.Close()
+	}
+}

@@ -1,0 +1,125 @@
+package embedder
+
+import (
+	"bytes"
+	"image"
+	"math"
+	"testing"
+
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/nn"
+)
+
+func TestCompactEmbedsUnitVectors(t *testing.T) {
+	m, err := NewCompact(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crops := []*image.RGBA{e.Template.NewCrop(), e.Template.NewCrop()}
+	for i := range crops[1].Pix {
+		crops[1].Pix[i] = uint8(i * 7)
+	}
+	v, err := e.EmbedCrops(crops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range v {
+		if len(x) != EmbeddingDim {
+			t.Fatalf("embedding %d has %d values, want %d", i, len(x), EmbeddingDim)
+		}
+		var s float64
+		for _, y := range x {
+			s += float64(y) * float64(y)
+		}
+		if math.Abs(s-1) > 1e-4 {
+			t.Errorf("embedding %d has squared norm %g, want 1", i, s)
+		}
+	}
+	// Batch and single embedding agree.
+	one, err := e.EmbedCrop(crops[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range one {
+		if math.Abs(float64(one[k]-v[1][k])) > 1e-5 {
+			t.Fatalf("single and batched embeddings differ at %d: %g vs %g", k, one[k], v[1][k])
+		}
+	}
+}
+
+func TestDescribeRoundTripsThroughTheModelFile(t *testing.T) {
+	m, err := NewCompact(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Describe(m, CompactTemplate, CompactNorm, 0.87); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := nn.Save(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := nn.Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Template != CompactTemplate || e.Norm != CompactNorm || e.Threshold != 0.87 {
+		t.Fatalf("read back template %+v norm %+v threshold %g", e.Template, e.Norm, e.Threshold)
+	}
+}
+
+func TestNewRefusesModelsItCannotFeed(t *testing.T) {
+	m, _ := NewCompact(3)
+	for name, edit := range map[string]func(*nn.Model){
+		"no template":  func(m *nn.Model) { delete(m.Meta, MetaTemplate) },
+		"bad template": func(m *nn.Model) { m.Meta[MetaTemplate] = "{" },
+		"bad norm":     func(m *nn.Model) { m.Meta[MetaNorm] = "[" },
+		"bad threshold": func(m *nn.Model) {
+			m.Meta[MetaThreshold] = "-1"
+		},
+		"input size": func(m *nn.Model) { m.Input = [3]int{32, 32, 3} },
+	} {
+		c, err := m.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(c)
+		if _, err := New(c); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := New(nil); err == nil {
+		t.Error("nil model accepted")
+	}
+	e, _ := New(m)
+	if _, err := e.EmbedCrop(image.NewRGBA(image.Rect(0, 0, 10, 10))); err == nil {
+		t.Error("a crop of the wrong size was accepted")
+	}
+	if _, err := e.Embed(image.NewRGBA(image.Rect(0, 0, 100, 100)), face.Eyes{}); err == nil {
+		t.Error("eyes at one point were accepted")
+	}
+}
+
+// BenchmarkCompactEmbed is the native forward pass of one 64×64 crop
+// (the target is ≤ 10 ms).
+func BenchmarkCompactEmbed(b *testing.B) {
+	m, err := NewCompact(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, _ := New(m)
+	crop := e.Template.NewCrop()
+	for b.Loop() {
+		if _, err := e.EmbedCrop(crop); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

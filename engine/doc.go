@@ -1,0 +1,53 @@
+// Package engine is everything the Oneshot WebAssembly module does, as
+// plain Go that native tests can drive: one Engine holds a face detector,
+// an embedder and a gallery of enrolled people, and answers the calls of the
+// JavaScript API (detect, embed, enroll, verify, identify, remove, export
+// and import of the gallery and of the model).
+//
+// # Frames in, plain values out
+//
+// Every call that looks at a picture takes a Frame: RGBA bytes, four a pixel,
+// rows top to bottom with no padding, which is exactly a browser's
+// ImageData.data. A frame is checked before anything else is done with it
+// (0×0, more than MaxSide pixels a side, a byte count that is not
+// width×height×4 are errors that say so).
+//
+// Every answer is a plain struct with camelCase JSON tags (Detection,
+// EnrollResult, Verification, Identification, …): the wasm module marshals
+// it to JSON and the page receives the same object. Nothing in an answer
+// points into the engine's buffers.
+//
+// # The pipeline of one frame
+//
+//	Frame ──face.Detector.Analyze──> faces, pupils, quality
+//	      ──face.Align──────────────> crop of the model's template
+//	      ──embedder.EmbedCrop──────> unit embedding
+//	      ──gallery.Verify/Identify─> distance, threshold, verdict, score
+//
+// Enroll refuses frames whose quality has problems ("too dark", "more than
+// one face") and says why, frame by frame; Verify, Identify and Embed need a
+// face but answer on any frame that has one, and report its quality so the
+// caller can ask for a better picture.
+//
+// # Models and thresholds
+//
+// The engine runs one model at a time. Its verification threshold is the
+// one calibrated when the model was evaluated (the model file's "threshold"
+// metadata); a model without one (an untrained model) gets
+// UncalibratedThreshold, and Info says so. Every Verify and Identify may
+// pass its own threshold instead.
+//
+// ImportModel swaps the model: the new file is loaded and tried on a blank
+// crop first, and every enrolled person's kept crops are re-embedded with
+// it, all or nothing. A file that is not a model, a model that is not a face
+// embedder, or a re-embedding that fails leaves the engine exactly as it
+// was. ImportGallery likewise decodes into a fresh gallery that replaces
+// the current one only when all is well; a gallery made by another model is
+// re-embedded from its crops.
+//
+// # Concurrency
+//
+// An Engine is safe for concurrent use: every call takes one mutex, so calls
+// run one after another (the detector and the embedder reuse buffers from
+// frame to frame).
+package engine

@@ -1,0 +1,558 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"sync"
+
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/gallery"
+	"github.com/oneshotface/oneshot/nn"
+)
+
+// Limits of the engine's inputs.
+const (
+	// MaxSide is the largest width or height of a frame, in pixels.
+	MaxSide = face.MaxSide
+	// MaxFaces is the most faces Detect reports.
+	MaxFaces = 16
+	// MaxModelBytes is the largest model file ImportModel reads.
+	MaxModelBytes = 64 << 20
+	// MaxFrames is the most frames one Enroll takes.
+	MaxFrames = gallery.MaxFrames
+)
+
+// UncalibratedThreshold is the verification threshold of a model whose file
+// has none (an untrained or uncalibrated model): a squared distance of 1,
+// an angle of 60° between unit embeddings. It only keeps such a model
+// usable; a calibrated threshold comes from evaluating the model.
+const UncalibratedThreshold = 1.0
+
+// DefaultCandidates is how many candidates Identify returns when
+// Options.K is 0.
+const DefaultCandidates = 5
+
+// ErrNoFace is wrapped by the error of Embed, Verify and Identify when the
+// frame holds no face.
+var ErrNoFace = errors.New("no face found in the image")
+
+// Engine is the face verifier of one page: detector, embedder and gallery.
+// It is safe for concurrent use (see the package comment).
+type Engine struct {
+	mu       sync.Mutex
+	cascades *face.Cascades
+	detector *face.Detector
+	model    loadedModel
+	gallery  *gallery.Gallery
+}
+
+// loadedModel is a model with everything the engine derived from it.
+type loadedModel struct {
+	emb         *embedder.Embedder
+	file        []byte // the model file, for ExportModel
+	fingerprint string
+	threshold   float32
+	dim         int
+}
+
+// New makes an engine on parsed cascades and a face embedding model (one
+// that embedder.New accepts), with an empty gallery.
+func New(cascades *face.Cascades, model *nn.Model) (*Engine, error) {
+	if model == nil {
+		return nil, errors.New("engine: the model is nil")
+	}
+	var buf bytes.Buffer
+	if err := nn.Save(&buf, model); err != nil {
+		return nil, fmt.Errorf("engine: the model cannot be saved, so it cannot be exported either: %w", err)
+	}
+	return Load(cascades, buf.Bytes())
+}
+
+// Load makes an engine on parsed cascades and the bytes of a model file,
+// with an empty gallery. The bytes are not retained (the engine keeps a
+// copy for ExportModel).
+func Load(cascades *face.Cascades, modelFile []byte) (*Engine, error) {
+	if cascades == nil {
+		return nil, errors.New("engine: the face detector's cascades are nil")
+	}
+	m, err := loadModel(modelFile)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gallery.New(gallery.Config{Threshold: m.threshold, Model: m.fingerprint})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return &Engine{cascades: cascades, detector: cascades.NewDetector(), model: m, gallery: g}, nil
+}
+
+// loadModel reads, checks and tries a model file.
+func loadModel(file []byte) (m loadedModel, err error) {
+	if len(file) == 0 {
+		return m, errors.New("the model file is empty")
+	}
+	if len(file) > MaxModelBytes {
+		return m, fmt.Errorf("the model file is %d bytes, more than the %d-byte limit", len(file), MaxModelBytes)
+	}
+	r := bytes.NewReader(file)
+	model, err := nn.Load(r)
+	if err != nil {
+		return m, fmt.Errorf("this is not a usable model file: %w", err)
+	}
+	if r.Len() != 0 {
+		return m, fmt.Errorf("the model file has %d unexpected bytes after its end: it is damaged", r.Len())
+	}
+	emb, err := embedder.New(model)
+	if err != nil {
+		return m, fmt.Errorf("this model is not a face embedder: %w", err)
+	}
+	if emb.Template.Width > gallery.MaxCropSide || emb.Template.Height > gallery.MaxCropSide {
+		return m, fmt.Errorf("this model reads %d×%d crops; the gallery keeps crops of at most %d pixels a side",
+			emb.Template.Width, emb.Template.Height, gallery.MaxCropSide)
+	}
+	t := emb.Threshold
+	if t == 0 {
+		t = UncalibratedThreshold
+	} else if err := gallery.ValidateThreshold(t); err != nil {
+		return m, fmt.Errorf("the model's calibrated %w", err)
+	}
+	// Try the model on a blank crop: a model whose layers do not fit its
+	// input, or that gives no usable embedding, is refused now rather than
+	// on the first face. A foreign model may even panic.
+	var v []float32
+	err = guard(func() error {
+		var err error
+		v, err = emb.EmbedCrop(emb.Template.NewCrop())
+		return err
+	})
+	if err != nil {
+		return m, fmt.Errorf("this model does not run: %w", err)
+	}
+	if len(v) == 0 || len(v) > gallery.MaxDim {
+		return m, fmt.Errorf("this model gives %d-value embeddings, not 1 to %d", len(v), gallery.MaxDim)
+	}
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return m, errors.New("this model gives embeddings that are not finite numbers: it is damaged")
+		}
+	}
+	return loadedModel{
+		emb:         emb,
+		file:        bytes.Clone(file),
+		fingerprint: gallery.Fingerprint(file),
+		threshold:   t,
+		dim:         len(v),
+	}, nil
+}
+
+// sameGeometry reports whether two templates make the same crops.
+func sameGeometry(a, b face.Template) bool {
+	return a.Width == b.Width && a.Height == b.Height && a.Left == b.Left && a.Right == b.Right
+}
+
+// guard runs f and turns a panic into an error.
+func guard(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return f()
+}
+
+// checkFrame validates a frame and wraps its pixels.
+func checkFrame(f Frame) (*image.RGBA, error) {
+	switch {
+	case f.Width <= 0 || f.Height <= 0:
+		return nil, fmt.Errorf("the image is %d×%d: width and height must be positive", f.Width, f.Height)
+	case f.Width > MaxSide || f.Height > MaxSide:
+		return nil, fmt.Errorf("the image is %d×%d: at most %d pixels a side are accepted; scale it down first", f.Width, f.Height, MaxSide)
+	case len(f.Pix) != f.Width*f.Height*4:
+		return nil, fmt.Errorf("the image has %d bytes of pixels, a %d×%d RGBA image has width×height×4 = %d",
+			len(f.Pix), f.Width, f.Height, f.Width*f.Height*4)
+	}
+	return face.FromRGBA(f.Pix, f.Width, f.Height)
+}
+
+// analysis is a frame after the face pipeline.
+type analysis struct {
+	img     *image.RGBA
+	a       face.Analysis
+	face    Face
+	quality Quality
+}
+
+// analyze runs the detector on a frame. Callers hold e.mu.
+func (e *Engine) analyze(f Frame) (analysis, error) {
+	img, err := checkFrame(f)
+	if err != nil {
+		return analysis{}, err
+	}
+	a, err := e.detector.Analyze(img)
+	if err != nil {
+		return analysis{}, err
+	}
+	out := analysis{img: img, a: a, quality: quality(a.Quality)}
+	if len(a.Faces) > 0 {
+		out.face = faceOf(a.Face, a.Eyes)
+	}
+	return out, nil
+}
+
+// embedFace aligns and embeds the best face of an analysed frame, keeping
+// the crop. Callers hold e.mu.
+func (e *Engine) embedFace(an analysis) (*image.RGBA, []float32, error) {
+	if len(an.a.Faces) == 0 {
+		return nil, nil, ErrNoFace
+	}
+	emb := e.model.emb
+	crop := emb.Template.NewCrop()
+	if err := face.Align(crop, an.img, an.a.Eyes, emb.Template); err != nil {
+		return nil, nil, err
+	}
+	v, err := emb.EmbedCrop(crop)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := toUnit(v); err != nil {
+		return nil, nil, err
+	}
+	return crop, v, nil
+}
+
+// toUnit scales v to unit length in place, as the gallery compares them
+// (models that end in an L2 normalisation already give unit vectors; the
+// teacher does not).
+func toUnit(v []float32) error {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	n := math.Sqrt(s)
+	if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+		return errors.New("the model gave an embedding with no direction (all zeros or not finite numbers)")
+	}
+	for i, x := range v {
+		v[i] = float32(float64(x) / n)
+	}
+	return nil
+}
+
+// Detect finds the faces in a frame, with their pupils, and judges the
+// frame's quality on the best one. A frame without a face is not an error:
+// Faces is empty and Quality says "no face".
+func (e *Engine) Detect(f Frame) (Detection, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	an, err := e.analyze(f)
+	if err != nil {
+		return Detection{}, err
+	}
+	d := Detection{Width: f.Width, Height: f.Height, Faces: []Face{}, Quality: an.quality}
+	if len(an.a.Faces) == 0 {
+		return d, nil
+	}
+	faces := append([]face.Face(nil), an.a.Faces[:min(len(an.a.Faces), MaxFaces)]...)
+	d.Faces = append(d.Faces, an.face)
+	for _, fc := range faces[1:] {
+		d.Faces = append(d.Faces, faceOf(fc, e.detector.Eyes(fc)))
+	}
+	return d, nil
+}
+
+// Embed embeds the best face of a frame. A frame without a face is an
+// error wrapping ErrNoFace; other quality problems are reported in the
+// answer, not refused.
+func (e *Engine) Embed(f Frame) (Embedding, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	an, err := e.analyze(f)
+	if err != nil {
+		return Embedding{}, err
+	}
+	_, v, err := e.embedFace(an)
+	if err != nil {
+		return Embedding{}, err
+	}
+	return Embedding{Vector: v, Face: an.face, Quality: an.quality}, nil
+}
+
+// Enroll enrolls a person as id from frames, replacing anyone enrolled as
+// id before. Every frame goes through the face pipeline; frames whose
+// quality has problems are refused and the answer says why, frame by frame.
+// When every frame is refused nobody is enrolled, and the error (which
+// lists the reasons) comes with the answer.
+//
+// A frame that cannot be read at all (0×0, a wrong byte count) fails the
+// whole call before anything is done.
+func (e *Engine) Enroll(id string, frames []Frame) (EnrollResult, error) {
+	if err := gallery.ValidateID(id); err != nil {
+		return EnrollResult{}, err
+	}
+	if len(frames) == 0 {
+		return EnrollResult{}, fmt.Errorf("no images to enroll %q from: pass at least one", id)
+	}
+	if len(frames) > MaxFrames {
+		return EnrollResult{}, fmt.Errorf("%d images to enroll %q from: the limit is %d", len(frames), id, MaxFrames)
+	}
+	for i, f := range frames {
+		if _, err := checkFrame(f); err != nil {
+			return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	res := EnrollResult{ID: id, Frames: make([]FrameResult, len(frames))}
+	caps := make([]gallery.Capture, len(frames))
+	for i, f := range frames {
+		an, err := e.analyze(f)
+		if err != nil {
+			return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
+		}
+		fr := FrameResult{Reasons: []string{}, Quality: an.quality}
+		if len(an.a.Faces) > 0 {
+			fc := an.face
+			fr.Face = &fc
+		}
+		caps[i].Quality = an.a.Quality
+		if an.a.Quality.OK() {
+			crop, v, err := e.embedFace(an)
+			if err != nil {
+				return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
+			}
+			caps[i].Crop, caps[i].Embedding = crop, v
+		}
+		res.Frames[i] = fr
+	}
+	gres, err := e.gallery.Enroll(id, caps)
+	if err != nil && !errors.Is(err, gallery.ErrNoGoodFrame) {
+		return EnrollResult{}, err
+	}
+	for i, fr := range gres.Frames {
+		res.Frames[i].Accepted = fr.Accepted
+		res.Frames[i].Distance = fr.Distance
+		if fr.Reasons != nil {
+			res.Frames[i].Reasons = fr.Reasons
+		}
+	}
+	res.Accepted, res.Refused, res.Replaced = gres.Accepted, gres.Refused, gres.Replaced
+	if err != nil {
+		return res, err
+	}
+	res.Enrolled = true
+	if p, perr := e.gallery.Person(id); perr == nil {
+		res.Spread = p.Spread
+	}
+	return res, nil
+}
+
+// Verify compares the best face of a frame with the person enrolled as id.
+func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) {
+	if err := gallery.ValidateID(id); err != nil {
+		return Verification{}, err
+	}
+	if err := checkOptions(opts); err != nil {
+		return Verification{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	// Say "not enrolled" before looking at the picture.
+	if _, err := e.gallery.Person(id); err != nil {
+		return Verification{}, err
+	}
+	an, err := e.analyze(f)
+	if err != nil {
+		return Verification{}, err
+	}
+	_, v, err := e.embedFace(an)
+	if err != nil {
+		return Verification{}, err
+	}
+	verdict, err := e.gallery.Verify(id, v, opts.Threshold)
+	if err != nil {
+		return Verification{}, err
+	}
+	return Verification{
+		ID:        id,
+		Match:     verdict.Match,
+		Distance:  verdict.Distance,
+		Threshold: verdict.Threshold,
+		Score:     verdict.Score,
+		Face:      an.face,
+		Quality:   an.quality,
+	}, nil
+}
+
+// Identify ranks the enrolled people by how near their templates are to
+// the best face of a frame. Unknown is true when nobody is within the
+// threshold (an empty gallery included).
+func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
+	if err := checkOptions(opts); err != nil {
+		return Identification{}, err
+	}
+	k := opts.K
+	if k == 0 {
+		k = DefaultCandidates
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	an, err := e.analyze(f)
+	if err != nil {
+		return Identification{}, err
+	}
+	_, v, err := e.embedFace(an)
+	if err != nil {
+		return Identification{}, err
+	}
+	t := opts.Threshold
+	if t == 0 {
+		t = e.gallery.Threshold()
+	}
+	cands, unknown, err := e.gallery.Identify(v, t, k)
+	if err != nil {
+		return Identification{}, err
+	}
+	out := Identification{Candidates: make([]Candidate, len(cands)), Unknown: unknown, Threshold: t, Face: an.face, Quality: an.quality}
+	for i, c := range cands {
+		out.Candidates[i] = Candidate{ID: c.ID, Distance: c.Distance, Score: c.Score, Match: c.Match}
+	}
+	if !unknown {
+		out.ID = cands[0].ID
+	}
+	return out, nil
+}
+
+// checkOptions validates Options.
+func checkOptions(o Options) error {
+	if o.Threshold != 0 {
+		if err := gallery.ValidateThreshold(o.Threshold); err != nil {
+			return err
+		}
+	}
+	if o.K < 0 || o.K > gallery.MaxPeople {
+		return fmt.Errorf("k is %d: ask for 1 to %d candidates, or 0 for %d", o.K, gallery.MaxPeople, DefaultCandidates)
+	}
+	return nil
+}
+
+// Remove forgets the person enrolled as id.
+func (e *Engine) Remove(id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.gallery.Remove(id)
+}
+
+// People lists the ids enrolled, sorted.
+func (e *Engine) People() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ids := e.gallery.IDs()
+	if ids == nil {
+		ids = []string{}
+	}
+	return ids
+}
+
+// Info describes the engine's model and gallery.
+func (e *Engine) Info() Info {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.model
+	ids := e.gallery.IDs()
+	if ids == nil {
+		ids = []string{}
+	}
+	return Info{
+		Model: ModelInfo{
+			Fingerprint:  m.fingerprint,
+			Bytes:        len(m.file),
+			Threshold:    m.threshold,
+			Calibrated:   m.emb.Threshold != 0,
+			Dim:          m.dim,
+			CropWidth:    m.emb.Template.Width,
+			CropHeight:   m.emb.Template.Height,
+			Params:       m.emb.Model.NumParams(),
+			Architecture: m.emb.Model.Meta["architecture"],
+		},
+		People: ids,
+	}
+}
+
+// ExportGallery returns the gallery as a file (see package gallery for the
+// format): every person's embeddings and aligned crops, the model's
+// fingerprint and the default threshold.
+func (e *Engine) ExportGallery() ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.gallery.MarshalBinary()
+}
+
+// ImportGallery replaces the enrolled people with a gallery file's. A file
+// made by another model is re-embedded from its crops with the engine's
+// model. A file that is damaged, foreign or cannot be re-embedded is
+// refused and the current gallery is left untouched.
+func (e *Engine) ImportGallery(data []byte) (GalleryInfo, error) {
+	if len(data) == 0 {
+		return GalleryInfo{}, errors.New("the gallery file is empty")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	fresh, err := gallery.Unmarshal(data)
+	if err != nil {
+		return GalleryInfo{}, err
+	}
+	reembed := fresh.Len() > 0 && (fresh.Model() != e.model.fingerprint || fresh.Dim() != e.model.dim)
+	embed := e.model.emb.EmbedCrop
+	err = guard(func() error { return e.gallery.Import(data, embed) })
+	if err != nil {
+		return GalleryInfo{}, err
+	}
+	return GalleryInfo{People: e.gallery.Len(), Reembedded: reembed}, nil
+}
+
+// ExportModel returns the model file the engine runs.
+func (e *Engine) ExportModel() []byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return bytes.Clone(e.model.file)
+}
+
+// ImportModel replaces the engine's model with a model file's and
+// re-embeds every enrolled person's kept crops with it, so nobody has to
+// enroll again. It is all or nothing: a file that is not a face embedding
+// model, or a re-embedding that fails, is refused and the engine keeps its
+// model and gallery exactly as they were. While anyone is enrolled, the new
+// model must read crops of the same template (size and pupil positions) as
+// the current one, since those are the crops the gallery keeps.
+func (e *Engine) ImportModel(file []byte) (ModelInfo, error) {
+	m, err := loadModel(file)
+	if err != nil {
+		return ModelInfo{}, err
+	}
+	e.mu.Lock()
+	// The gallery keeps the crops of the current model's template; a model
+	// of another template cannot embed them (its crops would show the face
+	// at another scale and place).
+	if old, nt := e.model.emb.Template, m.emb.Template; e.gallery.Len() > 0 && !sameGeometry(old, nt) {
+		e.mu.Unlock()
+		return ModelInfo{}, fmt.Errorf("the new model reads %d×%d crops of template %q, but the enrolled faces are kept as %d×%d crops of template %q "+
+			"and cannot be re-embedded with it, so it was not loaded: remove everyone first (export the gallery to keep it), or use a model of the same template",
+			nt.Width, nt.Height, nt.Name, old.Width, old.Height, old.Name)
+	}
+	if err := guard(func() error { return e.gallery.ReembedAs(m.fingerprint, m.emb.EmbedCrop) }); err != nil {
+		e.mu.Unlock()
+		return ModelInfo{}, fmt.Errorf("the new model cannot embed the enrolled faces, so it was not loaded: %w", err)
+	}
+	// The threshold was validated by loadModel, so this cannot fail.
+	if err := e.gallery.SetThreshold(m.threshold); err != nil {
+		e.mu.Unlock()
+		return ModelInfo{}, err
+	}
+	e.model = m
+	e.mu.Unlock()
+	return e.Info().Model, nil
+}

@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"github.com/oneshotface/oneshot/face"
+)
+
+// Frame is one picture: RGBA bytes, four a pixel, rows top to bottom with
+// no padding (a browser's ImageData.data), and its size in pixels. The
+// engine reads Pix during the call only and never changes it.
+type Frame struct {
+	Pix           []byte
+	Width, Height int
+}
+
+// Point is a position in frame coordinates, in pixels.
+type Point struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// Box is a face's square in frame coordinates: its top-left corner and
+// size, in pixels. It may reach outside the frame.
+type Box struct {
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// Pupils are the two pupils of a face. Left is the one on the image's left.
+// Found is false when the localiser failed and the positions are estimated
+// from the box (good enough to draw, not for a precise crop).
+type Pupils struct {
+	Left  Point `json:"left"`
+	Right Point `json:"right"`
+	Found bool  `json:"found"`
+}
+
+// Face is one face found in a frame.
+type Face struct {
+	Box Box `json:"box"`
+	// Score is the detector's confidence: around 5 is a weak face, 20 and
+	// more a clear one.
+	Score  float32 `json:"score"`
+	Pupils Pupils  `json:"pupils"`
+}
+
+// Quality is the verdict on a frame for enrollment or verification: the
+// problems found (as codes a program can switch on and as sentences a
+// person understands) and the measurements behind them.
+type Quality struct {
+	// OK is true when the frame has no problem.
+	OK bool `json:"ok"`
+	// Problems are codes, one per problem: "noFace", "severalFaces",
+	// "faceTooSmall", "eyesNotFound", "tooDark", "tooBright",
+	// "lowContrast", "tooBlurry", "tooTilted", "unclearFace".
+	Problems []string `json:"problems"`
+	// Reasons say the same in words, most important first ("too dark").
+	Reasons []string `json:"reasons"`
+	// Faces is how many faces of similar size the frame holds.
+	Faces int `json:"faces"`
+	// EyeDistance is the distance between the pupils, in pixels.
+	EyeDistance float64 `json:"eyeDistance"`
+	// Roll is the tilt of the line between the pupils, in degrees.
+	Roll float64 `json:"roll"`
+	// Brightness and Contrast are the mean and standard deviation of the
+	// face's grey levels (0…255).
+	Brightness float64 `json:"brightness"`
+	Contrast   float64 `json:"contrast"`
+	// Sharpness is the variance of the Laplacian of the face; blurry
+	// faces are low.
+	Sharpness float64 `json:"sharpness"`
+}
+
+// Detection is the answer of Detect.
+type Detection struct {
+	// Width and Height are the frame's size.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// Faces are the faces found, best first (at most MaxFaces); empty
+	// when there is none.
+	Faces []Face `json:"faces"`
+	// Quality is the verdict on the frame, judged on the best face.
+	Quality Quality `json:"quality"`
+}
+
+// Embedding is the answer of Embed.
+type Embedding struct {
+	// Vector is the best face's unit embedding.
+	Vector []float32 `json:"vector"`
+	// Face is the face that was embedded.
+	Face Face `json:"face"`
+	// Quality is the verdict on the frame.
+	Quality Quality `json:"quality"`
+}
+
+// FrameResult is what Enroll did with one frame.
+type FrameResult struct {
+	// Accepted is true when the frame was kept.
+	Accepted bool `json:"accepted"`
+	// Reasons say why a refused frame was refused; empty when accepted.
+	Reasons []string `json:"reasons"`
+	// Distance is an accepted frame's squared distance to the person's
+	// new template (0 for a refused frame).
+	Distance float32 `json:"distance"`
+	// Face is the best face of the frame; nil when there was none.
+	Face *Face `json:"face"`
+	// Quality is the verdict on the frame.
+	Quality Quality `json:"quality"`
+}
+
+// EnrollResult is the answer of Enroll.
+type EnrollResult struct {
+	// ID is the person enrolled.
+	ID string `json:"id"`
+	// Enrolled is true when the person is now in the gallery (at least one
+	// frame was accepted).
+	Enrolled bool `json:"enrolled"`
+	// Frames has one result per frame, in order.
+	Frames []FrameResult `json:"frames"`
+	// Accepted and Refused count the frames.
+	Accepted int `json:"accepted"`
+	Refused  int `json:"refused"`
+	// Replaced is true when someone enrolled as ID before was replaced.
+	Replaced bool `json:"replaced"`
+	// Spread is the mean squared distance of the accepted frames to the
+	// template: near the threshold means they hardly look like one person.
+	Spread float32 `json:"spread"`
+}
+
+// Verification is the answer of Verify.
+type Verification struct {
+	// ID is the person the face was compared with.
+	ID string `json:"id"`
+	// Match is true when Distance ≤ Threshold.
+	Match bool `json:"match"`
+	// Distance is the squared distance of the face's embedding to the
+	// person's template, 0 (identical) … 4 (opposite).
+	Distance float32 `json:"distance"`
+	// Threshold is the threshold the verdict used.
+	Threshold float32 `json:"threshold"`
+	// Score restates Distance as a 0–100 similarity, 50 at the threshold.
+	Score float32 `json:"score"`
+	// Face is the face that was compared; Quality the verdict on the frame.
+	Face    Face    `json:"face"`
+	Quality Quality `json:"quality"`
+}
+
+// Candidate is one enrolled person in Identify's ranking.
+type Candidate struct {
+	ID       string  `json:"id"`
+	Distance float32 `json:"distance"`
+	Score    float32 `json:"score"`
+	Match    bool    `json:"match"`
+}
+
+// Identification is the answer of Identify.
+type Identification struct {
+	// Candidates are the nearest enrolled people, nearest first.
+	Candidates []Candidate `json:"candidates"`
+	// Unknown is true when nobody is within the threshold.
+	Unknown bool `json:"unknown"`
+	// ID is the nearest person when they are within the threshold, else "".
+	ID string `json:"id"`
+	// Threshold is the threshold used.
+	Threshold float32 `json:"threshold"`
+	Face      Face    `json:"face"`
+	Quality   Quality `json:"quality"`
+}
+
+// Options tune Verify and Identify.
+type Options struct {
+	// Threshold overrides the model's threshold when not 0; it must be
+	// between 0 and 4 (exclusive).
+	Threshold float32 `json:"threshold,omitempty"`
+	// K is how many candidates Identify returns (0: DefaultCandidates).
+	K int `json:"k,omitempty"`
+}
+
+// ModelInfo describes the engine's model.
+type ModelInfo struct {
+	// Fingerprint names the model file ("sha256:…").
+	Fingerprint string `json:"fingerprint"`
+	// Bytes is the size of the model file.
+	Bytes int `json:"bytes"`
+	// Threshold is the default verification threshold; Calibrated is
+	// false when the model file has none and UncalibratedThreshold is used.
+	Threshold  float32 `json:"threshold"`
+	Calibrated bool    `json:"calibrated"`
+	// Dim is the embedding length.
+	Dim int `json:"dim"`
+	// CropWidth and CropHeight are the size of the aligned crop it reads.
+	CropWidth  int `json:"cropWidth"`
+	CropHeight int `json:"cropHeight"`
+	// Params is the number of parameters.
+	Params int `json:"params"`
+	// Architecture is the model file's "architecture" metadata, if any.
+	Architecture string `json:"architecture,omitempty"`
+}
+
+// Info describes the engine: its model and its gallery.
+type Info struct {
+	Model ModelInfo `json:"model"`
+	// People are the ids enrolled, sorted.
+	People []string `json:"people"`
+}
+
+// GalleryInfo is the answer of ImportGallery.
+type GalleryInfo struct {
+	// People is the number of people now enrolled.
+	People int `json:"people"`
+	// Reembedded is true when the file came from another model and its
+	// crops were embedded again with the engine's.
+	Reembedded bool `json:"reembedded"`
+}
+
+// problemCodes are the codes of face.Problem's bits, in bit order.
+var problemCodes = []struct {
+	p    face.Problem
+	code string
+}{
+	{face.NoFace, "noFace"},
+	{face.SeveralFaces, "severalFaces"},
+	{face.FaceTooSmall, "faceTooSmall"},
+	{face.EyesNotFound, "eyesNotFound"},
+	{face.TooDark, "tooDark"},
+	{face.TooBright, "tooBright"},
+	{face.LowContrast, "lowContrast"},
+	{face.TooBlurry, "tooBlurry"},
+	{face.TooTilted, "tooTilted"},
+	{face.UnclearFace, "unclearFace"},
+}
+
+// quality converts the face pipeline's verdict.
+func quality(q face.Quality) Quality {
+	out := Quality{
+		OK:          q.OK(),
+		Problems:    []string{},
+		Reasons:     q.Reasons(),
+		Faces:       q.Faces,
+		EyeDistance: q.EyeDistance,
+		Roll:        q.Roll,
+		Brightness:  q.Brightness,
+		Contrast:    q.Contrast,
+		Sharpness:   q.Sharpness,
+	}
+	if out.Reasons == nil {
+		out.Reasons = []string{}
+	}
+	for _, c := range problemCodes {
+		if q.Problems&c.p != 0 {
+			out.Problems = append(out.Problems, c.code)
+		}
+	}
+	return out
+}
+
+// faceOf converts a detected face and its pupils.
+func faceOf(f face.Face, e face.Eyes) Face {
+	return Face{
+		Box:   Box{X: f.X - f.Size/2, Y: f.Y - f.Size/2, Width: f.Size, Height: f.Size},
+		Score: f.Score,
+		Pupils: Pupils{
+			Left:  Point{e.Left.X, e.Left.Y},
+			Right: Point{e.Right.X, e.Right.Y},
+			Found: e.Found,
+		},
+	}
+}

@@ -1,0 +1,210 @@
+package train
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+)
+
+// synthetic makes n samples of people identities: each person is a
+// blob of their own colour and position on a noisy background, with fixed
+// pupils, so a few steps can learn something.
+func synthetic(people, per int, seed uint64) []Sample {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var out []Sample
+	for p := 0; p < people; p++ {
+		col := color.RGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255}
+		cx, cy := 40+rng.IntN(40), 40+rng.IntN(40)
+		for k := 0; k < per; k++ {
+			img := image.NewRGBA(image.Rect(0, 0, 120, 120))
+			for y := 0; y < 120; y++ {
+				for x := 0; x < 120; x++ {
+					v := uint8(rng.IntN(60))
+					c := color.RGBA{v, v, v, 255}
+					if (x-cx)*(x-cx)+(y-cy)*(y-cy) < 400 {
+						c = col
+					}
+					img.SetRGBA(x, y, c)
+				}
+			}
+			out = append(out, Sample{Path: filepath.Join("p", string(rune('a'+p)), string(rune('0'+k))), Label: p, Img: img,
+				Eyes: face.Eyes{Left: face.Point{X: 45, Y: 50}, Right: face.Point{X: 75, Y: 50}, Found: true}})
+		}
+	}
+	return out
+}
+
+func randomTargets(n int, seed uint64) *Targets {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	t := &Targets{Plain: make([][]float32, n)}
+	for i := range t.Plain {
+		v := make([]float32, embedder.EmbeddingDim)
+		var s float64
+		for k := range v {
+			v[k] = float32(rng.NormFloat64())
+			s += float64(v[k] * v[k])
+		}
+		for k := range v {
+			v[k] /= float32(math.Sqrt(s))
+		}
+		t.Plain[i] = v
+	}
+	return t
+}
+
+func tinyConfig() Config {
+	c := DefaultConfig()
+	c.Epochs, c.StepsPerEpoch, c.BatchSize, c.IDsPerBatch, c.PerID = 3, 4, 8, 2, 2
+	c.WarmupSteps, c.LR = 1, 3e-3
+	return c
+}
+
+func newTrainer(t *testing.T, samples []Sample, targets *Targets, cfg Config) *Trainer {
+	t.Helper()
+	m, err := embedder.NewCompact(cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// TestTrainingLowersTheLoss: distillation towards fixed targets must make
+// progress within a few epochs on the same data.
+func TestTrainingLowersTheLoss(t *testing.T) {
+	samples := synthetic(4, 3, 1)
+	cfg := tinyConfig()
+	cfg.Epochs, cfg.Jitter = 6, face.JitterRange{}
+	tr := newTrainer(t, samples, randomTargets(len(samples), 3), cfg)
+	var first, last EpochStats
+	for ep := 0; ep < cfg.Epochs; ep++ {
+		st, err := tr.RunEpoch(context.Background(), ep, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ep == 0 {
+			first = st
+		}
+		last = st
+	}
+	if !(last.Loss < 0.8*first.Loss) {
+		t.Fatalf("loss went from %.4f to %.4f over %d epochs; want a drop of at least 20%%", first.Loss, last.Loss, cfg.Epochs)
+	}
+}
+
+// TestResumeIsExact: two epochs in one go and one epoch, a checkpoint, a
+// fresh trainer and the second epoch give the same weights bit for bit.
+func TestResumeIsExact(t *testing.T) {
+	samples := synthetic(4, 3, 2)
+	targets := randomTargets(len(samples), 4)
+	cfg := tinyConfig()
+	cfg.Workers = 1
+
+	a := newTrainer(t, samples, targets, cfg)
+	for ep := 0; ep < 2; ep++ {
+		if _, err := a.RunEpoch(context.Background(), ep, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := newTrainer(t, samples, targets, cfg)
+	if _, err := b.RunEpoch(context.Background(), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "c.ckpt")
+	if err := b.SaveCheckpoint(ckpt, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := newTrainer(t, samples, targets, cfg)
+	next, _, err := c.LoadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next != 1 {
+		t.Fatalf("checkpoint says next epoch %d, want 1", next)
+	}
+	if _, err := c.RunEpoch(context.Background(), next, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range a.Model.Params() {
+		q := c.Model.Param(p.Name)
+		for i, v := range p.Value.Float32s() {
+			if q.Value.Float32s()[i] != v {
+				t.Fatalf("%s[%d]: straight run %g, resumed run %g", p.Name, i, v, q.Value.Float32s()[i])
+			}
+		}
+	}
+
+	other := cfg
+	other.LR *= 2
+	d := newTrainer(t, samples, targets, other)
+	if _, _, err := d.LoadCheckpoint(ckpt); err == nil {
+		t.Error("a checkpoint of other hyper-parameters was accepted")
+	}
+}
+
+func TestSampleBatch(t *testing.T) {
+	samples := synthetic(5, 3, 3)
+	cfg := tinyConfig()
+	tr := newTrainer(t, samples, nil, cfg)
+	rng := rand.New(rand.NewPCG(1, 1))
+	idx := tr.sampleBatch(rng)
+	if len(idx) != cfg.BatchSize {
+		t.Fatalf("batch of %d, want %d", len(idx), cfg.BatchSize)
+	}
+	seen := map[int]bool{}
+	for _, i := range idx {
+		if seen[i] {
+			t.Fatalf("sample %d twice in a batch", i)
+		}
+		seen[i] = true
+	}
+	// The first IDsPerBatch×PerID come in pairs of one identity.
+	for k := 0; k < cfg.IDsPerBatch; k++ {
+		if samples[idx[2*k]].Label != samples[idx[2*k+1]].Label {
+			t.Errorf("positions %d,%d are different people", 2*k, 2*k+1)
+		}
+	}
+	if _, err := NewTrainer(tr.Model, tr.Template, tr.Norm, samples, nil, Config{BatchSize: 4, IDsPerBatch: 3, PerID: 2}); err == nil {
+		t.Error("a batch too small for its identities was accepted")
+	}
+}
+
+func TestTargetsCache(t *testing.T) {
+	samples := synthetic(2, 2, 4)
+	targets := randomTargets(len(samples), 5)
+	path := filepath.Join(t.TempDir(), "t.bin")
+	if err := writeTargets(path, "k", samples, targets); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readTargets(path, "k", samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range samples {
+		for k, v := range targets.Plain[i] {
+			if got.Plain[i][k] != v {
+				t.Fatalf("target %d[%d] = %g, want %g", i, k, got.Plain[i][k], v)
+			}
+		}
+	}
+	if got.For(0, true)[0] != targets.Plain[0][0] {
+		t.Error("without flipped targets For(i, true) must give the plain target")
+	}
+	if _, err := readTargets(path, "other", samples); err == nil {
+		t.Error("a cache of another teacher was accepted")
+	}
+	if _, err := readTargets(path, "k", samples[:3]); err == nil {
+		t.Error("a cache of other samples was accepted")
+	}
+}

@@ -1,0 +1,403 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+	"github.com/oneshotface/oneshot/engine"
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/gallery"
+)
+
+// Limits of the arguments, checked before anything is copied.
+const (
+	maxCascadeBytes = 16 << 20
+	maxGalleryBytes = gallery.MaxFileBytes
+	maxModelBytes   = engine.MaxModelBytes
+)
+
+var (
+	mu  sync.Mutex
+	eng *engine.Engine
+)
+
+// current returns the engine, or an error when init has not succeeded.
+func current() (*engine.Engine, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if eng == nil {
+		return nil, errors.New("the engine is not initialised: call init(model, facefinder, puploc) first")
+	}
+	return eng, nil
+}
+
+// withEngine is the work of a call that needs the engine.
+func withEngine(f func(e *engine.Engine) (any, error)) func() (any, error) {
+	return func() (any, error) {
+		e, err := current()
+		if err != nil {
+			return nil, err
+		}
+		return f(e)
+	}
+}
+
+// arg returns args[i], or undefined when it was not passed.
+func arg(args []safejs.Value, i int) safejs.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return safejs.Undefined()
+}
+
+// noArgs refuses extra arguments of a function that takes fewer.
+func maxArgs(fn string, args []safejs.Value, n int) error {
+	if len(args) > n {
+		return argError(fn, "takes %d arguments, got %d", n, len(args))
+	}
+	return nil
+}
+
+// imageArg reads an image {data, width, height} and copies its pixels.
+func imageArg(fn, what string, v safejs.Value) (engine.Frame, error) {
+	if !isObject(v) {
+		return engine.Frame{}, argError(fn, "%s is %s, want an ImageData or {data, width, height}", what, describe(v))
+	}
+	wv, err := v.Get("width")
+	if err != nil {
+		return engine.Frame{}, argError(fn, "%s.width: %v", what, err)
+	}
+	hv, err := v.Get("height")
+	if err != nil {
+		return engine.Frame{}, argError(fn, "%s.height: %v", what, err)
+	}
+	w, err := wholeNumber(fn, what+".width", wv, 0, engine.MaxSide)
+	if err != nil {
+		return engine.Frame{}, err
+	}
+	h, err := wholeNumber(fn, what+".height", hv, 0, engine.MaxSide)
+	if err != nil {
+		return engine.Frame{}, err
+	}
+	if w == 0 || h == 0 {
+		return engine.Frame{}, argError(fn, "%s is %d×%d: an empty image has no face", what, w, h)
+	}
+	dv, err := v.Get("data")
+	if err != nil {
+		return engine.Frame{}, argError(fn, "%s.data: %v", what, err)
+	}
+	view, err := byteView(fn, what+".data", dv)
+	if err != nil {
+		return engine.Frame{}, err
+	}
+	n, err := byteLength(view)
+	if err != nil {
+		return engine.Frame{}, argError(fn, "%s.data: %v", what, err)
+	}
+	if want := w * h * 4; n != want {
+		return engine.Frame{}, argError(fn, "%s.data has %d bytes, a %d×%d RGBA image has width×height×4 = %d", what, n, w, h, want)
+	}
+	pix := make([]byte, n)
+	if _, err := safejs.CopyBytesToGo(pix, view); err != nil {
+		return engine.Frame{}, argError(fn, "%s.data: %v", what, err)
+	}
+	return engine.Frame{Pix: pix, Width: w, Height: h}, nil
+}
+
+// idArg reads a person's id.
+func idArg(fn string, v safejs.Value) (string, error) {
+	if v.Type() != safejs.TypeString {
+		return "", argError(fn, "id is %s, want a string", describe(v))
+	}
+	id, err := v.String()
+	if err != nil {
+		return "", argError(fn, "id: %v", err)
+	}
+	if err := gallery.ValidateID(id); err != nil {
+		return "", argError(fn, "%v", err)
+	}
+	return id, nil
+}
+
+// optionsArg reads {threshold?, k?}; undefined and null mean none.
+func optionsArg(fn string, v safejs.Value, allowK bool) (engine.Options, error) {
+	var o engine.Options
+	if v.IsUndefined() || v.IsNull() {
+		return o, nil
+	}
+	if !isObject(v) {
+		return o, argError(fn, "options is %s, want an object such as {threshold: 0.8}", describe(v))
+	}
+	t, err := v.Get("threshold")
+	if err != nil {
+		return o, argError(fn, "options.threshold: %v", err)
+	}
+	if !t.IsUndefined() && !t.IsNull() {
+		if t.Type() != safejs.TypeNumber {
+			return o, argError(fn, "options.threshold is %s, want a number between 0 and %d", describe(t), gallery.MaxDistance)
+		}
+		f, err := t.Float()
+		if err != nil {
+			return o, argError(fn, "options.threshold: %v", err)
+		}
+		if err := gallery.ValidateThreshold(float32(f)); err != nil {
+			return o, argError(fn, "options.%v", err)
+		}
+		o.Threshold = float32(f)
+	}
+	if allowK {
+		k, err := v.Get("k")
+		if err != nil {
+			return o, argError(fn, "options.k: %v", err)
+		}
+		if !k.IsUndefined() && !k.IsNull() {
+			if o.K, err = wholeNumber(fn, "options.k", k, 1, gallery.MaxPeople); err != nil {
+				return o, err
+			}
+		}
+	}
+	return o, nil
+}
+
+// api lists the exported functions: each parses its arguments and returns
+// the work to do.
+var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), error){
+	"init": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 3); err != nil {
+			return nil, err
+		}
+		model, err := bytesArg(fn, "model", arg(args, 0), maxModelBytes)
+		if err != nil {
+			return nil, err
+		}
+		ff, err := bytesArg(fn, "facefinder", arg(args, 1), maxCascadeBytes)
+		if err != nil {
+			return nil, err
+		}
+		pl, err := bytesArg(fn, "puploc", arg(args, 2), maxCascadeBytes)
+		if err != nil {
+			return nil, err
+		}
+		return func() (any, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if eng != nil {
+				return nil, errors.New("the engine is already initialised: use importModel to change its model")
+			}
+			c, err := face.ParseCascades(ff, pl)
+			if err != nil {
+				return nil, err
+			}
+			e, err := engine.Load(c, model)
+			if err != nil {
+				return nil, err
+			}
+			eng = e
+			return e.Info(), nil
+		}, nil
+	},
+	"detect": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 1); err != nil {
+			return nil, err
+		}
+		f, err := imageArg(fn, "image", arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.Detect(f) }), nil
+	},
+	"embed": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 1); err != nil {
+			return nil, err
+		}
+		f, err := imageArg(fn, "image", arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) {
+			r, err := e.Embed(f)
+			if err != nil {
+				return nil, err
+			}
+			vec, err := float32sToJS(r.Vector)
+			if err != nil {
+				return nil, err
+			}
+			r.Vector = nil
+			obj, err := toJS(r)
+			if err != nil {
+				return nil, err
+			}
+			if err := obj.Set("vector", vec); err != nil {
+				return nil, err
+			}
+			return obj, nil
+		}), nil
+	},
+	"enroll": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 2); err != nil {
+			return nil, err
+		}
+		id, err := idArg(fn, arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		list := arg(args, 1)
+		if !isObject(list) || !instanceOf(list, "Array") {
+			return nil, argError(fn, "images is %s, want an Array of ImageData or {data, width, height}", describe(list))
+		}
+		n, err := list.Length()
+		if err != nil {
+			return nil, argError(fn, "images: %v", err)
+		}
+		if n == 0 || n > engine.MaxFrames {
+			return nil, argError(fn, "images holds %d images, want 1 to %d", n, engine.MaxFrames)
+		}
+		frames := make([]engine.Frame, n)
+		for i := range frames {
+			v, err := list.Index(i)
+			if err != nil {
+				return nil, argError(fn, "images[%d]: %v", i, err)
+			}
+			if frames[i], err = imageArg(fn, "images["+strconv.Itoa(i)+"]", v); err != nil {
+				return nil, err
+			}
+		}
+		return withEngine(func(e *engine.Engine) (any, error) {
+			r, err := e.Enroll(id, frames)
+			if err != nil && len(r.Frames) > 0 {
+				return nil, &detailedError{err: err, details: r}
+			}
+			return r, err
+		}), nil
+	},
+	"verify": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 3); err != nil {
+			return nil, err
+		}
+		id, err := idArg(fn, arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		f, err := imageArg(fn, "image", arg(args, 1))
+		if err != nil {
+			return nil, err
+		}
+		o, err := optionsArg(fn, arg(args, 2), false)
+		if err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.Verify(id, f, o) }), nil
+	},
+	"identify": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 2); err != nil {
+			return nil, err
+		}
+		f, err := imageArg(fn, "image", arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		o, err := optionsArg(fn, arg(args, 1), true)
+		if err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.Identify(f, o) }), nil
+	},
+	"remove": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 1); err != nil {
+			return nil, err
+		}
+		id, err := idArg(fn, arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) {
+			if err := e.Remove(id); err != nil {
+				return nil, err
+			}
+			return map[string]string{"removed": id}, nil
+		}), nil
+	},
+	"people": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 0); err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.People(), nil }), nil
+	},
+	"info": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 0); err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.Info(), nil }), nil
+	},
+	"exportGallery": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 0); err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) {
+			b, err := e.ExportGallery()
+			if err != nil {
+				return nil, err
+			}
+			return bytesToJS(b)
+		}), nil
+	},
+	"importGallery": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 1); err != nil {
+			return nil, err
+		}
+		b, err := bytesArg(fn, "gallery", arg(args, 0), maxGalleryBytes)
+		if err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.ImportGallery(b) }), nil
+	},
+	"exportModel": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 0); err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return bytesToJS(e.ExportModel()) }), nil
+	},
+	"importModel": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 1); err != nil {
+			return nil, err
+		}
+		b, err := bytesArg(fn, "model", arg(args, 0), maxModelBytes)
+		if err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.ImportModel(b) }), nil
+	},
+	"fineTune": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		return nil, argError(fn, "not implemented yet")
+	},
+}
+
+// funcs keeps the exported functions alive for the life of the module.
+var funcs []safejs.Func
+
+// publish sets globalThis.oneshot.
+func publish() error {
+	obj, err := toJS(map[string]any{"version": Version})
+	if err != nil {
+		return err
+	}
+	for name, parse := range api {
+		f, err := export(name, func(args []safejs.Value) (func() (any, error), error) { return parse(name, args) })
+		if err != nil {
+			return err
+		}
+		funcs = append(funcs, f)
+		if err := obj.Set(name, f.Value()); err != nil {
+			return err
+		}
+	}
+	if err := obj.Set("ready", true); err != nil {
+		return err
+	}
+	return safejs.Global().Set("oneshot", obj)
+}

@@ -1,0 +1,263 @@
+// Oneshot: face enrollment and verification that runs entirely in the
+// browser. This ES module starts a Web Worker (worker.js) running the Go
+// WebAssembly module and gives the page a promise-based engine:
+//
+//   import { Oneshot } from "./oneshot.js";
+//   const engine = await Oneshot.load({ onProgress: (p) => console.log(p.stage, p.fraction) });
+//   const frame = ctx.getImageData(0, 0, w, h);
+//   await engine.enroll("ann", [frame1, frame2, frame3]);
+//   const v = await engine.verify("ann", frame);   // {match, distance, threshold, score, face, quality}
+//
+// Every method returns a promise; a bad argument or a failed call rejects
+// with an Error whose message says what was wrong, and the engine keeps
+// working. Images are ImageData or {data, width, height} with RGBA bytes;
+// their pixel buffers are transferred to the worker, not copied, so after
+// the call image.data is detached (empty). Pass {transferPixels: false} to
+// load() to copy instead. See oneshot.d.ts for the types.
+
+const here = import.meta.url;
+
+/** The version of this wrapper (the module reports its own in engine.version). */
+export const VERSION = "0.2.0";
+
+function resolveURL(url, base) {
+  return new URL(String(url), base).href;
+}
+
+function pageBase() {
+  return (typeof document !== "undefined" && document.baseURI) || (globalThis.location && globalThis.location.href) || here;
+}
+
+function makeError(e, method) {
+  const err = new Error(e && typeof e.message === "string" ? e.message : String(e));
+  err.name = (e && e.name) || "OneshotError";
+  if (e && e.details !== undefined) err.details = e.details;
+  if (method) err.method = method;
+  return err;
+}
+
+/**
+ * The engine: a handle on one worker. Make it with Oneshot.load.
+ */
+export class Engine {
+  #worker;
+  #pending = new Map();
+  #nextId = 1;
+  #dead = null;
+  #transfer;
+
+  /** The Go module's version and what it loaded (set by Oneshot.load). */
+  version = "";
+  info = null;
+
+  constructor(worker, transferPixels) {
+    this.#worker = worker;
+    this.#transfer = transferPixels;
+    worker.onmessage = (ev) => this.#onMessage(ev.data);
+    worker.onerror = (ev) => {
+      ev.preventDefault?.();
+      this.#fail(`the Oneshot worker failed: ${ev.message || "an error (see the console)"}`);
+    };
+    worker.onmessageerror = () => this.#fail("a message from the Oneshot worker could not be read");
+  }
+
+  #onMessage(msg) {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "fatal") {
+      this.#fail(msg.error && msg.error.message);
+      return;
+    }
+    const p = this.#pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === "progress") {
+      if (p.onProgress) {
+        try {
+          p.onProgress(msg.progress);
+        } catch (err) {
+          console.error("Oneshot onProgress callback threw:", err);
+        }
+      }
+      return;
+    }
+    this.#pending.delete(msg.id);
+    if (msg.type === "result") p.resolve(msg.result);
+    else p.reject(makeError(msg.error, p.method));
+  }
+
+  // #fail rejects every pending call; later calls reject at once.
+  #fail(message, keepWorker) {
+    if (!this.#dead) this.#dead = message || "the Oneshot worker stopped";
+    for (const p of this.#pending.values()) p.reject(makeError({ name: "OneshotError", message: this.#dead }, p.method));
+    this.#pending.clear();
+    if (!keepWorker) this.#worker.terminate();
+  }
+
+  /** @internal Sends one request to the worker. */
+  _send(type, fields, transfer, onProgress) {
+    const method = fields.method || type;
+    if (this.#dead) return Promise.reject(makeError({ name: "OneshotError", message: this.#dead }, method));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress, method });
+      try {
+        this.#worker.postMessage({ id, type, ...fields }, transfer || []);
+      } catch (err) {
+        this.#pending.delete(id);
+        reject(makeError({ name: "OneshotError", message: `oneshot.${method}: the arguments cannot be sent to the worker: ${err.message}` }, method));
+      }
+    });
+  }
+
+  #call(method, args, transfer) {
+    return this._send("call", { method, args }, transfer);
+  }
+
+  // #image prepares an image argument: its pixel buffer joins the transfer
+  // list. Anything that is not image-like is passed on as it is, and the
+  // module says what is wrong with it.
+  #image(image, transfer, method, what) {
+    if (!image || typeof image !== "object") return image;
+    let data = image.data;
+    if (data instanceof ArrayBuffer) data = new Uint8Array(data);
+    if (!ArrayBuffer.isView(data)) return { data, width: image.width, height: image.height };
+    const w = image.width, h = image.height;
+    if (data.buffer.detached === true) {
+      throw makeError({
+        name: "OneshotError",
+        message: `oneshot.${method}: ${what}.data is empty: its buffer was detached, most likely transferred by an earlier call; pixels are transferred to the worker, so pass a fresh ImageData (or load with {transferPixels: false})`,
+      }, method);
+    }
+    if (this.#transfer && data.buffer instanceof ArrayBuffer) {
+      if (!transfer.includes(data.buffer)) transfer.push(data.buffer);
+    } else {
+      data = data.slice(); // a copy the structured clone may move
+    }
+    return { data, width: w, height: h };
+  }
+
+  #withImages(method, build) {
+    const transfer = [];
+    let args;
+    try {
+      args = build((img, what = "image") => this.#image(img, transfer, method, what));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#call(method, args, transfer);
+  }
+
+  /** Finds the faces in an image, with pupils and a quality verdict. */
+  detect(image) {
+    return this.#withImages("detect", (img) => [img(image)]);
+  }
+
+  /** Embeds the best face of an image: resolves to a Float32Array (128 values for the shipped model). */
+  async embed(image) {
+    const r = await this.#withImages("embed", (img) => [img(image)]);
+    return r.vector;
+  }
+
+  /** Enrolls a person from one or more images (at most 32). */
+  enroll(id, images) {
+    return this.#withImages("enroll", (img) => [id, Array.isArray(images) ? images.map((m, i) => img(m, `images[${i}]`)) : images]);
+  }
+
+  /** Verifies that the best face of an image is the person enrolled as id. */
+  verify(id, image, options) {
+    return this.#withImages("verify", (img) => (options === undefined ? [id, img(image)] : [id, img(image), options]));
+  }
+
+  /** Ranks the enrolled people by how near they are to the best face of an image. */
+  identify(image, options) {
+    return this.#withImages("identify", (img) => (options === undefined ? [img(image)] : [img(image), options]));
+  }
+
+  /** Forgets the person enrolled as id. */
+  remove(id) {
+    return this.#call("remove", [id]);
+  }
+
+  /** The ids enrolled, sorted. */
+  people() {
+    return this.#call("people", []);
+  }
+
+  /** Saves the gallery (everyone enrolled, with their face crops) as bytes. */
+  exportGallery() {
+    return this.#call("exportGallery", []);
+  }
+
+  /** Replaces the enrolled people with a saved gallery's. */
+  async importGallery(bytes) {
+    return this.#call("importGallery", [await toBytes(bytes)]);
+  }
+
+  /** The model file the engine runs. */
+  exportModel() {
+    return this.#call("exportModel", []);
+  }
+
+  /** Replaces the model and re-embeds everyone enrolled, all or nothing. */
+  async importModel(bytes) {
+    const b = await toBytes(bytes);
+    const info = await this.#call("importModel", [b]);
+    if (this.info) this.info = { ...this.info, model: info };
+    return info;
+  }
+
+  /** Fine-tunes the embedder in the tab (not implemented yet: rejects). */
+  fineTune(...args) {
+    return this.#call("fineTune", args);
+  }
+
+  /** Stops the worker; pending and later calls reject. */
+  terminate() {
+    this.#fail("the engine was terminated", true);
+    this.#worker.terminate();
+  }
+}
+
+// toBytes accepts a Blob (a file from an <input>) as well as the byte
+// arrays the module takes.
+async function toBytes(b) {
+  if (typeof Blob !== "undefined" && b instanceof Blob) return new Uint8Array(await b.arrayBuffer());
+  return b;
+}
+
+/**
+ * Loads Oneshot: starts the worker, downloads and compiles the module,
+ * downloads the model and the face detector's cascades, and resolves to an
+ * Engine. URLs default to the files beside this module.
+ */
+async function load(options = {}) {
+  const opts = options || {};
+  const base = pageBase();
+  const config = {
+    wasmURL: resolveURL(opts.wasmURL ?? new URL("oneshot.wasm", here), base),
+    wasmExecURL: resolveURL(opts.wasmExecURL ?? new URL("wasm_exec.js", here), base),
+    modelURL: resolveURL(opts.modelURL ?? new URL("model.oneshot", here), base),
+    cascadeURL: resolveURL(opts.cascadeURL ?? new URL("cascade/", here), base),
+  };
+  if (!config.cascadeURL.endsWith("/")) config.cascadeURL += "/";
+  const workerURL = resolveURL(opts.workerURL ?? new URL("worker.js", here), base);
+  let worker;
+  try {
+    worker = new Worker(workerURL);
+  } catch (err) {
+    throw makeError({ name: "OneshotError", message: `cannot start the Oneshot worker from ${workerURL}: ${err.message}` });
+  }
+  const engine = new Engine(worker, opts.transferPixels !== false);
+  try {
+    const r = await engine._send("load", { config }, [], opts.onProgress);
+    engine.version = r.version;
+    engine.info = r.info;
+  } catch (err) {
+    engine.terminate();
+    throw makeError({ name: err.name, message: `Oneshot could not load: ${err.message}` });
+  }
+  return engine;
+}
+
+/** The entry point: Oneshot.load(options) → Promise<Engine>. */
+export const Oneshot = Object.freeze({ load, VERSION });
+export default Oneshot;
