@@ -17,9 +17,12 @@ import (
 // covers [x, x+1)×[y, y+1)).
 type Template struct {
 	// Name identifies the template in logs and model files.
-	Name          string
+	Name string
+	// Width and Height are the crop's size in pixels.
 	Width, Height int
-	Left, Right   Point
+	// Left and Right are where the pupils go: Left on the crop's left
+	// (the person's right eye, unless mirrored).
+	Left, Right Point
 }
 
 // The 5-point mean face of dlib's get_face_chip_details, in units of the
@@ -145,8 +148,9 @@ func mul(a, b f64.Aff3) f64.Aff3 {
 // widens its kernel when shrinking so large faces do not alias). Parts of
 // the crop outside src are black, as in dlib's chips.
 //
-// dst must be t.Width×t.Height (t.NewCrop makes one; reuse it from frame to
-// frame, Align does not allocate). src may be any image; *image.RGBA,
+// dst must be t.Width×t.Height: make it once with t.NewCrop and reuse it
+// from frame to frame (Align itself allocates only x/image/draw's two
+// small kernel-weight buffers). src may be any image; *image.RGBA,
 // *image.NRGBA, *image.Gray and *image.YCbCr take fast paths.
 func Align(dst *image.RGBA, src image.Image, eyes Eyes, t Template) error {
 	return AlignJittered(dst, src, eyes, t, Jitter{})
@@ -216,6 +220,8 @@ func clearRGBA(m *image.RGBA) {
 // Normalization maps the 0…255 values of a crop's R, G and B channels to
 // the numbers an embedder takes: v = (p − Mean[c]) · Scale[c].
 type Normalization struct {
+	// Mean is subtracted from R, G and B (0…255), then the difference is
+	// multiplied by Scale.
 	Mean, Scale [3]float32
 }
 

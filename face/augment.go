@@ -42,15 +42,15 @@ type Jitter struct {
 // drawn uniformly from [−Max, +Max] (Blur from [0, MaxBlur] with
 // probability BlurProb, else 0; Flip with probability FlipProb).
 type JitterRange struct {
-	FlipProb      float64
-	MaxRotate     float64 // degrees
-	MaxScale      float64 // fraction
-	MaxShift      float64 // fraction of the pupil distance
-	MaxBrightness float64
-	MaxContrast   float64
-	MaxGamma      float64
-	BlurProb      float64
-	MaxBlur       float64 // pixels
+	FlipProb      float64 // probability of Flip
+	MaxRotate     float64 // bound on |Rotate|, degrees
+	MaxScale      float64 // bound on |Scale|, a fraction
+	MaxShift      float64 // bound on |ShiftX| and |ShiftY|, fractions of the pupil distance
+	MaxBrightness float64 // bound on |Brightness|
+	MaxContrast   float64 // bound on |Contrast|
+	MaxGamma      float64 // bound on |Gamma|
+	BlurProb      float64 // probability of a blur
+	MaxBlur       float64 // bound on Blur, pixels
 }
 
 // DefaultJitterRange is a mild augmentation for face embedders, in the

@@ -2,29 +2,9 @@ package face
 
 import (
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// moduleCascadeBytes reads the two cascade files from the pigo module.
-func moduleCascadeBytes(tb testing.TB) (ff, pl []byte) {
-	tb.Helper()
-	dir, err := CascadeDir()
-	if err != nil {
-		tb.Skipf("pigo cascades unavailable: %v", err)
-	}
-	ff, err = os.ReadFile(filepath.Join(dir, "facefinder"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pl, err = os.ReadFile(filepath.Join(dir, "puploc"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ff, pl
-}
 
 func TestParseCascades(t *testing.T) {
 	ff, pl := moduleCascadeBytes(t)
@@ -69,25 +49,5 @@ func TestParseCascades(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %q, want it to say %q", tt.name, err, tt.want)
 		}
-	}
-}
-
-func TestCascadeDir(t *testing.T) {
-	dir, err := CascadeDir()
-	if err != nil {
-		t.Skip(err)
-	}
-	if !hasCascades(dir) {
-		t.Fatalf("CascadeDir = %s, without the files", dir)
-	}
-	t.Setenv(EnvCascadeDir, t.TempDir())
-	if got, _ := CascadeDir(); got == dir {
-		t.Errorf("CascadeDir ignored $%s", EnvCascadeDir)
-	}
-	if _, err := LoadCascades(t.TempDir()); err == nil {
-		t.Error("LoadCascades of an empty folder succeeded")
-	}
-	if got := escapeModulePath("github.com/BurntSushi/toml"); got != "github.com/!burnt!sushi/toml" {
-		t.Errorf("escapeModulePath = %q", got)
 	}
 }

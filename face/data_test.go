@@ -97,11 +97,7 @@ func decodeFile(tb testing.TB, path string) image.Image {
 
 func testDetector(tb testing.TB) *Detector {
 	tb.Helper()
-	c, err := LoadCascadesFromModule()
-	if err != nil {
-		tb.Skipf("pigo cascades unavailable: %v", err)
-	}
-	return c.NewDetector()
+	return testCascades(tb).NewDetector()
 }
 
 // webcamFrame pastes img onto a plain grey 640×480 frame at (x, y), as a

@@ -12,7 +12,9 @@ import (
 // Point is a position in image (or crop) coordinates, in pixels, with the
 // convention of package image: pixel (x, y) covers [x, x+1)×[y, y+1), so
 // its centre is (x+0.5, y+0.5).
-type Point struct{ X, Y float64 }
+type Point struct {
+	X, Y float64 // rightwards and downwards, in pixels
+}
 
 // Face is one face found by Detect: a square around the face, roughly
 // from the eyebrows to the chin, and the detector's confidence.
@@ -22,8 +24,8 @@ type Face struct {
 	// Size is the side of the square, in pixels.
 	Size float64
 	// Score is the detector's confidence: the sum of the cascade outputs
-	// of the raw detections merged into this face. Around 5 is a weak
-	// face, 20 and more a clear one.
+	// of the raw detections merged into this face. Below 10 is a doubtful
+	// face; clear frontal faces score 50 and more.
 	Score float32
 	// Hits is how many raw detections were merged into this face.
 	Hits int
@@ -83,8 +85,11 @@ func DefaultParams() Params {
 // to values that cannot hang or crash the scan.
 func (p Params) withDefaults() Params {
 	d := DefaultParams()
-	if !(p.MinFace > 0) {
+	switch {
+	case !(p.MinFace > 0): // zero, negative or NaN
 		p.MinFace = d.MinFace
+	case p.MinFace > 1:
+		p.MinFace = 1
 	}
 	if p.MinFacePixels <= 0 {
 		p.MinFacePixels = d.MinFacePixels
@@ -97,6 +102,7 @@ func (p Params) withDefaults() Params {
 	if !(p.ScaleStep > 1) {
 		p.ScaleStep = d.ScaleStep
 	}
+	p.ScaleStep = min(p.ScaleStep, 4)
 	if !(p.IoU > 0 && p.IoU < 1) {
 		p.IoU = d.IoU
 	}
@@ -116,8 +122,8 @@ func (p Params) withDefaults() Params {
 
 // Detector runs the face pipeline and owns the buffers it reuses from one
 // image to the next (the greyscale copy, the detections, the quality
-// crop), so after the first frame of a given size it allocates almost
-// nothing.
+// crop), so after the first frame of a given size Detect allocates
+// nothing and Analyze only x/image/draw's small kernel-weight buffers.
 //
 // A Detector is not safe for concurrent use. Make one per goroutine:
 // Cascades.NewDetector is cheap because the cascades are parsed once and

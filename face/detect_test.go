@@ -17,14 +17,7 @@ import (
 // TestScanMatchesPigo checks the package's cascade scan against pigo's
 // own RunCascade: same windows, same scores.
 func TestScanMatchesPigo(t *testing.T) {
-	dir, err := CascadeDir()
-	if err != nil {
-		t.Skip(err)
-	}
-	ff, err := os.ReadFile(filepath.Join(dir, "facefinder"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ff, _ := moduleCascadeBytes(t)
 	ref, err := pigo.NewPigo().Unpack(ff)
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,8 @@
 // them as bytes: ParseCascades (or NewDetector) parses them; the browser
 // build fetches them by URL. Native programs call LoadCascadesFromModule,
 // which finds them in the Go module cache at the pigo version the binary
-// was built with (or through `go list -m`), or in $ONESHOT_CASCADES.
+// was built with (or through `go list -m`), or in $ONESHOT_CASCADES;
+// `go run ./cmd/align -cascades` prints that folder for build scripts.
 //
 // # Concurrency and memory
 //

@@ -10,6 +10,7 @@ import (
 // pupil on the image's left (the person's right eye, when the image is not
 // mirrored), Right the one on the image's right.
 type Eyes struct {
+	// Left and Right are the pupils' centres.
 	Left, Right Point
 	// Found is true when both pupils were localised and passed the sanity
 	// check (see Detector.Eyes). When false, Left and Right are estimated
@@ -41,15 +42,17 @@ func (e Eyes) Mid() Point {
 	return Point{(e.Left.X + e.Right.X) / 2, (e.Left.Y + e.Right.Y) / 2}
 }
 
-// Where the pupils sit relative to pigo's face square, as fractions of its
-// size: the starting points of the localiser, and the fallback positions
-// when it fails (measured as the median over LFW).
+// Where the pupils sit relative to the face square, as fractions of its
+// size: the starting points of the localiser (pigo's), and the fallback
+// positions when it fails (the median of the localised pupils over LFW;
+// the square sits a little left of the face).
 const (
 	eyeStartRow   = -0.075 // above the centre
 	eyeStartCol   = 0.175  // each side of the centre
 	eyeStartScale = 0.25   // size of the localiser's first window
-	eyeBoxRow     = -0.075
-	eyeBoxCol     = 0.175
+	eyeBoxRow     = -0.068
+	eyeBoxLeft    = -0.163
+	eyeBoxRight   = 0.193
 )
 
 // The sanity check: limits on what two localised pupils may look like.
@@ -115,8 +118,8 @@ func (d *Detector) Eyes(f Face) Eyes {
 func boxEyes(f Face) Eyes {
 	y := f.Y + eyeBoxRow*f.Size
 	return Eyes{
-		Left:  Point{f.X - eyeBoxCol*f.Size, y},
-		Right: Point{f.X + eyeBoxCol*f.Size, y},
+		Left:  Point{f.X + eyeBoxLeft*f.Size, y},
+		Right: Point{f.X + eyeBoxRight*f.Size, y},
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
-	"sync"
 	"testing"
 )
 
@@ -45,18 +44,9 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-var (
-	fuzzOnce sync.Once
-	fuzzCasc *Cascades
-)
-
-// fuzzDetector returns a Detector, parsing the cascades once per process.
+// fuzzDetector returns a Detector on cascades parsed once per process.
 func fuzzDetector(t *testing.T) *Detector {
-	fuzzOnce.Do(func() { fuzzCasc, _ = LoadCascadesFromModule() })
-	if fuzzCasc == nil {
-		t.Skip("pigo cascades unavailable")
-	}
-	return fuzzCasc.NewDetector()
+	return testCascades(t).NewDetector()
 }
 
 // runPipeline runs Analyze, Align, AlignJittered and Tensor on img.
@@ -170,6 +160,24 @@ func FuzzAlign(f *testing.F) {
 			if crop.Pix[i] != 255 {
 				t.Fatalf("crop pixel %d has alpha %d", i/4, crop.Pix[i])
 			}
+		}
+	})
+}
+
+func FuzzParams(f *testing.F) {
+	f.Add(0.1, 24, 0.1, 1.1, 0.2, float32(3), 0.25, 31)
+	f.Add(math.Inf(1), -5, math.NaN(), math.Inf(1), 7.0, float32(math.Inf(1)), math.Inf(-1), 1000)
+	f.Add(1e-9, 1<<40, 1e-9, 1.0000001, -1.0, float32(-1), 5.0, -3)
+	frame := noiseImage(120, 100, 5)
+	f.Fuzz(func(t *testing.T, minFace float64, minPx int, shift, scaleStep, iou float64, minScore float32, pad float64, perturbs int) {
+		d := fuzzDetector(t)
+		d.Params = Params{MinFace: minFace, MinFacePixels: minPx, Shift: shift, ScaleStep: scaleStep, IoU: iou, MinScore: minScore, Pad: pad, Perturbs: perturbs}
+		a, err := d.Analyze(frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fc := range a.Faces {
+			d.Eyes(fc)
 		}
 	})
 }

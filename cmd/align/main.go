@@ -16,7 +16,9 @@
 // measures over every JPEG and PNG under a folder how often a face, and a
 // face with both pupils, is found, using all CPUs.
 //
-// The cascades are read from the pigo module (face.LoadCascadesFromModule).
+// The cascades are read from the pigo module (face.LoadCascadesFromModule);
+// -cascades prints the folder they are read from, for build scripts that
+// copy them into the web build.
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 	"io/fs"
 	"log"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -59,6 +62,7 @@ func main() {
 		failures = flag.String("failures", "", "with -rate: write the paths of images without face or pupils to this file")
 		workers  = flag.Int("workers", runtime.GOMAXPROCS(0), "with -rate: images analysed in parallel")
 		verbose  = flag.Bool("v", false, "print the analysis of -in")
+		cascades = flag.Bool("cascades", false, "print the folder holding pigo's cascade files (facefinder, puploc) and exit")
 	)
 	params := face.DefaultParams()
 	flag.Float64Var(&params.Pad, "pad", params.Pad, "grey border added before detection, fraction of the shorter side (negative: none)")
@@ -68,6 +72,14 @@ func main() {
 	flag.IntVar(&params.Perturbs, "perturbs", params.Perturbs, "pupil localiser starts per eye")
 	flag.Parse()
 
+	if *cascades {
+		dir, err := face.CascadeDir()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(dir)
+		return
+	}
 	t, ok := templates[*tmplName]
 	if !ok {
 		log.Fatalf("unknown -template %q: use dlib150, compact64 or compact96", *tmplName)
@@ -262,7 +274,7 @@ func contactSheet(dir, out string, n int, t face.Template, guides bool, jr *face
 	sheet := image.NewRGBA(image.Rect(0, 0, cols*(t.Width+gap)+gap, rows*(t.Height+gap)+gap))
 	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.RGBA{40, 40, 40, 255}), image.Point{}, draw.Src)
 	crop := t.NewCrop()
-	rng := newRand(seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
 	var noFace, fallback int
 	for i := 0; i < n; i++ {
 		p := paths[i*len(paths)/n]
@@ -400,7 +412,7 @@ func measureRate(dir, failures string, workers int, newDetector func() *face.Det
 	}
 	n := float64(len(paths))
 	pct := func(k int) float64 { return 100 * float64(k) / n }
-	fmt.Printf("%s: %d images in %.1fs (%.1f ms an image, %d workers)\n", dir, len(paths), elapsed.Seconds(), elapsed.Seconds()*1000/n*float64(max(workers, 1)), workers)
+	fmt.Printf("%s: %d images in %.1fs (%.1f ms an image in each of %d workers)\n", dir, len(paths), elapsed.Seconds(), elapsed.Seconds()*1000/n*float64(max(workers, 1)), workers)
 	fmt.Printf("  face found:             %6d  %6.2f%%\n", nFace, pct(nFace))
 	fmt.Printf("  face and both pupils:   %6d  %6.2f%%\n", nEyes, pct(nEyes))
 	fmt.Printf("  quality ok (default policy): %d  %.2f%%\n", nOK, pct(nOK))
