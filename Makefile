@@ -29,13 +29,13 @@ test-native:
 	$(GO) test -count=1 -timeout 20m ./...
 
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) vet ./wasm/ $(WASM_PKGS)
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
 ## bench: Go benchmarks (medians: run with -count and compare with benchstat)
 bench:
 	@mkdir -p build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./nn/... ./face/... ./embedder/... ./teacher/... | tee build/bench-native.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./nn/... ./face/... ./embedder/... ./teacher/... ./train/... | tee build/bench-native.txt
 
 ## eval: LFW pairsDevTest verification accuracy of the shipped model
 eval:

@@ -57,6 +57,8 @@ type loadedModel struct {
 	fingerprint string
 	threshold   float32
 	dim         int
+	// shipped is the file the engine was made with, for ResetModel.
+	shipped []byte
 }
 
 // New makes an engine on parsed cascades and a face embedding model (one
@@ -83,6 +85,7 @@ func Load(cascades *face.Cascades, modelFile []byte) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.shipped = m.file
 	g, err := gallery.New(gallery.Config{Threshold: m.threshold, Model: m.fingerprint})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
@@ -461,24 +464,27 @@ func (e *Engine) People() []string {
 func (e *Engine) Info() Info {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	m := e.model
 	ids := e.gallery.IDs()
 	if ids == nil {
 		ids = []string{}
 	}
-	return Info{
-		Model: ModelInfo{
-			Fingerprint:  m.fingerprint,
-			Bytes:        len(m.file),
-			Threshold:    m.threshold,
-			Calibrated:   m.emb.Threshold != 0,
-			Dim:          m.dim,
-			CropWidth:    m.emb.Template.Width,
-			CropHeight:   m.emb.Template.Height,
-			Params:       m.emb.Model.NumParams(),
-			Architecture: m.emb.Model.Meta["architecture"],
-		},
-		People: ids,
+	return Info{Model: e.modelInfo(), People: ids}
+}
+
+// modelInfo describes the model. Callers hold e.mu.
+func (e *Engine) modelInfo() ModelInfo {
+	m := e.model
+	return ModelInfo{
+		Fingerprint:  m.fingerprint,
+		Bytes:        len(m.file),
+		Threshold:    m.threshold,
+		Calibrated:   m.emb.Threshold != 0,
+		Dim:          m.dim,
+		CropWidth:    m.emb.Template.Width,
+		CropHeight:   m.emb.Template.Height,
+		Params:       m.emb.Model.NumParams(),
+		Architecture: m.emb.Model.Meta["architecture"],
+		FineTuned:    m.emb.Model.Meta["fine_tuned"],
 	}
 }
 
@@ -552,6 +558,7 @@ func (e *Engine) ImportModel(file []byte) (ModelInfo, error) {
 		e.mu.Unlock()
 		return ModelInfo{}, err
 	}
+	m.shipped = e.model.shipped
 	e.model = m
 	e.mu.Unlock()
 	return e.Info().Model, nil

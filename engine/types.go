@@ -196,6 +196,8 @@ type ModelInfo struct {
 	Params int `json:"params"`
 	// Architecture is the model file's "architecture" metadata, if any.
 	Architecture string `json:"architecture,omitempty"`
+	// FineTuned describes the fine-tuning the model went through, if any.
+	FineTuned string `json:"fineTuned,omitempty"`
 }
 
 // Info describes the engine: its model and its gallery.

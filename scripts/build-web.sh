@@ -13,7 +13,7 @@ cd "$root"
 mkdir -p "$out"
 cp -R web/. "$out/"
 # Go sources (the browser tests under web/webtest) are not part of the output.
-rm -rf "$out/webtest"
+rm -rf "$out/webtest" "$out/e2e"
 find "$out" -name '*.go' -type f -delete
 cp NOTICE "$out/NOTICE"
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$out/"

@@ -19,4 +19,26 @@
 // Prepare decodes and finds the pupils of every image once; TeacherTargets
 // caches the teacher's embeddings on disk, so a training run never reruns
 // the 150×150 ResNet.
+//
+// # Fine-tuning
+//
+// FineTune adapts a trained embedder to a handful of labelled crops or
+// explicit triplets with the same Trainer (NewInputTrainer: prepared
+// inputs instead of face images, no distillation, explicit triplets in
+// shuffled batches or semi-hard mining from labels, Config.Mining):
+//
+//   - Head mode (the default) splits the network before HeadFrom ("embed"),
+//     runs the frozen trunk once over every crop and trains only the last
+//     layers on those features; full mode back-propagates through it all.
+//     Batch norm keeps its running statistics (FrozenStats) either way.
+//   - Before training it holds out data (every fourth triplet, or the last
+//     capture of each person with three or more) and scores the model on
+//     it, together with triplets of Others (the enrolled people, never
+//     trained on); the trained copy is returned only when the held-out
+//     separation, 1 − mean d(A,P) / mean d(A,N), did not shrink (the
+//     plain gap d(A,N) − d(A,P) grows also for a wrecked model that
+//     scatters every face). Training failures (a loss
+//     that is not finite) and worse scores return no model and a Reason;
+//     a cancelled context returns its error. The model passed in is never
+//     changed.
 package train

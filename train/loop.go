@@ -14,6 +14,7 @@ import (
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/loss"
 	"github.com/oneshotface/oneshot/nn"
+	"gorgonia.org/tensor"
 )
 
 // Config holds a training run's hyper-parameters.
@@ -38,6 +39,29 @@ type Config struct {
 	Seed                         uint64
 	// Workers align crops in parallel.
 	Workers int
+	// Mining chooses the triplets of a batch mined from labels (the zero
+	// value, batch-hard, is what cmd/train uses).
+	Mining Mining
+}
+
+// Mining names a triplet miner of package loss.
+type Mining int
+
+const (
+	// MineBatchHard takes, per anchor, the farthest positive and the
+	// nearest negative (loss.BatchHard).
+	MineBatchHard Mining = iota
+	// MineSemiHard takes negatives farther than the positive but within the
+	// margin (loss.SemiHard), hardest first: gentler on tiny data sets.
+	MineSemiHard
+)
+
+// miner returns the loss package's miner for m.
+func (m Mining) miner() loss.Miner {
+	if m == MineSemiHard {
+		return loss.SemiHard
+	}
+	return loss.BatchHard
 }
 
 // DefaultConfig is the configuration the shipped compact embedder was
@@ -75,9 +99,18 @@ type Trainer struct {
 	Step int
 
 	samples []Sample
+	labels  []int    // of each sample (or input row)
 	targets *Targets // nil: triplet loss only
-	byLabel map[int][]int
-	multi   []int // labels with ≥ 2 samples
+	// inputs, when not nil, are prepared network inputs, one row of
+	// inShape per sample, used as they are (no alignment, no jitter): the
+	// normalised crops or the frozen trunk's features of fine-tuning.
+	inputs  []float32
+	inShape []int
+	// triplets, when not nil, are the explicit triplets (indices of
+	// samples) an epoch trains on, in batches, instead of mining.
+	triplets []loss.Triplet
+	byLabel  map[int][]int
+	multi    []int // labels with ≥ 2 samples
 
 	crops []*image.RGBA
 	input []float32
@@ -99,8 +132,22 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 	}
 	t := &Trainer{Model: m, Template: tmpl, Norm: norm, Config: cfg, samples: samples, targets: targets,
 		Opt: nn.NewAdamW(cfg.LR, cfg.WeightDecay), byLabel: map[int][]int{}}
-	for i, s := range samples {
-		t.byLabel[s.Label] = append(t.byLabel[s.Label], i)
+	for _, s := range samples {
+		t.labels = append(t.labels, s.Label)
+	}
+	if err := t.indexLabels(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// indexLabels groups the samples by label and checks that a batch can be
+// filled.
+func (t *Trainer) indexLabels() error {
+	cfg := t.Config
+	t.byLabel = map[int][]int{}
+	for i, l := range t.labels {
+		t.byLabel[l] = append(t.byLabel[l], i)
 	}
 	for l, idx := range t.byLabel {
 		if len(idx) >= 2 {
@@ -108,8 +155,61 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 		}
 	}
 	slices.Sort(t.multi)
-	if len(t.multi) < cfg.IDsPerBatch {
-		return nil, fmt.Errorf("train: only %d identities have two or more images; a batch wants %d", len(t.multi), cfg.IDsPerBatch)
+	if t.triplets == nil && len(t.multi) < cfg.IDsPerBatch {
+		return fmt.Errorf("train: only %d identities have two or more images; a batch wants %d", len(t.multi), cfg.IDsPerBatch)
+	}
+	return nil
+}
+
+// NewInputTrainer prepares a Trainer on prepared inputs instead of face
+// images: inputs holds one row of shape per example (normalised crops for
+// the whole model, or the features of a frozen trunk for a model that is
+// only the head), labels the person of each row. With triplets nil every
+// step mines triplets (Config.Mining) from the labels of a batch of
+// IDsPerBatch × PerID rows filled to BatchSize; otherwise an epoch is one
+// pass over triplets (indices of rows) in shuffled batches of
+// BatchSize / 3 triplets, and labels may be nil. There is no
+// distillation. Fine-tuning uses it (see FineTune).
+func NewInputTrainer(m *nn.Model, inputs []float32, shape []int, labels []int, triplets []loss.Triplet, cfg Config) (*Trainer, error) {
+	per := 1
+	for _, s := range shape {
+		per *= s
+	}
+	if per <= 0 || len(inputs) == 0 || len(inputs)%per != 0 {
+		return nil, fmt.Errorf("train: %d input values do not make rows of shape %v", len(inputs), shape)
+	}
+	n := len(inputs) / per
+	if labels == nil {
+		labels = make([]int, n)
+		for i := range labels {
+			labels[i] = i
+		}
+	}
+	if len(labels) != n {
+		return nil, fmt.Errorf("train: %d labels for %d input rows", len(labels), n)
+	}
+	for _, tr := range triplets {
+		if tr.A < 0 || tr.P < 0 || tr.N < 0 || tr.A >= n || tr.P >= n || tr.N >= n {
+			return nil, fmt.Errorf("train: triplet %v names a row outside 0…%d", tr, n-1)
+		}
+	}
+	if triplets != nil && len(triplets) == 0 {
+		return nil, errors.New("train: no triplets to train on")
+	}
+	if cfg.BatchSize < 3 {
+		return nil, fmt.Errorf("train: a batch of %d cannot hold a triplet", cfg.BatchSize)
+	}
+	if triplets == nil && (cfg.PerID < 2 || cfg.IDsPerBatch*cfg.PerID > cfg.BatchSize) {
+		return nil, fmt.Errorf("train: batch of %d cannot hold %d identities × %d images", cfg.BatchSize, cfg.IDsPerBatch, cfg.PerID)
+	}
+	cfg.DistillWeight = 0
+	if cfg.TripletWeight == 0 {
+		cfg.TripletWeight = 1
+	}
+	t := &Trainer{Model: m, Config: cfg, Opt: nn.NewAdamW(cfg.LR, cfg.WeightDecay),
+		labels: labels, inputs: inputs, inShape: slices.Clone(shape), triplets: triplets}
+	if err := t.indexLabels(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -119,7 +219,11 @@ func (t *Trainer) StepsPerEpoch() int {
 	if t.Config.StepsPerEpoch > 0 {
 		return t.Config.StepsPerEpoch
 	}
-	return max(1, len(t.samples)/t.Config.BatchSize)
+	if t.triplets != nil {
+		per := max(1, t.Config.BatchSize/3)
+		return (len(t.triplets) + per - 1) / per
+	}
+	return max(1, len(t.labels)/t.Config.BatchSize)
 }
 
 // schedule is linear warm-up then cosine decay to MinLR over the run.
@@ -143,18 +247,38 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 	sched := t.schedule()
 	start := time.Now()
 	var sum EpochStats
+	var order []int // explicit triplets, shuffled for this epoch
+	if t.triplets != nil {
+		order = rng.Perm(len(t.triplets))
+	}
 	for s := 0; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		idx := t.sampleBatch(rng)
-		jit := make([]face.Jitter, len(idx))
-		for i := range jit {
-			jit[i] = cfg.Jitter.Sample(rng)
+		var idx []int
+		var trips []loss.Triplet
+		if t.triplets != nil {
+			// Consecutive slices of the shuffled triplets, wrapping
+			// around when StepsPerEpoch asks for more than one pass.
+			per := min(max(1, cfg.BatchSize/3), len(order))
+			ks := make([]int, 0, per)
+			for j := s * per; j < (s+1)*per && (j < len(order) || cfg.StepsPerEpoch > 0); j++ {
+				ks = append(ks, order[j%len(order)])
+			}
+			idx, trips = t.tripletBatch(ks)
+		} else {
+			idx = t.sampleBatch(rng)
+		}
+		var jit []face.Jitter
+		if t.inputs == nil {
+			jit = make([]face.Jitter, len(idx))
+			for i := range jit {
+				jit[i] = cfg.Jitter.Sample(rng)
+			}
 		}
 		lr := sched.LR(t.Step)
 		t.Opt.SetLR(lr)
-		l, d, tr, act, err := t.step(idx, jit)
+		l, d, tr, act, err := t.step(idx, jit, trips)
 		if err != nil {
 			return sum, err
 		}
@@ -179,6 +303,27 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 	return sum, nil
 }
 
+// tripletBatch returns the rows the triplets t.triplets[k], k in ks, use,
+// each once, and the triplets as positions in that batch.
+func (t *Trainer) tripletBatch(ks []int) ([]int, []loss.Triplet) {
+	pos := map[int]int{}
+	var idx []int
+	at := func(i int) int {
+		if p, ok := pos[i]; ok {
+			return p
+		}
+		pos[i] = len(idx)
+		idx = append(idx, i)
+		return pos[i]
+	}
+	trips := make([]loss.Triplet, len(ks))
+	for j, k := range ks {
+		tr := t.triplets[k]
+		trips[j] = loss.Triplet{A: at(tr.A), P: at(tr.P), N: at(tr.N)}
+	}
+	return idx, trips
+}
+
 // sampleBatch picks IDsPerBatch identities × PerID images, then fills the
 // batch with random samples (each index at most once).
 func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
@@ -193,7 +338,10 @@ func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
 		}
 	}
 	for len(idx) < cfg.BatchSize {
-		j := rng.IntN(len(t.samples))
+		if len(used) >= len(t.labels) {
+			break // a small data set: every row is in the batch
+		}
+		j := rng.IntN(len(t.labels))
 		if !used[j] {
 			used[j] = true
 			idx = append(idx, j)
@@ -204,14 +352,25 @@ func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
 
 // step runs one optimizer step on the samples idx with the jitters jit and
 // returns the total loss, its distillation and triplet parts, and the
-// fraction of active triplets.
-func (t *Trainer) step(idx []int, jit []face.Jitter) (total, distill, triplet, active float64, err error) {
+// fraction of active triplets. trips are the batch's triplets (positions
+// in idx); nil means mine them from the labels.
+func (t *Trainer) step(idx []int, jit []face.Jitter, trips []loss.Triplet) (total, distill, triplet, active float64, err error) {
 	cfg := t.Config
 	n := len(idx)
-	if err := t.alignBatch(idx, jit); err != nil {
-		return 0, 0, 0, 0, err
+	var x *tensor.Dense
+	if t.inputs != nil {
+		per := len(t.inputs) / len(t.labels)
+		t.input = slices.Grow(t.input[:0], n*per)
+		for _, i := range idx {
+			t.input = append(t.input, t.inputs[i*per:(i+1)*per]...)
+		}
+		x, err = nn.FromSlice(t.input, append([]int{n}, t.inShape...)...)
+	} else {
+		if err := t.alignBatch(idx, jit); err != nil {
+			return 0, 0, 0, 0, err
+		}
+		x, err = nn.FromSlice(t.input, n, t.Template.Height, t.Template.Width, 3)
 	}
-	x, err := nn.FromSlice(t.input, n, t.Template.Height, t.Template.Width, 3)
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
@@ -225,7 +384,7 @@ func (t *Trainer) step(idx []int, jit []face.Jitter) (total, distill, triplet, a
 	labels := make([]int, n)
 	for i := range emb {
 		emb[i] = ys[i*dim : (i+1)*dim]
-		labels[i] = t.samples[idx[i]].Label
+		labels[i] = t.labels[idx[i]]
 	}
 	grad := make([]float32, n*dim)
 	// Distillation: mean over the batch of ‖f(x) − t(x)‖²; gradient 2(f − t)/n.
@@ -244,11 +403,12 @@ func (t *Trainer) step(idx []int, jit []face.Jitter) (total, distill, triplet, a
 			distill += s / float64(n)
 		}
 	}
-	// Triplet loss on batch-hard triplets, mean over the mined triplets.
+	// Triplet loss on the given or mined triplets, mean over them.
 	if cfg.TripletWeight > 0 {
-		trips, err := loss.BatchHard(emb, labels, cfg.Margin)
-		if err != nil {
-			return 0, 0, 0, 0, err
+		if trips == nil {
+			if trips, err = cfg.Mining.miner()(emb, labels, cfg.Margin); err != nil {
+				return 0, 0, 0, 0, err
+			}
 		}
 		if len(trips) > 0 {
 			l, g, act, err := loss.TripletLossReduced(emb, trips, cfg.Margin, loss.Mean)

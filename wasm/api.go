@@ -372,9 +372,13 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 		}
 		return withEngine(func(e *engine.Engine) (any, error) { return e.ImportModel(b) }), nil
 	},
-	"fineTune": func(fn string, args []safejs.Value) (func() (any, error), error) {
-		return nil, argError(fn, "not implemented yet")
+	"resetModel": func(fn string, args []safejs.Value) (func() (any, error), error) {
+		if err := maxArgs(fn, args, 0); err != nil {
+			return nil, err
+		}
+		return withEngine(func(e *engine.Engine) (any, error) { return e.ResetModel() }), nil
 	},
+	"fineTune": fineTuneCall,
 }
 
 // funcs keeps the exported functions alive for the life of the module.
@@ -395,6 +399,14 @@ func publish() error {
 		if err := obj.Set(name, f.Value()); err != nil {
 			return err
 		}
+	}
+	cf, err := cancelFunc()
+	if err != nil {
+		return err
+	}
+	funcs = append(funcs, cf)
+	if err := obj.Set("cancelFineTune", cf.Value()); err != nil {
+		return err
 	}
 	if err := obj.Set("ready", true); err != nil {
 		return err

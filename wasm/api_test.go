@@ -111,7 +111,7 @@ func obj(t *testing.T, m map[string]any) safejs.Value {
 func TestPublish(t *testing.T) {
 	api := jsAPI(t)
 	for _, name := range []string{"init", "detect", "embed", "enroll", "verify", "identify", "remove", "people", "info",
-		"exportGallery", "importGallery", "exportModel", "importModel", "fineTune"} {
+		"exportGallery", "importGallery", "exportModel", "importModel", "resetModel", "fineTune", "cancelFineTune"} {
 		f, err := api.Get(name)
 		if err != nil || f.Type() != safejs.TypeFunction {
 			t.Errorf("oneshot.%s is %v, want a function", name, f.Type())
@@ -156,7 +156,10 @@ func TestBadArguments(t *testing.T) {
 		{"importModel", []any{newJS(t, "ArrayBuffer", 0)}, "model is empty"},
 		{"importGallery", nil, "gallery is undefined"},
 		{"init", []any{newJS(t, "Uint8Array", 4)}, "facefinder is undefined"},
-		{"fineTune", nil, "not implemented yet"},
+		{"fineTune", nil, "options is undefined"},
+		{"fineTune", []any{obj(t, map[string]any{})}, "neither captures nor triplets"},
+		{"fineTune", []any{obj(t, map[string]any{"triplets": newJS(t, "Array")})}, "options.triplets is empty"},
+		{"fineTune", []any{obj(t, map[string]any{"captures": newJS(t, "Array", 1)})}, "options.captures[0] is undefined"},
 		// Well-formed calls before init.
 		{"detect", []any{img(2, 2, u8(16))}, "not initialised"},
 		{"people", nil, "not initialised"},

@@ -22,7 +22,11 @@
 //	importGallery(bytes)                 → Promise<GalleryInfo>
 //	exportModel()                        → Promise<Uint8Array>
 //	importModel(bytes)                   → Promise<ModelInfo>
-//	fineTune(...)                        → Promise (rejected: not implemented yet)
+//	resetModel()                         → Promise<ModelInfo>  back to the model init loaded
+//	fineTune(options)                    → Promise<FineTuneResult>
+//	    options: {captures: [{image, label}] | triplets: [{anchor, positive, negative}],
+//	              mode?: "head"|"full", epochs?, margin?, lr?, onProgress?(p), job?}
+//	cancelFineTune(job)                  → boolean, at once (not queued): cancels fineTune's call of that job
 //
 // An image is {data, width, height}, the shape of an ImageData: data a
 // Uint8ClampedArray, Uint8Array or ArrayBuffer of width×height×4 RGBA

@@ -148,6 +148,8 @@ export interface ModelInfo {
   cropHeight: number;
   params: number;
   architecture?: string;
+  /** Set once the model was fine-tuned: mode, triplets, epochs, lr, margin. */
+  fineTuned?: string;
 }
 
 export interface Info {
@@ -186,6 +188,90 @@ export interface LoadOptions {
   transferPixels?: boolean;
 }
 
+/** A labelled picture for fineTune. */
+export interface Capture {
+  image: ImageLike;
+  /** Who is in the picture: captures with the same label are the same person. */
+  label: string;
+}
+
+/** A user's triplet: anchor and positive show one person, negative another. */
+export interface Triplet {
+  anchor: ImageLike;
+  positive: ImageLike;
+  negative: ImageLike;
+}
+
+export interface FineTuneOptions {
+  /** Labelled captures (all valid triplets are mined, semi-hard first) … */
+  captures?: Capture[];
+  /** … or explicit triplets; pass one of the two. */
+  triplets?: Triplet[];
+  /** "head" (default): train the last layers on trunk features computed once; "full": the whole network. */
+  mode?: "head" | "full";
+  /** Default 30. */
+  epochs?: number;
+  /** Triplet margin on squared distances (0…4); default 0.2. */
+  margin?: number;
+  /** AdamW learning rate; default 0.003. */
+  lr?: number;
+  /** Called after every training step. */
+  onProgress?: (progress: FineTuneProgress) => void;
+  /** Aborting cancels the run: fineTune rejects with an AbortError and the previous model stays. */
+  signal?: AbortSignal;
+}
+
+export interface FineTuneProgress {
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  /** Running mean of the triplet loss over the epoch. */
+  loss: number;
+  /** Fraction of the step's triplets with a positive loss. */
+  active: number;
+}
+
+/** Verification on the held-out triplets. */
+export interface FineTuneScore {
+  /** Mean squared distance anchor–positive. */
+  matched: number;
+  /** Mean squared distance anchor–negative. */
+  mismatched: number;
+  /** mismatched − matched: larger is better. */
+  gap: number;
+  /** gap / mismatched, 1 − matched/mismatched: the new weights are kept only if it did not shrink. */
+  separation: number;
+  /** Fraction of triplets whose positive is nearer than the negative. */
+  accuracy: number;
+  /** Chance that a mismatched pair is farther apart than a matched one. */
+  auc: number;
+  triplets: number;
+}
+
+export interface FineTuneResult {
+  mode: "head" | "full";
+  before: FineTuneScore;
+  after: FineTuneScore;
+  /** true when the new weights replaced the old (the held-out result did not get worse). */
+  kept: boolean;
+  /** Why they were not kept. */
+  reason?: string;
+  /** Training triplets. */
+  triplets: number;
+  /** Held-out triplets before/after were measured on (0: too little data, measured on the training ones). */
+  heldOut: number;
+  epochs: number;
+  /** Triplet loss of the last epoch. */
+  loss: number;
+  seconds: number;
+  /** The new model, when kept. */
+  model?: ModelInfo;
+  /** People re-embedded with the new model. */
+  reembedded: number;
+}
+
 /** Every rejection is an Error like this one. */
 export interface OneshotError extends Error {
   /** The method that failed. */
@@ -211,8 +297,10 @@ export declare class Engine {
   importGallery(bytes: Bytes): Promise<GalleryInfo>;
   exportModel(): Promise<Uint8Array>;
   importModel(bytes: Bytes): Promise<ModelInfo>;
-  /** Not implemented yet: always rejects. */
-  fineTune(...args: unknown[]): Promise<never>;
+  /** Goes back to the model the engine loaded, re-embedding everyone enrolled. */
+  resetModel(): Promise<ModelInfo>;
+  /** Fine-tunes the embedder in the worker; keeps the new weights only if the held-out result did not get worse. */
+  fineTune(options: FineTuneOptions): Promise<FineTuneResult>;
   /** Stops the worker; pending and later calls reject. */
   terminate(): void;
 }

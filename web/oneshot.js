@@ -93,7 +93,7 @@ export class Engine {
   }
 
   /** @internal Sends one request to the worker. */
-  _send(type, fields, transfer, onProgress) {
+  _send(type, fields, transfer, onProgress, onSent) {
     const method = fields.method || type;
     if (this.#dead) return Promise.reject(makeError({ name: "OneshotError", message: this.#dead }, method));
     const id = this.#nextId++;
@@ -104,7 +104,9 @@ export class Engine {
       } catch (err) {
         this.#pending.delete(id);
         reject(makeError({ name: "OneshotError", message: `oneshot.${method}: the arguments cannot be sent to the worker: ${err.message}` }, method));
+        return;
       }
+      if (onSent) onSent(id);
     });
   }
 
@@ -205,9 +207,79 @@ export class Engine {
     return info;
   }
 
-  /** Fine-tunes the embedder in the tab (not implemented yet: rejects). */
-  fineTune(...args) {
-    return this.#call("fineTune", args);
+  /** Goes back to the model the engine loaded (the shipped one), re-embedding everyone enrolled. */
+  async resetModel() {
+    const info = await this.#call("resetModel", []);
+    if (this.info) this.info = { ...this.info, model: info };
+    return info;
+  }
+
+  /**
+   * Fine-tunes the embedder in the worker on labelled captures
+   * ({captures: [{image, label}, …]}) or explicit triplets ({triplets:
+   * [{anchor, positive, negative}, …]}), with the options mode ("head",
+   * the default, or "full"), epochs, margin and lr. onProgress(p) receives
+   * {epoch, epochs, step, steps, loss, active} after every step; an
+   * AbortSignal as signal cancels the run (the promise then rejects with an
+   * AbortError and the previous model stays). Resolves to {before, after,
+   * kept, reason, triplets, heldOut, seconds, mode, model, reembedded}:
+   * the new weights are kept only when the held-out result did not get worse.
+   */
+  fineTune(options) {
+    const o = options && typeof options === "object" ? options : null;
+    const signal = o ? o.signal : undefined;
+    const onProgress = o && typeof o.onProgress === "function" ? o.onProgress : undefined;
+    if (signal && signal.aborted) {
+      return Promise.reject(makeError({ name: "AbortError", message: "oneshot.fineTune: cancelled before it started; the previous model is kept" }, "fineTune"));
+    }
+    const transfer = [];
+    let args;
+    try {
+      if (!o) {
+        args = options === undefined ? [] : [options];
+      } else {
+        const { signal: _s, onProgress: _p, captures, triplets, ...rest } = o;
+        const img = (m, what) => this.#image(m, transfer, "fineTune", what);
+        const copy = { ...rest };
+        if (Array.isArray(captures)) {
+          copy.captures = captures.map((c, i) => (c && typeof c === "object" ? { ...c, image: img(c.image, `options.captures[${i}].image`) } : c));
+        } else if (captures !== undefined) copy.captures = captures;
+        if (Array.isArray(triplets)) {
+          copy.triplets = triplets.map((t, i) =>
+            t && typeof t === "object"
+              ? {
+                  anchor: img(t.anchor, `options.triplets[${i}].anchor`),
+                  positive: img(t.positive, `options.triplets[${i}].positive`),
+                  negative: img(t.negative, `options.triplets[${i}].negative`),
+                }
+              : t,
+          );
+        } else if (triplets !== undefined) copy.triplets = triplets;
+        args = [copy];
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let id = 0;
+    const abort = () => {
+      if (id) this.#worker.postMessage({ id, type: "cancel" });
+    };
+    if (signal) signal.addEventListener("abort", abort, { once: true });
+    const p = this._send("call", { method: "fineTune", args }, transfer, onProgress, (sent) => {
+      id = sent;
+    });
+    return p.then(
+      (r) => {
+        if (signal) signal.removeEventListener("abort", abort);
+        if (r && r.kept && r.model && this.info) this.info = { ...this.info, model: r.model };
+        return r;
+      },
+      (err) => {
+        if (signal) signal.removeEventListener("abort", abort);
+        if (signal && signal.aborted) err.name = "AbortError";
+        throw err;
+      },
+    );
   }
 
   /** Stops the worker; pending and later calls reject. */

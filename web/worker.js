@@ -6,6 +6,7 @@
 // Messages from the page:
 //   {id, type: "load", config: {wasmURL, wasmExecURL, modelURL, cascadeURL}}
 //   {id, type: "call", method, args}
+//   {id, type: "cancel"}          cancels the fineTune call of that id (runs at once, not queued)
 // Messages to the page:
 //   {id, type: "progress", progress: {stage, loaded, total, fraction}}
 //   {id, type: "result", result}
@@ -179,14 +180,25 @@ function transferables(result) {
   return [];
 }
 
-async function call(method, args) {
+// fineTuneArgs gives fineTune's options what cannot cross postMessage: a
+// progress callback that posts progress messages, and the call's id as the
+// job a cancel message names.
+function fineTuneArgs(id, args) {
+  const opts = args[0];
+  if (!opts || typeof opts !== "object") return args;
+  return [{ ...opts, job: id, onProgress: (p) => post({ id, type: "progress", progress: p }) }, ...args.slice(1)];
+}
+
+async function call(id, method, args) {
   if (dead) throw new Error(dead);
   if (!api) throw new Error("the engine is not loaded yet");
   const fn = typeof method === "string" && method !== "init" && Object.hasOwn(api, method) ? api[method] : undefined;
   if (typeof fn !== "function") throw new Error(`there is no method ${JSON.stringify(method)}`);
   let p;
   try {
-    p = fn(...(Array.isArray(args) ? args : []));
+    let list = Array.isArray(args) ? args : [];
+    if (method === "fineTune") list = fineTuneArgs(id, list);
+    p = fn(...list);
   } catch (err) {
     // The Go functions never throw; a throw means the runtime is gone.
     die(`the WebAssembly module stopped: ${err && err.message ? err.message : err}; load Oneshot again`);
@@ -204,8 +216,12 @@ self.onmessage = (ev) => {
       work = load(id, msg.config || {});
       break;
     case "call":
-      work = call(msg.method, msg.args);
+      work = call(id, msg.method, msg.args);
       break;
+    case "cancel":
+      // Answered by the fineTune call itself, which rejects once stopped.
+      if (api && typeof api.cancelFineTune === "function") api.cancelFineTune(id);
+      return;
     default:
       work = Promise.reject(new Error(`unknown message type ${JSON.stringify(msg.type)}`));
   }

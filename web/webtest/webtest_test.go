@@ -396,7 +396,7 @@ func TestJavaScriptAPI(t *testing.T) {
 		{"model as string", `engine.importModel("model")`, "model is a string"},
 		{"garbage gallery", `engine.importGallery(new Uint8Array(100))`, "not a gallery"},
 		{"detached pixels", `(async () => { const i = await T.image(P[0].urls[0]); await engine.detect(i); return engine.detect(i); })()`, "detached"},
-		{"fine-tune", `engine.fineTune()`, "not implemented yet"},
+		{"fine-tune", `engine.fineTune()`, "options is undefined"},
 	}
 	for _, b := range bad {
 		o := js[outcome](t, ctx, `return await T.settle(`+b.call+`);`)

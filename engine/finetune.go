@@ -1,0 +1,262 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/loss"
+	"github.com/oneshotface/oneshot/nn"
+	"github.com/oneshotface/oneshot/train"
+)
+
+// MaxFineTuneImages is the most images one FineTune takes.
+const MaxFineTuneImages = 256
+
+// Capture is a labelled picture for FineTune: a frame and who is in it.
+type Capture struct {
+	Frame Frame
+	Label string
+}
+
+// Triplet is a user's choice of an anchor, a positive (the same person)
+// and a negative (someone else) picture.
+type Triplet struct {
+	Anchor, Positive, Negative Frame
+}
+
+// FineTuneRequest is what FineTune learns from and how: Captures or
+// Triplets (not both), and the options (zero values take
+// train.DefaultFineTuneOptions).
+type FineTuneRequest struct {
+	Captures []Capture
+	Triplets []Triplet
+	Mode     string
+	Epochs   int
+	Margin   float32
+	LR       float32
+}
+
+// FineTuneProgress is reported after every training step.
+type FineTuneProgress = train.FineTuneProgress
+
+// FineTuneResult is the answer of FineTune: train's result, and when the
+// new weights were kept, the new model and how many enrolled people were
+// re-embedded with it.
+type FineTuneResult struct {
+	train.FineTuneResult
+	Model      *ModelInfo `json:"model,omitempty"`
+	Reembedded int        `json:"reembedded"`
+}
+
+// FineTune adapts the embedder to the request's pictures with the triplet
+// loss (see train.FineTune): every picture goes through the face pipeline,
+// the model is trained on a copy, and the copy replaces the model only if
+// its held-out result did not get worse, with every enrolled person
+// re-embedded from their kept crops, all or nothing. A cancelled ctx, a
+// failure or a worse result leave the model and gallery exactly as they
+// were. Other calls wait while the pictures are aligned and while the new
+// model is swapped in, not while it trains.
+func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress func(FineTuneProgress)) (FineTuneResult, error) {
+	var res FineTuneResult
+	var frames []Frame
+	var data train.FineTuneData
+	switch {
+	case len(req.Captures) > 0 && len(req.Triplets) > 0:
+		return res, errors.New("pass captures or triplets, not both")
+	case len(req.Captures) > 0:
+		labels := map[string]int{}
+		for _, c := range req.Captures {
+			if c.Label == "" {
+				return res, errors.New("a capture has an empty label: say who is in every picture")
+			}
+			if _, ok := labels[c.Label]; !ok {
+				labels[c.Label] = len(labels)
+			}
+			frames = append(frames, c.Frame)
+			data.Labels = append(data.Labels, labels[c.Label])
+		}
+	case len(req.Triplets) > 0:
+		for i, t := range req.Triplets {
+			frames = append(frames, t.Anchor, t.Positive, t.Negative)
+			data.Triplets = append(data.Triplets, loss.Triplet{A: 3 * i, P: 3*i + 1, N: 3*i + 2})
+		}
+	default:
+		return res, errors.New("nothing to fine-tune on: pass labelled captures or triplets")
+	}
+	if len(frames) > MaxFineTuneImages {
+		return res, fmt.Errorf("%d pictures: fine-tuning takes at most %d", len(frames), MaxFineTuneImages)
+	}
+	for i, f := range frames {
+		if _, err := checkFrame(f); err != nil {
+			return res, fmt.Errorf("%s: %w", pictureName(req, i), err)
+		}
+	}
+	opt := train.DefaultFineTuneOptions()
+	if req.Mode != "" {
+		opt.Mode = req.Mode
+	}
+	if req.Epochs != 0 {
+		opt.Epochs = req.Epochs
+	}
+	if req.Margin != 0 {
+		opt.Margin = req.Margin
+	}
+	if req.LR != 0 {
+		opt.LR = req.LR
+	}
+
+	// Align every picture and copy the model, under the lock.
+	e.mu.Lock()
+	old := e.model
+	crops, of, err := e.alignAll(frames, req)
+	var m *nn.Model
+	if err == nil {
+		m, err = old.emb.Model.Clone()
+	}
+	if err == nil {
+		err = e.enrolledOthers(&data, req)
+	}
+	e.mu.Unlock()
+	if err != nil {
+		return res, err
+	}
+	if data.Triplets != nil {
+		data.Crops = crops
+		for i, t := range data.Triplets {
+			data.Triplets[i] = loss.Triplet{A: of[t.A], P: of[t.P], N: of[t.N]}
+		}
+	} else {
+		// Captures keep one crop each (a picture given twice counts twice).
+		data.Crops = make([]*image.RGBA, len(frames))
+		for i := range frames {
+			data.Crops[i] = crops[of[i]]
+		}
+	}
+
+	var tuned *nn.Model
+	err = guard(func() error {
+		var err error
+		tuned, res.FineTuneResult, err = train.FineTune(ctx, m, old.emb.Norm, data, opt, progress)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("fine-tuning was cancelled; the previous model is kept: %w", ctx.Err())
+		}
+		return res, err
+	}
+	if tuned == nil {
+		return res, nil
+	}
+	var buf bytes.Buffer
+	if err := nn.Save(&buf, tuned); err != nil {
+		return res, fmt.Errorf("the fine-tuned model cannot be saved: %w", err)
+	}
+	nm, err := loadModel(buf.Bytes())
+	if err != nil {
+		res.Kept, res.Reason = false, "the fine-tuned model does not work, so the previous model is kept: "+err.Error()
+		return res, nil
+	}
+	nm.threshold = old.threshold // keep the calibrated threshold
+	nm.shipped = old.shipped
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.model.fingerprint != old.fingerprint {
+		res.Kept, res.Reason = false, "the model was replaced while fine-tuning, so the fine-tuned one was dropped"
+		return res, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("fine-tuning was cancelled; the previous model is kept: %w", err)
+	}
+	if err := guard(func() error { return e.gallery.ReembedAs(nm.fingerprint, nm.emb.EmbedCrop) }); err != nil {
+		res.Kept, res.Reason = false, "the fine-tuned model cannot embed the enrolled faces, so the previous model is kept: "+err.Error()
+		return res, nil
+	}
+	e.model = nm
+	res.Reembedded = e.gallery.Len()
+	info := e.modelInfo()
+	res.Model = &info
+	return res, nil
+}
+
+// alignAll detects the face of every frame and aligns it to the model's
+// template. A picture passed several times (one anchor in many triplets)
+// is analysed, aligned and later embedded once: it returns the distinct
+// crops and, for every frame, the index of its crop. Callers hold e.mu.
+func (e *Engine) alignAll(frames []Frame, req FineTuneRequest) (crops []*image.RGBA, of []int, err error) {
+	of = make([]int, len(frames))
+	type key struct {
+		sum  [32]byte
+		w, h int
+	}
+	seen := map[key]int{}
+	for i, f := range frames {
+		k := key{sha256.Sum256(f.Pix), f.Width, f.Height}
+		if j, ok := seen[k]; ok {
+			of[i] = j
+			continue
+		}
+		an, err := e.analyze(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
+		}
+		if len(an.a.Faces) == 0 {
+			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), ErrNoFace)
+		}
+		c := e.model.emb.Template.NewCrop()
+		if err := face.Align(c, an.img, an.a.Eyes, e.model.emb.Template); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
+		}
+		seen[k], of[i] = len(crops), len(crops)
+		crops = append(crops, c)
+	}
+	return crops, of, nil
+}
+
+// enrolledOthers adds the enrolled people's crops to data.Others, so the
+// held-out score also checks that they stay recognisable. In a request of
+// captures, a person enrolled under one of its labels is left out (they
+// are among the people being trained on). Callers hold e.mu.
+func (e *Engine) enrolledOthers(data *train.FineTuneData, req FineTuneRequest) error {
+	skip := map[string]bool{}
+	for _, c := range req.Captures {
+		skip[c.Label] = true
+	}
+	for i, id := range e.gallery.IDs() {
+		if skip[id] {
+			continue
+		}
+		p, err := e.gallery.Person(id)
+		if err != nil {
+			return err
+		}
+		for _, c := range p.Crops {
+			data.Others = append(data.Others, c)
+			data.OtherLabels = append(data.OtherLabels, i)
+		}
+	}
+	return nil
+}
+
+// pictureName names the i-th picture of a request in an error.
+func pictureName(req FineTuneRequest, i int) string {
+	if len(req.Triplets) > 0 {
+		return fmt.Sprintf("triplet %d's %s", i/3+1, [...]string{"anchor", "positive", "negative"}[i%3])
+	}
+	return fmt.Sprintf("capture %d (%s)", i+1, req.Captures[i].Label)
+}
+
+// ResetModel goes back to the model the engine was made with (the shipped
+// one), re-embedding everyone enrolled, as ImportModel does.
+func (e *Engine) ResetModel() (ModelInfo, error) {
+	e.mu.Lock()
+	shipped := e.model.shipped
+	e.mu.Unlock()
+	return e.ImportModel(shipped)
+}

@@ -1,0 +1,74 @@
+//go:build !js
+
+package eval
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/oneshotface/oneshot/dataset"
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/nn"
+)
+
+// shippedAccuracy is the LFW pairsDevTest accuracy (10-fold, our own
+// pipeline) of models/compact.oneshot as recorded in MODEL_CARD.md. Update
+// both together when a new model ships.
+const shippedAccuracy = 0.878
+
+// TestShippedModelDoesNotRegress evaluates the committed compact model on
+// the 1,000 pairs of pairsDevTest and fails if its accuracy falls more than
+// 0.01 below the recorded figure, so the weights (or the face pipeline
+// they depend on) cannot silently get worse.
+func TestShippedModelDoesNotRegress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the full LFW evaluation in -short mode")
+	}
+	root, err := dataset.Root()
+	if err != nil {
+		t.Skipf("skipping the shipped-model evaluation: %v", err)
+	}
+	_, file, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(file), "..", "models", "compact.oneshot")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Skipf("skipping the shipped-model evaluation: %v", err)
+	}
+	m, err := nn.Load(f)
+	f.Close()
+	if err != nil {
+		t.Fatalf("the shipped model does not load: %v", err)
+	}
+	e, err := embedder.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedders := []*embedder.Embedder{e}
+	for len(embedders) < runtime.NumCPU() {
+		c, err := e.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		embedders = append(embedders, c)
+	}
+	pairs, err := dataset.ReadPairsFile(filepath.Join(root, "lfw", "pairsDevTest.txt"), filepath.Join(root, "lfw", "images"), "lfw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := face.LoadCascadesFromModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Pairs(context.Background(), embedders, c.NewDetector, pairs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("pairsDevTest: accuracy %.4f ± %.4f, AUC %.4f, failures %d", r.Accuracy, r.Std, r.AUC, r.Failures)
+	if r.Accuracy < shippedAccuracy-0.01 {
+		t.Fatalf("accuracy %.4f is below the recorded %.4f − 0.01: the shipped model or the face pipeline regressed", r.Accuracy, shippedAccuracy)
+	}
+}
