@@ -32,10 +32,12 @@ test-wasm:
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
-## bench: Go benchmarks (medians: run with -count and compare with benchstat)
+## bench: Go benchmarks (medians: run with -count and compare with benchstat), then the in-browser
+## benchmark in headless Chromium beside native (prints a table, writes build/bench.json)
 bench:
 	@mkdir -p build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./nn/... ./face/... ./embedder/... ./teacher/... ./train/... | tee build/bench-native.txt
+	$(GO) run ./cmd/bench
 
 ## eval: LFW pairsDevTest verification accuracy of the shipped model
 eval:
