@@ -1,14 +1,6 @@
-// Command serve serves the Oneshot demo page from a folder on localhost, the
-// way a developer's own static server should:
-//
-//   - .wasm as application/wasm, so browsers can compile it while it streams;
-//   - gzip compression when the browser accepts it (the module shrinks about
-//     five times);
-//   - Cache-Control: no-cache, so a rebuilt module is always picked up
-//     (the browser still revalidates with Last-Modified, so nothing is
-//     downloaded twice when it did not change);
-//   - a Content-Security-Policy that keeps every request on this origin: the
-//     page cannot send a face anywhere even if a script tried.
+// Command serve serves the Oneshot demo page from a folder on localhost with
+// the headers of package internal/webserve (application/wasm, gzip,
+// no-cache, a same-origin Content-Security-Policy).
 //
 // Usage:
 //
@@ -16,22 +8,14 @@
 package main
 
 import (
-	"compress/gzip"
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"mime"
 	"net/http"
 	"os"
-	"strings"
-)
 
-// contentSecurityPolicy allows only same-origin resources. 'wasm-unsafe-eval'
-// is what lets the page compile WebAssembly; nothing else is relaxed.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
-	"connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; " +
-	"worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	"github.com/oneshotface/oneshot/internal/webserve"
+)
 
 func main() {
 	dir := flag.String("dir", "build/web", "folder to serve")
@@ -45,65 +29,5 @@ func main() {
 	log.Fatal(http.ListenAndServe(*addr, newHandler(*dir)))
 }
 
-// newHandler serves the files of dir with the headers described above.
-func newHandler(dir string) http.Handler {
-	mime.AddExtensionType(".wasm", "application/wasm")
-	mime.AddExtensionType(".mjs", "text/javascript")
-	files := http.FileServer(http.Dir(dir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
-		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") || r.Header.Get("Range") != "" {
-			files.ServeHTTP(w, r)
-			return
-		}
-		gz := &gzipWriter{ResponseWriter: w}
-		defer gz.Close()
-		files.ServeHTTP(gz, r)
-	})
-}
-
-// gzipWriter compresses the body of successful responses. It decides at
-// WriteHeader time, so errors and 304s pass through untouched.
-type gzipWriter struct {
-	http.ResponseWriter
-	zw      *gzip.Writer
-	decided bool
-}
-
-func (g *gzipWriter) WriteHeader(code int) {
-	if !g.decided {
-		g.decided = true
-		if code == http.StatusOK {
-			h := g.Header()
-			h.Del("Content-Length")
-			h.Set("Content-Encoding", "gzip")
-			h.Add("Vary", "Accept-Encoding")
-			g.zw, _ = gzip.NewWriterLevel(g.ResponseWriter, gzip.BestSpeed)
-		}
-	}
-	g.ResponseWriter.WriteHeader(code)
-}
-
-func (g *gzipWriter) Write(p []byte) (int, error) {
-	if !g.decided {
-		g.WriteHeader(http.StatusOK)
-	}
-	if g.zw != nil {
-		return g.zw.Write(p)
-	}
-	return g.ResponseWriter.Write(p)
-}
-
-func (g *gzipWriter) Close() error {
-	if g.zw != nil {
-		return g.zw.Close()
-	}
-	return nil
-}
-
-var _ io.Writer = (*gzipWriter)(nil)
+// newHandler serves the files of dir (see package webserve).
+func newHandler(dir string) http.Handler { return webserve.Handler(dir) }
