@@ -208,3 +208,29 @@ func TestTargetsCache(t *testing.T) {
 		t.Error("a cache of other samples was accepted")
 	}
 }
+
+// TestCentre: centred targets have unit length and (nearly) zero mean.
+func TestCentre(t *testing.T) {
+	targets := randomTargets(6, 7)
+	// A large common direction, as dlib's descriptors have.
+	for _, v := range targets.Plain {
+		v[0] += 3
+	}
+	targets.Centre()
+	mean := make([]float64, len(targets.Plain[0]))
+	for _, v := range targets.Plain {
+		var s float64
+		for k, x := range v {
+			s += float64(x * x)
+			mean[k] += float64(x) / float64(len(targets.Plain))
+		}
+		if math.Abs(s-1) > 1e-4 {
+			t.Errorf("centred target has squared norm %g, want 1", s)
+		}
+	}
+	for k, m := range mean {
+		if math.Abs(m) > 0.2 {
+			t.Fatalf("mean[%d] = %g after centring", k, m)
+		}
+	}
+}

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/internal/browsertest"
-	"github.com/oneshotface/oneshot/nn"
 )
 
 // TestDemoLoadsModule builds the demo exactly as `make demo` does, serves it
@@ -27,19 +22,7 @@ func TestDemoLoadsModule(t *testing.T) {
 	}
 	ctx := browsertest.Start(t)
 	dir := browsertest.BuildWeb(t)
-	if _, err := os.Stat(filepath.Join(dir, "model.oneshot")); err != nil {
-		m, err := embedder.NewCompact(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := nn.Save(&buf, m); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "model.oneshot"), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	browsertest.ModelFor(t, dir) // the shipped model, or an untrained one
 	srv := httptest.NewServer(newHandler(dir))
 	defer srv.Close()
 

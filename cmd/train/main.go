@@ -139,7 +139,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		if err != nil {
 			return err
 		}
-		normalise(targets)
+		targets.Centre()
 		log.Println()
 	}
 
@@ -183,7 +183,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		}
 		rec := train.EpochRecord{Epoch: ep, Stats: stats}
 		if len(pairs) > 0 {
-			v, err := train.Validate(m, emb.Template, emb.Norm, samples, pairs)
+			v, err := train.Validate(emb, samples, pairs)
 			if err != nil {
 				return err
 			}
@@ -202,7 +202,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	}
 	threshold := float32(0)
 	if len(pairs) > 0 {
-		v, err := train.Validate(m, emb.Template, emb.Norm, samples, pairs)
+		v, err := train.Validate(emb, samples, pairs)
 		if err != nil {
 			return err
 		}
@@ -231,45 +231,6 @@ func loadTeacher(path string) (*nn.Model, string, error) {
 		return nil, "", err
 	}
 	return m, hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
-// normalise centres the teacher's embeddings on their mean and scales them
-// to unit length. dlib's descriptors share a large common component (two
-// random faces have a cosine similarity near 0.8), so the raw directions
-// would let the student lower the distillation loss from 2 to about 0.5
-// by mapping every face to that mean direction — the collapse the margin
-// is meant to forbid. Centred, what is left to match is what tells people
-// apart; distances between centred vectors are the teacher's distances.
-func normalise(t *train.Targets) {
-	dim := len(t.Plain[0])
-	mean := make([]float64, dim)
-	n := 0
-	for _, set := range [][][]float32{t.Plain, t.Flipped} { // Flipped may be nil
-		for _, v := range set {
-			for i, x := range v {
-				mean[i] += float64(x)
-			}
-			n++
-		}
-	}
-	for i := range mean {
-		mean[i] /= float64(n)
-	}
-	for _, set := range [][][]float32{t.Plain, t.Flipped} {
-		for _, v := range set {
-			var s float64
-			for i := range v {
-				v[i] -= float32(mean[i])
-				s += float64(v[i]) * float64(v[i])
-			}
-			if s > 0 {
-				k := float32(1 / math.Sqrt(s))
-				for i := range v {
-					v[i] *= k
-				}
-			}
-		}
-	}
 }
 
 func saveModel(path string, m *nn.Model) error {

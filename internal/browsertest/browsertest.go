@@ -6,6 +6,7 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/nn"
 )
 
 // ChromiumPath returns the Chromium binary to use: $CHROMIUM, or the first
@@ -83,4 +86,42 @@ func BuildWeb(t testing.TB) string {
 		t.Fatalf("building the demo: %v\n%s", err, b)
 	}
 	return out
+}
+
+// ModelFor returns the model to serve: $ONESHOT_MODEL when set, else the
+// built folder's model.oneshot (the shipped model, copied by the build
+// script) or, when there is none, an untrained compact model. It writes the
+// model as the folder's model.oneshot. trained says whether it has a
+// calibrated threshold.
+func ModelFor(t testing.TB, dir string) (file []byte, trained bool) {
+	t.Helper()
+	path := filepath.Join(dir, "model.oneshot")
+	if env := os.Getenv("ONESHOT_MODEL"); env != "" {
+		b, err := os.ReadFile(env)
+		if err != nil {
+			t.Fatalf("ONESHOT_MODEL: %v", err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		m, err := nn.Load(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return b, m.Meta[embedder.MetaThreshold] != ""
+	}
+	m, err := embedder.NewCompact(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := nn.Save(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), false
 }

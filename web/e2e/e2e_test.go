@@ -26,11 +26,9 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/oneshotface/oneshot/dataset"
-	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/engine"
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/internal/browsertest"
-	"github.com/oneshotface/oneshot/nn"
 )
 
 // Video geometry of the fake webcam: LFW's 250×250 images pasted in the
@@ -65,7 +63,7 @@ func TestDemoPage(t *testing.T) {
 		browsertest.Start(t) // skips (or fails in CI) with the reason
 	}
 	dir := browsertest.BuildWeb(t)
-	model, trained := modelFor(t, dir)
+	model, trained := browsertest.ModelFor(t, dir)
 	if !trained {
 		t.Log("no trained model (models/compact.oneshot): checking that the page works, not the verdicts")
 	}
@@ -520,43 +518,6 @@ func checkHeaders(t *testing.T, origin string) {
 			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
 		}
 	}
-}
-
-// modelFor returns the model the built folder serves: $ONESHOT_MODEL when
-// set, else the shipped one (copied by the build script) or, when there is
-// none, an untrained compact model. It writes it as the folder's
-// model.oneshot. trained says whether it has a calibrated threshold.
-func modelFor(t *testing.T, dir string) (file []byte, trained bool) {
-	t.Helper()
-	path := filepath.Join(dir, "model.oneshot")
-	if env := os.Getenv("ONESHOT_MODEL"); env != "" {
-		b, err := os.ReadFile(env)
-		if err != nil {
-			t.Fatalf("ONESHOT_MODEL: %v", err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if b, err := os.ReadFile(path); err == nil {
-		m, err := nn.Load(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		return b, m.Meta[embedder.MetaThreshold] != ""
-	}
-	m, err := embedder.NewCompact(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := nn.Save(&buf, m); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes(), false
 }
 
 // subject is a person of the test and the video frames showing them.

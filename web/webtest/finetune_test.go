@@ -5,14 +5,10 @@ package webtest
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/oneshotface/oneshot/dataset"
@@ -44,7 +40,7 @@ func TestFineTuneInBrowser(t *testing.T) {
 	}
 	ctx := browsertest.Start(t)
 	dir := browsertest.BuildWeb(t)
-	model, trained := modelFor(t, dir)
+	model, trained := browsertest.ModelFor(t, dir)
 	if !trained {
 		t.Log("no trained model (models/compact.oneshot): checking the plumbing only, not whether runs are kept")
 	}
@@ -56,29 +52,7 @@ func TestFineTuneInBrowser(t *testing.T) {
 		files[k] = v
 	}
 	people = append(people, others...)
-	mime.AddExtensionType(".wasm", "application/wasm")
-	mux := http.NewServeMux()
-	mux.Handle("/", http.FileServer(http.Dir(dir)))
-	mux.HandleFunc("/test.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, testPage)
-	})
-	mux.HandleFunc("/lfw/", func(w http.ResponseWriter, r *http.Request) {
-		path, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		http.ServeFile(w, r, path)
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/test.html")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!window.T`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("the test page did not load oneshot.js: %v", err)
-	}
+	openTestPage(t, ctx, dir, files)
 	peopleJSON, _ := json.Marshal(people)
 	js[chromedp.Void](t, ctx, `window.P = `+string(peopleJSON)+`;
 		window.engine = await T.Oneshot.load({modelURL: "/model.oneshot"});

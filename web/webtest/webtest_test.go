@@ -3,7 +3,6 @@
 package webtest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,11 +19,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/oneshotface/oneshot/dataset"
-	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/engine"
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/internal/browsertest"
-	"github.com/oneshotface/oneshot/nn"
 )
 
 // testPage loads oneshot.js and gives the test a few helpers: image(url)
@@ -138,42 +135,37 @@ func frameOf(img image.Image) engine.Frame {
 	return engine.Frame{Pix: rgba.Pix, Width: b.Dx(), Height: b.Dy()}
 }
 
-// modelFor returns the model to serve: $ONESHOT_MODEL when set, else the
-// built folder's model.oneshot (the shipped model, copied by the build
-// script) or, when there is none, an untrained compact model. It writes the
-// model as the folder's model.oneshot. trained says whether it has a
-// calibrated threshold.
-func modelFor(t *testing.T, dir string) (file []byte, trained bool) {
+// openTestPage serves the built folder dir, the test page (which loads
+// oneshot.js as window.T), a garbage model file and the LFW images of files
+// (URL path → file), for the rest of the test, and opens the page in ctx.
+func openTestPage(t *testing.T, ctx context.Context, dir string, files map[string]string) {
 	t.Helper()
-	path := filepath.Join(dir, "model.oneshot")
-	if env := os.Getenv("ONESHOT_MODEL"); env != "" {
-		b, err := os.ReadFile(env)
-		if err != nil {
-			t.Fatalf("ONESHOT_MODEL: %v", err)
+	mime.AddExtensionType(".wasm", "application/wasm")
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServer(http.Dir(dir)))
+	mux.HandleFunc("/test.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, testPage)
+	})
+	mux.HandleFunc("/garbage.oneshot", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "this is not a model file")
+	})
+	mux.HandleFunc("/lfw/", func(w http.ResponseWriter, r *http.Request) {
+		path, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
 		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if b, err := os.ReadFile(path); err == nil {
-		m, err := nn.Load(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		return b, m.Meta[embedder.MetaThreshold] != ""
-	}
-	m, err := embedder.NewCompact(1)
-	if err != nil {
+		http.ServeFile(w, r, path)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/test.html")); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := nn.Save(&buf, m); err != nil {
-		t.Fatal(err)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!window.T`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the test page did not load oneshot.js: %v", err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes(), false
 }
 
 // js evaluates an async function body in the page and decodes its result.
@@ -205,7 +197,7 @@ func TestJavaScriptAPI(t *testing.T) {
 	}
 	ctx := browsertest.Start(t)
 	dir := browsertest.BuildWeb(t)
-	model, trained := modelFor(t, dir)
+	model, trained := browsertest.ModelFor(t, dir)
 	if !trained {
 		t.Log("no trained model (models/compact.oneshot): checking the plumbing only, not the verdicts")
 	}
@@ -213,33 +205,7 @@ func TestJavaScriptAPI(t *testing.T) {
 	alice, bob, carol := people[0], people[1], people[2]
 	t.Logf("people: %s, %s, %s", alice.Name, bob.Name, carol.Name)
 
-	mime.AddExtensionType(".wasm", "application/wasm")
-	mux := http.NewServeMux()
-	mux.Handle("/", http.FileServer(http.Dir(dir)))
-	mux.HandleFunc("/test.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, testPage)
-	})
-	mux.HandleFunc("/garbage.oneshot", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "this is not a model file")
-	})
-	mux.HandleFunc("/lfw/", func(w http.ResponseWriter, r *http.Request) {
-		path, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		http.ServeFile(w, r, path)
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/test.html")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!window.T`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("the test page did not load oneshot.js: %v", err)
-	}
+	openTestPage(t, ctx, dir, files)
 	peopleJSON, _ := json.Marshal(people)
 	js[chromedp.Void](t, ctx, `window.P = `+string(peopleJSON)+`;`)
 
