@@ -5,9 +5,15 @@ ADDR     ?= localhost:8080
 # Face data (read-only, never copied into the repo).
 ONESHOT_DATA ?= $(abspath ../shared/data)
 export ONESHOT_DATA
+# The release wasm module uses Go 1.27's experimental simd package (wasm
+# SIMD128); the toolchain comes from the module proxy. The same code builds
+# without it (portable kernels): `make web ONESHOT_SIMD=0`. Tests run both.
+ONESHOT_SIMD ?= 1
+export ONESHOT_SIMD
+SIMD_ENV = GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd
 # Runs GOOS=js tests in headless Chromium; the tool itself must be built for
-# the host, hence the env -u.
-WASM_EXEC = env -u GOOS -u GOARCH $(GO) tool -modfile=$(CURDIR)/tools/go.mod wasmbrowsertest
+# the host with the default toolchain, hence the env -u.
+WASM_EXEC = env -u GOOS -u GOARCH -u GOTOOLCHAIN -u GOEXPERIMENT $(GO) tool -modfile=$(CURDIR)/tools/go.mod wasmbrowsertest
 # Packages whose tests also run in the browser.
 WASM_PKGS ?= ./nn/... ./loss/... ./face/... ./gallery/... ./embedder/... ./wasm/...
 
@@ -27,10 +33,14 @@ test: test-native test-wasm
 test-native:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(SIMD_ENV) $(GO) test -count=1 ./nn/...
 
+## test-wasm: the browser-side packages in headless Chromium, portable build then SIMD build
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec "$(WASM_EXEC)" $(WASM_PKGS)
+	$(SIMD_ENV) GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+	$(SIMD_ENV) GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
 ## bench: Go benchmarks (medians: run with -count and compare with benchstat), then the in-browser
 ## benchmark in headless Chromium beside native (prints a table, writes build/bench.json)

@@ -30,8 +30,26 @@ type Embedder struct {
 	// squared distance (0 when the model file has none).
 	Threshold float32
 
-	crop  *image.RGBA
-	input []float32
+	// folded, when ForInference was called, is the batch-norm-folded copy
+	// of Model that embeds; nil: Model embeds.
+	folded *nn.Model
+	crop   *image.RGBA
+	input  []float32
+}
+
+// ForInference makes e embed with a copy of its model whose batch norms
+// are folded into the preceding convolutions (nn.FoldForInference): the
+// same embeddings up to rounding, one pass over the activations fewer per
+// convolution. Call it only for a model whose weights will not change
+// afterwards (the engine's, not a model being trained: the copy would not
+// follow the training).
+func (e *Embedder) ForInference() error {
+	f, err := nn.FoldForInference(e.Model)
+	if err != nil {
+		return fmt.Errorf("embedder: %w", err)
+	}
+	e.folded = f
+	return nil
 }
 
 // New makes an Embedder for m, reading the crop template and normalisation
@@ -109,7 +127,12 @@ func (e *Embedder) Clone() (*Embedder, error) {
 		return nil, err
 	}
 	c := *e
-	c.Model, c.crop, c.input = m, nil, nil
+	c.Model, c.crop, c.input, c.folded = m, nil, nil, nil
+	if e.folded != nil {
+		if err := c.ForInference(); err != nil {
+			return nil, err
+		}
+	}
 	return &c, nil
 }
 
@@ -175,7 +198,11 @@ func (e *Embedder) EmbedTensor(x []float32, n int) ([][]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := e.Model.Forward(t, false)
+	m := e.Model
+	if e.folded != nil {
+		m = e.folded
+	}
+	y, err := m.Forward(t, false)
 	if err != nil {
 		return nil, err
 	}

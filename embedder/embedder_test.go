@@ -2,8 +2,11 @@ package embedder
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/oneshotface/oneshot/face"
@@ -121,5 +124,65 @@ func BenchmarkCompactEmbed(b *testing.B) {
 		if _, err := e.EmbedCrop(crop); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestForInference checks that the batch-norm-folded copy embeds as the
+// model does (within float rounding), with batch norms that are not the
+// identity, and that the model itself is left unchanged.
+func TestForInference(t *testing.T) {
+	m, err := NewCompact(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A few training passes give the batch norms running statistics far
+	// from 0 and 1.
+	rng := rand.New(rand.NewPCG(5, 6))
+	per := e.Template.Width * e.Template.Height * 3
+	x := make([]float32, 4*per)
+	for i := range x {
+		x[i] = rng.Float32()*2 - 1
+	}
+	in, _ := nn.FromSlice(x, 4, e.Template.Height, e.Template.Width, 3)
+	for range 3 {
+		if _, err := m.Forward(in, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := e.EmbedTensor(x, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ForInference(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.EmbedTensor(x, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if d := math.Abs(float64(got[i][j] - want[i][j])); d > 1e-4 {
+				t.Fatalf("embedding %d[%d]: folded %v, model %v", i, j, got[i][j], want[i][j])
+			}
+		}
+	}
+	c, err := e.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.EmbedTensor(x, 4)
+	if err != nil || again[0][0] != got[0][0] {
+		t.Errorf("clone of a folded embedder: %v, %v (want %v)", again[0][0], err, got[0][0])
+	}
+	// Only the dense layer's batch norm remains in the folded copy; the
+	// model itself keeps all of them (it can be fine-tuned).
+	before, after := strings.Count(fmt.Sprint(m.Net.Spec()), "batchnorm"), strings.Count(fmt.Sprint(e.folded.Net.Spec()), "batchnorm")
+	if after != 1 || before < 10 {
+		t.Errorf("batch norms: %d in the model, %d after folding (want many, then 1)", before, after)
 	}
 }

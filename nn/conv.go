@@ -153,15 +153,24 @@ func (c *Conv2D) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) 
 	m := n * oh * ow
 	cg, og := c.In/c.Groups, c.Out/c.Groups
 	kc := c.Kernel * c.Kernel * cg
+	// The bias of a one-group convolution starts the product's sums, so
+	// adding it costs no pass of its own (depthwise adds it in its loop).
+	biasFirst := c.Bias != nil && !c.depthwise() && c.Groups == 1
+	if biasFirst {
+		b := c.Bias.Value.Float32s()[:c.Out]
+		for r := 0; r < m; r++ {
+			copy(ys[r*c.Out:(r+1)*c.Out], b)
+		}
+	}
 	switch {
 	case c.depthwise():
 		c.forwardDepthwise(xs, ys, ws)
 	case c.pointwise():
-		gemm(false, false, m, c.Out, c.In, xs, ws, ys, false)
+		gemm(false, false, m, c.Out, c.In, xs, ws, ys, biasFirst)
 	case c.Groups == 1:
 		c.cols = growF32(c.cols, m*kc)
 		c.im2col(xs, c.cols, 0, cg)
-		gemm(false, false, m, c.Out, kc, c.cols, ws, ys, false)
+		gemm(false, false, m, c.Out, kc, c.cols, ws, ys, biasFirst)
 	default:
 		c.cols = growF32(c.cols, c.Groups*m*kc)
 		c.wg = growF32(c.wg, kc*og)
@@ -174,7 +183,7 @@ func (c *Conv2D) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) 
 			unpackColumns(ys, c.yg, m, c.Out, g*og, og, false)
 		}
 	}
-	if c.Bias != nil && !c.depthwise() {
+	if c.Bias != nil && !c.depthwise() && !biasFirst {
 		b := c.Bias.Value.Float32s()[:c.Out]
 		for r := 0; r < m; r++ {
 			row := ys[r*c.Out : (r+1)*c.Out]

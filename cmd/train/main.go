@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -39,6 +40,12 @@ import (
 
 // flippedTargets asks for the teacher's embeddings of mirrored faces too.
 var flippedTargets *bool
+
+// arch names the compact architecture to train.
+var arch *string
+
+// cpuProfile names the file for a CPU profile ("" for none).
+var cpuProfile *string
 
 func main() {
 	log.SetFlags(0)
@@ -56,6 +63,8 @@ func main() {
 		resume   = flag.Bool("resume", false, "continue from -checkpoint")
 		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
 	)
+	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1 or compact-v2")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -75,6 +84,16 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal("train: ", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal("train: ", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(ctx, def, *images, *people, *orl, *valPairs, *teach, *cacheDir, *out, *ckpt, *resume); err != nil {
 		log.Fatal("train: ", err)
 	}
@@ -143,7 +162,11 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		log.Println()
 	}
 
-	m, err := embedder.NewCompact(cfg.Seed)
+	a, ok := embedder.CompactArchs[*arch]
+	if !ok {
+		return fmt.Errorf("unknown -arch %q (compact-v1 or compact-v2)", *arch)
+	}
+	m, err := a.New(cfg.Seed)
 	if err != nil {
 		return err
 	}

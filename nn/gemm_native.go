@@ -1,3 +1,5 @@
+//go:build !wasm
+
 package nn
 
 import (
@@ -14,8 +16,10 @@ var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
 // gemm computes C = op(A)·op(B) (accumulate false) or C += op(A)·op(B)
 // (accumulate true), where op transposes when asked. A is stored m×k (or
 // k×m when transA), B k×n (or n×k when transB), C m×n, all row-major. It is
-// the one matrix product of the engine, on gorgonia.org/tensor's MatMul, so
-// a faster kernel can replace it in one place.
+// the one matrix product of the engine. Natively it runs on
+// gorgonia.org/tensor's MatMul (gonum's assembly kernels, on both cores);
+// in WebAssembly gemm_wasm.go runs the packed kernel of gemm_kernel.go
+// instead, which is several times faster there (see gemm_kernel.go).
 func gemm(transA, transB bool, m, n, k int, a, b, c []float32, accumulate bool) {
 	var A, B *tensor.Dense
 	if transA {

@@ -1,0 +1,74 @@
+//go:build goexperiment.simd
+
+package nn
+
+import "simd"
+
+// lanes is the number of float32 values in one SIMD vector: 4 in
+// WebAssembly (SIMD128), 8 or 16 on amd64 with AVX2 or AVX-512.
+var lanes = vectorLen()
+
+// vectorLen asks the simd package for its vector length (a package-level
+// initialiser cannot call the simd intrinsics directly).
+func vectorLen() int { return simd.BroadcastFloat32s(0).Len() }
+
+// panel is the width, in columns, of the packed kernel's B panels: two
+// vectors.
+var panel = 2 * lanes
+
+// microKernel computes a tileRows × cols tile of C (cols ≤ panel): for
+// r < tileRows and j < cols, c[r·ldc+j] (+)= Σp a[r·k+p]·pb[p·ldb+j].
+// The tile is eight vectors held in registers over the k steps; each step
+// loads two vectors of the panel and broadcasts one value of each row of A.
+func microKernel(k int, a, pb []float32, ldb int, c []float32, ldc, cols int, accumulate bool) {
+	L, w := lanes, panel
+	a0, a1, a2, a3 := a[:k], a[k:2*k], a[2*k:3*k], a[3*k:4*k]
+	var c00, c01, c10, c11, c20, c21, c30, c31 simd.Float32s
+	pb = pb[:(k-1)*ldb+w]
+	for p := 0; p < k; p++ {
+		b0 := simd.LoadFloat32s(pb[p*ldb : p*ldb+L])
+		b1 := simd.LoadFloat32s(pb[p*ldb+L : p*ldb+w])
+		x := simd.BroadcastFloat32s(a0[p])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = simd.BroadcastFloat32s(a1[p])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = simd.BroadcastFloat32s(a2[p])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = simd.BroadcastFloat32s(a3[p])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+	}
+	storeRow(c[0*ldc:], c00, c01, cols, accumulate)
+	storeRow(c[1*ldc:], c10, c11, cols, accumulate)
+	storeRow(c[2*ldc:], c20, c21, cols, accumulate)
+	storeRow(c[3*ldc:], c30, c31, cols, accumulate)
+}
+
+// storeRow writes (or adds) the first cols values of the two vectors v0,
+// v1 into row.
+func storeRow(row []float32, v0, v1 simd.Float32s, cols int, accumulate bool) {
+	L := lanes
+	if cols == 2*L {
+		if accumulate {
+			v0 = v0.Add(simd.LoadFloat32s(row[:L]))
+			v1 = v1.Add(simd.LoadFloat32s(row[L : 2*L]))
+		}
+		v0.Store(row[:L])
+		v1.Store(row[L : 2*L])
+		return
+	}
+	var tmp [64]float32 // two vectors of at most 512 bits
+	v0.Store(tmp[:L])
+	v1.Store(tmp[L : 2*L])
+	row = row[:cols]
+	if accumulate {
+		for j := range row {
+			row[j] += tmp[j]
+		}
+	} else {
+		copy(row, tmp[:cols])
+	}
+}

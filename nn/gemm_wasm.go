@@ -1,0 +1,16 @@
+//go:build wasm
+
+package nn
+
+// gemm computes C = op(A)·op(B) (accumulate false) or C += op(A)·op(B)
+// (accumulate true), where op transposes when asked. A is stored m×k (or
+// k×m when transA), B k×n (or n×k when transB), C m×n, all row-major.
+//
+// In WebAssembly gonum has no assembly: tensor.MatMul falls back to
+// gonum's pure-Go loops and splits the product over goroutines that one
+// wasm thread runs in turn. The packed kernel of gemm_kernel.go (with
+// wasm SIMD128 when built with GOEXPERIMENT=simd) does the same product
+// without either cost; `make bench` and BenchmarkGemm measure the gain.
+func gemm(transA, transB bool, m, n, k int, a, b, c []float32, accumulate bool) {
+	gemmPacked(transA, transB, m, n, k, a, b, c, accumulate)
+}
