@@ -3,6 +3,7 @@ module github.com/oneshotface/oneshot
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/hack-pad/safejs v0.1.0
 	gorgonia.org/tensor v0.9.24

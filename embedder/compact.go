@@ -28,9 +28,13 @@ type compactStage struct {
 // over the final map, a dense layer to EmbeddingDim, batch norm and L2
 // normalisation.
 type CompactArch struct {
-	Name   string
-	Stem   int
-	stages []compactStage
+	Name string
+	// Template is the input crop; its side must be a multiple of 16 (the
+	// stem and three stride-2 blocks leave a 1/16 map for the GDC). The
+	// zero value means CompactTemplate.
+	Template face.Template
+	Stem     int
+	stages   []compactStage
 }
 
 // CompactV1 is the first shipped architecture: 7.3 M multiply-adds and
@@ -54,8 +58,13 @@ var CompactV2 = CompactArch{Name: "compact-v2", Stem: 24, stages: []compactStage
 	{320, 2}, {320, 1}, // 4×4
 }}
 
+// CompactV2At80 is CompactV2 on the 80×80 crop (face.TemplateCompact80):
+// 18.6 M multiply-adds for the same 0.31 M parameters, the eyes 35
+// pixels apart instead of 28.
+var CompactV2At80 = CompactArch{Name: "compact-v2-80", Template: face.TemplateCompact80, Stem: CompactV2.Stem, stages: CompactV2.stages}
+
 // CompactArchs lists the architectures by name, for cmd/train's -arch.
-var CompactArchs = map[string]CompactArch{CompactV1.Name: CompactV1, CompactV2.Name: CompactV2}
+var CompactArchs = map[string]CompactArch{CompactV1.Name: CompactV1, CompactV2.Name: CompactV2, CompactV2At80.Name: CompactV2At80}
 
 // EmbeddingDim is the length of every embedding.
 const EmbeddingDim = 128
@@ -73,6 +82,13 @@ func NewCompact(seed uint64) (*nn.Model, error) {
 // 128, batch norm and L2 normalisation.
 func (a CompactArch) New(seed uint64) (*nn.Model, error) {
 	compactStem, compactStages := a.Stem, a.stages
+	tmpl := a.Template
+	if tmpl.Width == 0 {
+		tmpl = CompactTemplate
+	}
+	if tmpl.Width != tmpl.Height || tmpl.Width%16 != 0 {
+		return nil, fmt.Errorf("embedder: %s needs a square crop whose side is a multiple of 16, not %d×%d", a.Name, tmpl.Width, tmpl.Height)
+	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	var layers []nn.Layer
 	add := func(l nn.Layer, err error) error {
@@ -128,7 +144,7 @@ func (a CompactArch) New(seed uint64) (*nn.Model, error) {
 		in = s.out
 	}
 	// Global depthwise convolution over the final 4×4 map.
-	if err := convBN(&layers, "gdc", in, in, 4, 1, 0, in, false); err != nil {
+	if err := convBN(&layers, "gdc", in, in, tmpl.Width/16, 1, 0, in, false); err != nil {
 		return nil, err
 	}
 	layers = append(layers, &nn.Flatten{Name: "flatten"})
@@ -141,8 +157,8 @@ func (a CompactArch) New(seed uint64) (*nn.Model, error) {
 		return nil, err
 	}
 	layers = append(layers, d, bn, nn.NewL2Normalize("l2", 1e-10))
-	m := nn.NewModel(nn.NewSequential("compact", layers...), CompactTemplate.Height, CompactTemplate.Width, 3)
-	if err := Describe(m, CompactTemplate, CompactNorm, 0); err != nil {
+	m := nn.NewModel(nn.NewSequential("compact", layers...), tmpl.Height, tmpl.Width, 3)
+	if err := Describe(m, tmpl, CompactNorm, 0); err != nil {
 		return nil, err
 	}
 	m.Meta["architecture"] = a.Name

@@ -186,3 +186,37 @@ func TestForInference(t *testing.T) {
 		t.Errorf("batch norms: %d in the model, %d after folding (want many, then 1)", before, after)
 	}
 }
+
+// TestCompactArchs builds every architecture cmd/train offers and checks
+// it embeds its own crop size into a 128-d unit vector.
+func TestCompactArchs(t *testing.T) {
+	for name, a := range CompactArchs {
+		m, err := a.New(1)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		e, err := New(m)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.Meta["architecture"] != name || (a.Template.Width != 0 && e.Template != a.Template) {
+			t.Errorf("%s: architecture %q, template %+v", name, m.Meta["architecture"], e.Template)
+		}
+		v, err := e.EmbedCrop(e.Template.NewCrop())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var s float64
+		for _, x := range v {
+			s += float64(x) * float64(x)
+		}
+		if len(v) != EmbeddingDim || math.Abs(s-1) > 1e-4 {
+			t.Errorf("%s: %d values of squared norm %v", name, len(v), s)
+		}
+	}
+	bad := CompactV2
+	bad.Template = face.DlibTemplate(72, 0.1)
+	if _, err := bad.New(1); err == nil {
+		t.Error("a 72×72 crop (not a multiple of 16) was accepted")
+	}
+}

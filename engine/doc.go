@@ -24,6 +24,13 @@
 //	      ──embedder.EmbedCrop──────> unit embedding
 //	      ──gallery.Verify/Identify─> distance, threshold, verdict, score
 //
+// Every answer about a frame (Detection, Embedding, EnrollResult,
+// Verification, Identification) carries Timings: how long each stage took
+// inside the engine, in milliseconds (the face scan, pupils, quality,
+// alignment, the network's forward pass, and the whole call), so a caller
+// in the browser can tell the module's compute from the cost of reaching
+// it.
+//
 // Enroll refuses frames whose quality has problems ("too dark", "more than
 // one face") and says why, frame by frame; Verify, Identify and Embed need a
 // face but answer on any frame that has one, and report its quality so the

@@ -495,7 +495,7 @@ func TestModelRoundTrip(t *testing.T) {
 	file := e.ExportModel()
 	info := e.Info()
 	if info.Model.Fingerprint != gallery.Fingerprint(file) || info.Model.Bytes != len(file) || info.Model.CropWidth != 64 ||
-		info.Model.Architecture != "compact-v1" || info.Model.Params == 0 || len(info.People) != 0 {
+		info.Model.Architecture != m.Meta["architecture"] || info.Model.Params == 0 || len(info.People) != 0 {
 		t.Errorf("Info: %+v", info)
 	}
 	e2, err := Load(c, file)

@@ -3,12 +3,12 @@ package engine
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"image"
 
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/internal/sha256"
 	"github.com/oneshotface/oneshot/loss"
 	"github.com/oneshotface/oneshot/nn"
 	"github.com/oneshotface/oneshot/train"
@@ -202,7 +202,7 @@ func (e *Engine) alignAll(frames []Frame, req FineTuneRequest) (crops []*image.R
 			of[i] = j
 			continue
 		}
-		an, err := e.analyze(f)
+		an, err := e.analyze(f, nil)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
 		}

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"math"
+	"time"
+
 	"github.com/oneshotface/oneshot/face"
 )
 
@@ -82,6 +85,9 @@ type Detection struct {
 	Faces []Face `json:"faces"`
 	// Quality is the verdict on the frame, judged on the best face.
 	Quality Quality `json:"quality"`
+	// Timings are how long the call's stages took in the engine (align
+	// and embed are 0: Detect does neither).
+	Timings Timings `json:"timings"`
 }
 
 // Embedding is the answer of Embed.
@@ -92,6 +98,9 @@ type Embedding struct {
 	Face Face `json:"face"`
 	// Quality is the verdict on the frame.
 	Quality Quality `json:"quality"`
+	// Timings are how long the call's stages took in the engine; Embed
+	// is the forward pass of the one crop.
+	Timings Timings `json:"timings"`
 }
 
 // FrameResult is what Enroll did with one frame.
@@ -126,6 +135,9 @@ type EnrollResult struct {
 	// Spread is the mean squared distance of the accepted frames to the
 	// template: near the threshold means they hardly look like one person.
 	Spread float32 `json:"spread"`
+	// Timings are how long the call's stages took in the engine, each
+	// summed over the frames (refused frames are not aligned or embedded).
+	Timings Timings `json:"timings"`
 }
 
 // Verification is the answer of Verify.
@@ -144,6 +156,8 @@ type Verification struct {
 	// Face is the face that was compared; Quality the verdict on the frame.
 	Face    Face    `json:"face"`
 	Quality Quality `json:"quality"`
+	// Timings are how long the call's stages took in the engine.
+	Timings Timings `json:"timings"`
 }
 
 // Candidate is one enrolled person in Identify's ranking.
@@ -166,6 +180,79 @@ type Identification struct {
 	Threshold float32 `json:"threshold"`
 	Face      Face    `json:"face"`
 	Quality   Quality `json:"quality"`
+	// Timings are how long the call's stages took in the engine.
+	Timings Timings `json:"timings"`
+}
+
+// Timings are how long the stages of one call took inside the engine, in
+// milliseconds, measured with Go's monotonic clock. In the wasm module that
+// clock is the worker's performance.now(), so these are the module's own
+// compute times, without the postMessage round trip, the copy of the pixels
+// into Go or the encoding of the answer; a browser may coarsen that clock
+// to 5 µs (cross-origin isolated pages) or 100 µs. Stages a call did not
+// run are 0.
+type Timings struct {
+	// Detect is the face scan: greyscale conversion, the detection
+	// cascade over the frame, clustering.
+	Detect float64 `json:"detect"`
+	// Pupils is the pupil localisation (of every face reported, for
+	// Detect; of the best face otherwise).
+	Pupils float64 `json:"pupils"`
+	// Quality is the quality measurements and checks of the best face.
+	Quality float64 `json:"quality"`
+	// Align is the similarity-transform alignment of the face into the
+	// model's crop.
+	Align float64 `json:"align"`
+	// Embed is the network's forward pass on the aligned crop (its
+	// conversion to the input tensor and the scaling to unit length
+	// included): what a crop-only embed would cost.
+	Embed float64 `json:"embed"`
+	// Total is the whole call in the engine, from its start to its
+	// answer: the stages above plus the frame checks and the gallery's
+	// work (and, when calls overlap, waiting for the one before).
+	Total float64 `json:"total"`
+}
+
+// stopwatch adds up the stages of one call. The zero stopwatch is not
+// started: make one with startStopwatch.
+type stopwatch struct {
+	start                               time.Time
+	detect, pupils, quality, align, emb time.Duration
+}
+
+// startStopwatch starts timing a call.
+func startStopwatch() *stopwatch { return &stopwatch{start: time.Now()} }
+
+// addAnalysis adds the face pipeline's stage times; a nil stopwatch
+// ignores them.
+func (s *stopwatch) addAnalysis(t face.StageTimes) {
+	if s == nil {
+		return
+	}
+	s.detect += t.Detect
+	s.pupils += t.Pupils
+	s.quality += t.Quality
+}
+
+// timings reports the stages, and the total so far, in milliseconds.
+func (s *stopwatch) timings() Timings {
+	return Timings{
+		Detect:  ms(s.detect),
+		Pupils:  ms(s.pupils),
+		Quality: ms(s.quality),
+		Align:   ms(s.align),
+		Embed:   ms(s.emb),
+		Total:   ms(time.Since(s.start)),
+	}
+}
+
+// ms converts a duration to milliseconds, rounded to the microsecond.
+// A nonzero duration shorter than that reports 0.001, not 0.
+func ms(d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return max(math.Round(float64(d)/1e3)/1e3, 0.001)
 }
 
 // Options tune Verify and Identify.

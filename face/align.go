@@ -66,6 +66,8 @@ var (
 	// embedder: dlib's geometry with 10% padding, from mid-forehead to
 	// just under the chin; the eyes about 28 px apart.
 	TemplateCompact64 = DlibTemplate(64, 0.1)
+	// TemplateCompact80 is TemplateCompact64 at 80×80.
+	TemplateCompact80 = DlibTemplate(80, 0.1)
 	// TemplateCompact96 is TemplateCompact64 at 96×96.
 	TemplateCompact96 = DlibTemplate(96, 0.1)
 )

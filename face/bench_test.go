@@ -79,3 +79,17 @@ func BenchmarkAlign(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDetect640x480Usable is detection on the same frame searching
+// only faces that can pass the quality policy, as the engine does.
+func BenchmarkDetect640x480Usable(b *testing.B) {
+	frame := benchFrame(b)
+	d := testDetector(b)
+	d.Params.MinFacePixels = d.Policy.SmallestUsefulFace()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Detect(frame); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -152,6 +152,24 @@ type Detector struct {
 	lastValid   bool
 }
 
+// usualMaxEyeSpan bounds the distance between the pupils, as a fraction
+// of the detected face's side, in practice: on 299 LFW faces it was at
+// most 0.456 (0.36 typical). The pupil sanity check allows up to
+// maxEyeSpan (0.55) to keep odd localisations as fallbacks.
+const usualMaxEyeSpan = 0.5
+
+// SmallestUsefulFace is the side, in pixels, of the smallest detected face
+// whose pupils are, in practice, p.MinEyeDistance apart (see
+// usualMaxEyeSpan). Smaller faces fail the policy ("face too small"), so a
+// caller that only wants usable faces (the engine) can set
+// Params.MinFacePixels to it and skip the scan's most numerous windows,
+// the smallest ones: 56 instead of 48 pixels on a 640×480 frame, a
+// quarter fewer windows. A face that small is still found at the next
+// window sizes up, which the scan also tries.
+func (p Policy) SmallestUsefulFace() int {
+	return int(p.MinEyeDistance / usualMaxEyeSpan)
+}
+
 // NewDetector is a Detector using these cascades, with DefaultParams and
 // DefaultPolicy.
 func (c *Cascades) NewDetector() *Detector {

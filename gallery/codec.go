@@ -2,7 +2,6 @@ package gallery
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"math"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/oneshotface/oneshot/internal/sha256"
 )
 
 // The file format; the package comment lays it out.

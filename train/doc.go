@@ -13,7 +13,10 @@
 //     + TripletWeight · mean over mined triplets of
 //     max(‖f(A) − f(P)‖² − ‖f(A) − f(N)‖² + margin, 0), the triplets mined
 //     online from the batch (batch-hard: the hardest positive and negative
-//     of each anchor, the notes' d(A,P) ≈ d(A,N) cases).
+//     of each anchor, the notes' d(A,P) ≈ d(A,N) cases)
+//     + RelationWeight · mean over the batch's pairs of the squared
+//     difference between the student's and the teacher's distances
+//     (relational distillation, loss.RelationalDistance; off by default).
 //  5. Back-propagate, clip the gradient norm, take an AdamW step.
 //
 // Prepare decodes and finds the pupils of every image once; TeacherTargets

@@ -11,7 +11,7 @@
 //	ready                                true once the functions below exist
 //	init(model, facefinder, puploc)      → Promise<Info>     bytes of the model and of pigo's two cascades
 //	detect(image)                        → Promise<Detection>
-//	embed(image)                         → Promise<{vector: Float32Array, face, quality}>
+//	embed(image)                         → Promise<{vector: Float32Array, face, quality, timings}>
 //	enroll(id, images)                   → Promise<EnrollResult>
 //	verify(id, image, options?)          → Promise<Verification>   options: {threshold?}
 //	identify(image, options?)            → Promise<Identification> options: {threshold?, k?}
@@ -32,6 +32,10 @@
 // Uint8ClampedArray, Uint8Array or ArrayBuffer of width×height×4 RGBA
 // bytes. Bytes are a Uint8Array, Uint8ClampedArray or ArrayBuffer. The
 // answers are the JSON of package engine's result types, as plain objects.
+// Those of detect, embed, enroll, verify and identify have a timings object
+// (engine.Timings): the milliseconds the call's stages took inside the
+// module, {detect, pupils, quality, align, embed, total}, where embed is the
+// network's forward pass on the aligned crop alone.
 //
 // Every function checks its arguments before doing anything and never
 // throws: a bad argument, an engine error, even a Go panic, becomes a

@@ -66,12 +66,52 @@ export interface Quality {
   sharpness: number;
 }
 
+/**
+ * How long the stages of one call took inside the WebAssembly module, in
+ * milliseconds (Go's monotonic clock, i.e. the worker's performance.now();
+ * the browser may coarsen it to 5 µs, or 100 µs on a page that is not
+ * cross-origin isolated). These are the module's own compute times: the
+ * round trip to the worker, the copy of the pixels and the encoding of the
+ * answer are not in them (compare with the call's own wall time). A stage
+ * the call did not run is 0; enroll sums each stage over its images.
+ */
+export interface Timings {
+  /** Face scan: greyscale conversion, the detection cascade over the image, clustering. */
+  detect: number;
+  /** Pupil localisation (of every face reported, for detect; of the best face otherwise). */
+  pupils: number;
+  /** Quality measurements and checks of the best face. */
+  quality: number;
+  /** Alignment of the face into the model's crop (0 for detect). */
+  align: number;
+  /** The network's forward pass on the aligned crop alone (0 for detect): what a crop-only embed costs. */
+  embed: number;
+  /** The whole call in the module: the stages plus argument checks and the gallery's work. */
+  total: number;
+}
+
 export interface Detection {
   width: number;
   height: number;
   /** Best first; empty when there is no face. */
   faces: Face[];
   quality: Quality;
+  timings: Timings;
+}
+
+/** What embed(image, {details: true}) resolves to. */
+export interface Embedding {
+  /** The best face's unit embedding (128 values for the shipped model). */
+  vector: Float32Array;
+  /** The face that was embedded. */
+  face: Face;
+  quality: Quality;
+  timings: Timings;
+}
+
+export interface EmbedOptions {
+  /** Resolve to an Embedding ({vector, face, quality, timings}) instead of the bare Float32Array. */
+  details?: boolean;
 }
 
 export interface FrameResult {
@@ -94,6 +134,8 @@ export interface EnrollResult {
   replaced: boolean;
   /** Mean squared distance of the accepted images to the template. */
   spread: number;
+  /** Each stage summed over the images (refused images are not aligned or embedded). */
+  timings: Timings;
 }
 
 export interface Verification {
@@ -106,6 +148,7 @@ export interface Verification {
   score: number;
   face: Face;
   quality: Quality;
+  timings: Timings;
 }
 
 export interface Candidate {
@@ -125,6 +168,7 @@ export interface Identification {
   threshold: number;
   face: Face;
   quality: Quality;
+  timings: Timings;
 }
 
 export interface VerifyOptions {
@@ -287,7 +331,11 @@ export declare class Engine {
   /** What was loaded: the model and the (empty) gallery. */
   readonly info: Info;
   detect(image: ImageLike): Promise<Detection>;
-  embed(image: ImageLike): Promise<Float32Array>;
+  /** Resolves to the best face's unit embedding. */
+  embed(image: ImageLike, options?: EmbedOptions & { details?: false }): Promise<Float32Array>;
+  /** With {details: true}: the embedding, its face, the quality verdict and the module's stage timings. */
+  embed(image: ImageLike, options: EmbedOptions & { details: true }): Promise<Embedding>;
+  embed(image: ImageLike, options?: EmbedOptions): Promise<Float32Array | Embedding>;
   enroll(id: string, images: ImageLike[]): Promise<EnrollResult>;
   verify(id: string, image: ImageLike, options?: VerifyOptions): Promise<Verification>;
   identify(image: ImageLike, options?: IdentifyOptions): Promise<Identification>;

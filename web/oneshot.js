@@ -36,6 +36,14 @@ function makeError(e, method) {
   return err;
 }
 
+// kindOf names the type of a value for an error message.
+function kindOf(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an Array";
+  const t = typeof v;
+  return t === "undefined" ? "undefined" : (/^[aeiou]/.test(t) ? "an " : "a ") + t;
+}
+
 /**
  * The engine: a handle on one worker. Make it with Oneshot.load.
  */
@@ -153,10 +161,26 @@ export class Engine {
     return this.#withImages("detect", (img) => [img(image)]);
   }
 
-  /** Embeds the best face of an image: resolves to a Float32Array (128 values for the shipped model). */
-  async embed(image) {
+  /**
+   * Embeds the best face of an image: resolves to a Float32Array (128
+   * values for the shipped model). With {details: true} it resolves to
+   * {vector, face, quality, timings} instead: timings are the milliseconds
+   * the module's stages took, timings.embed the network's forward pass on
+   * the aligned crop alone.
+   */
+  async embed(image, options) {
+    let details = false;
+    if (options !== undefined && options !== null) {
+      if (typeof options !== "object" || Array.isArray(options)) {
+        throw makeError({ name: "OneshotError", message: `oneshot.embed: options is ${kindOf(options)}, want an object such as {details: true}` }, "embed");
+      }
+      if (options.details !== undefined && typeof options.details !== "boolean") {
+        throw makeError({ name: "OneshotError", message: `oneshot.embed: options.details is ${kindOf(options.details)}, want true or false` }, "embed");
+      }
+      details = options.details === true;
+    }
     const r = await this.#withImages("embed", (img) => [img(image)]);
-    return r.vector;
+    return details ? r : r.vector;
   }
 
   /** Enrolls a person from one or more images (at most 32). */

@@ -33,6 +33,7 @@ import (
 
 	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/eval"
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/nn"
 	"github.com/oneshotface/oneshot/train"
@@ -63,23 +64,24 @@ func main() {
 		resume   = flag.Bool("resume", false, "continue from -checkpoint")
 		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
 	)
-	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1 or compact-v2")
+	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
 	flag.IntVar(&def.BatchSize, "batch", def.BatchSize, "images per batch")
 	flag.IntVar(&def.IDsPerBatch, "ids", def.IDsPerBatch, "identities with several images per batch")
-	var lr, margin, distill, triplet, wd float64
+	var lr, margin, distill, triplet, relation, wd float64
 	flag.Float64Var(&lr, "lr", float64(def.LR), "peak learning rate (AdamW, warm-up then cosine)")
 	flag.Float64Var(&wd, "wd", float64(def.WeightDecay), "AdamW weight decay")
 	flag.Float64Var(&margin, "margin", float64(def.Margin), "triplet margin on squared distances")
 	flag.Float64Var(&distill, "distill", float64(def.DistillWeight), "weight of the distillation loss")
 	flag.Float64Var(&triplet, "triplet", float64(def.TripletWeight), "weight of the triplet loss")
+	flag.Float64Var(&relation, "relation", float64(def.RelationWeight), "weight of relational distillation (the teacher's pairwise distances)")
 	flag.Uint64Var(&def.Seed, "seed", def.Seed, "random seed (the run is deterministic for a seed)")
 	flag.Parse()
 	def.LR, def.WeightDecay, def.Margin = float32(lr), float32(wd), float32(margin)
-	def.DistillWeight, def.TripletWeight = float32(distill), float32(triplet)
+	def.DistillWeight, def.TripletWeight, def.RelationWeight = float32(distill), float32(triplet), float32(relation)
 	def.Workers = *workers
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -164,7 +166,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 
 	a, ok := embedder.CompactArchs[*arch]
 	if !ok {
-		return fmt.Errorf("unknown -arch %q (compact-v1 or compact-v2)", *arch)
+		return fmt.Errorf("unknown -arch %q (compact-v1, compact-v2 or compact-v2-80)", *arch)
 	}
 	m, err := a.New(cfg.Seed)
 	if err != nil {
@@ -206,7 +208,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		}
 		rec := train.EpochRecord{Epoch: ep, Stats: stats}
 		if len(pairs) > 0 {
-			v, err := train.Validate(emb, samples, pairs)
+			v, err := eval.Validate(emb, samples, pairs)
 			if err != nil {
 				return err
 			}
@@ -225,7 +227,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	}
 	threshold := float32(0)
 	if len(pairs) > 0 {
-		v, err := train.Validate(emb, samples, pairs)
+		v, err := eval.Validate(emb, samples, pairs)
 		if err != nil {
 			return err
 		}

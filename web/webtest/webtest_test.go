@@ -253,6 +253,9 @@ func TestJavaScriptAPI(t *testing.T) {
 	if !det.Detached {
 		t.Error("detect: the ImageData's buffer was copied, not transferred")
 	}
+	if tm := det.D.Timings; !(tm.Detect > 0) || tm.Pupils < 0 || tm.Quality < 0 || tm.Align != 0 || tm.Embed != 0 || tm.Total < tm.Detect {
+		t.Errorf("detect: timings %+v, want detect > 0, no align or embed, total ≥ detect", tm)
+	}
 
 	// Enroll three people from three images each.
 	for i, p := range people {
@@ -316,6 +319,26 @@ func TestJavaScriptAPI(t *testing.T) {
 	if emb.Type != "Float32Array" || emb.Len != 128 || emb.Norm < 0.999 || emb.Norm > 1.001 {
 		t.Errorf("embed: %+v", emb)
 	}
+	// With {details: true}: the vector, the face, the quality and the
+	// module's stage timings.
+	type detailed struct {
+		Type    string         `json:"type"`
+		Len     int            `json:"len"`
+		Face    engine.Face    `json:"face"`
+		Quality engine.Quality `json:"quality"`
+		Timings engine.Timings `json:"timings"`
+	}
+	det2 := js[detailed](t, ctx, `
+		const r = await engine.embed(await T.image(P[2].urls[0]), {details: true});
+		return {type: r.vector.constructor.name, len: r.vector.length, face: r.face, quality: r.quality, timings: r.timings};`)
+	if tm := det2.Timings; det2.Type != "Float32Array" || det2.Len != 128 || det2.Face.Box.Width <= 0 || !det2.Quality.OK ||
+		!(tm.Embed > 0) || !(tm.Detect > 0) || tm.Align < 0 || tm.Pupils < 0 || tm.Quality < 0 || tm.Total < tm.Embed+tm.Detect {
+		t.Errorf("embed with details: %+v", det2)
+	}
+	t.Logf("embed timings in the module: %+v", det2.Timings)
+	if same.Timings.Embed <= 0 || same.Timings.Total < same.Timings.Embed {
+		t.Errorf("verify: timings %+v, want embed > 0", same.Timings)
+	}
 
 	// Export the gallery, remove someone, import it back.
 	type roundTrip struct {
@@ -363,6 +386,8 @@ func TestJavaScriptAPI(t *testing.T) {
 		{"garbage gallery", `engine.importGallery(new Uint8Array(100))`, "not a gallery"},
 		{"detached pixels", `(async () => { const i = await T.image(P[0].urls[0]); await engine.detect(i); return engine.detect(i); })()`, "detached"},
 		{"fine-tune", `engine.fineTune()`, "options is undefined"},
+		{"embed options", `(async () => engine.embed(await T.image(P[0].urls[0]), "details"))()`, "options is a string"},
+		{"embed details", `(async () => engine.embed(await T.image(P[0].urls[0]), {details: 1}))()`, "options.details is a number"},
 	}
 	for _, b := range bad {
 		o := js[outcome](t, ctx, `return await T.settle(`+b.call+`);`)

@@ -52,18 +52,37 @@ function stats(xs) {
   return { n: s.length, median, p90: q(0.9), min: s[0], max: s[s.length - 1] };
 }
 
+// The stages of a call's timings (ms, measured inside the module).
+const STAGES = ["detect", "pupils", "quality", "align", "embed", "total"];
+
 // time runs f (given fresh arguments from prep, made outside the timing)
-// warmup + runs times and returns the statistics of the timed runs in ms.
+// warmup + runs times and returns the statistics of the timed runs' wall
+// times in ms. When f's answers carry the module's timings, stages holds
+// the statistics of each stage, of detectAlign (detect + pupils + quality
+// + align, summed run by run) and of overhead (the call's wall time minus
+// the module's total: the round trip to the worker, the copy of the pixels
+// into Go, the encoding of the answer).
 async function time(runs, warmup, prep, f) {
   const xs = [];
+  const tm = [];
   for (let i = 0; i < warmup + runs; i++) {
     const args = prep(i);
     const t0 = performance.now();
-    await f(...args);
+    const r = await f(...args);
     const dt = performance.now() - t0;
-    if (i >= warmup) xs.push(dt);
+    if (i >= warmup) {
+      xs.push(dt);
+      if (r && r.timings) tm.push({ ...r.timings, wall: dt });
+    }
   }
-  return stats(xs);
+  const out = stats(xs);
+  if (tm.length === xs.length) {
+    out.stages = {};
+    for (const k of STAGES) out.stages[k] = stats(tm.map((t) => t[k]));
+    out.stages.detectAlign = stats(tm.map((t) => t.detect + t.pupils + t.quality + t.align));
+    out.stages.overhead = stats(tm.map((t) => t.wall - t.total));
+  }
+  return out;
 }
 
 window.B.run = async (cfg) => {
@@ -77,7 +96,7 @@ window.B.run = async (cfg) => {
   log("detect");
   out.detect = await time(cfg.runs, 3, () => [copy(probe)], (img) => e.detect(img));
   log("embed");
-  out.embed = await time(cfg.runs, 3, () => [copy(probe)], (img) => e.embed(img));
+  out.embed = await time(cfg.runs, 3, () => [copy(probe)], (img) => e.embed(img, { details: true }));
   log("enroll");
   out.enroll = await time(cfg.runs, 1, (i) => ["bench" + i, enrollFrames.map(copy)], (id, imgs) => e.enroll(id, imgs));
   const enrolled = await e.enroll(cfg.id, enrollFrames.map(copy));
@@ -124,8 +143,7 @@ window.B.run = async (cfg) => {
       const t0 = performance.now();
       const te = await Oneshot.load({ modelURL: cfg.teacher });
       out.teacherLoadMs = performance.now() - t0;
-      out.teacherEmbed = await time(cfg.teacherRuns, 2, () => [copy(probe)], (img) => te.embed(img));
-      out.teacherDetect = await time(cfg.teacherRuns, 2, () => [copy(probe)], (img) => te.detect(img));
+      out.teacherEmbed = await time(cfg.teacherRuns, 2, () => [copy(probe)], (img) => te.embed(img, { details: true }));
       te.terminate();
     } catch (err) {
       out.teacherError = String(err && err.message || err);

@@ -1,21 +1,21 @@
-package train
+package eval
 
 import (
 	"image"
 
 	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
-	"github.com/oneshotface/oneshot/eval"
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/loss"
+	"github.com/oneshotface/oneshot/train"
 )
 
-// Validate measures the embedder on pairs whose images are among samples
+// Validate measures the embedder, during training, on pairs whose images are among samples
 // (the pairs of the training people, pairsDevTrain.txt: model selection
 // never looks at the test people), with eval's figures and failure rule:
 // a pair with an image that has no sample (no face was found) counts as an
 // error whatever the threshold.
-func Validate(e *embedder.Embedder, samples []Sample, pairs []dataset.Pair) (eval.Report, error) {
+func Validate(e *embedder.Embedder, samples []train.Sample, pairs []dataset.Pair) (Report, error) {
 	byPath := make(map[string]int, len(samples))
 	for i, s := range samples {
 		byPath[s.Path] = i
@@ -42,12 +42,12 @@ func Validate(e *embedder.Embedder, samples []Sample, pairs []dataset.Pair) (eva
 		for i, path := range paths[lo:hi] {
 			s := samples[byPath[path]]
 			if err := face.Align(crops[i], s.Img, s.Eyes, e.Template); err != nil {
-				return eval.Report{}, err
+				return Report{}, err
 			}
 		}
 		v, err := e.EmbedCrops(crops[:hi-lo])
 		if err != nil {
-			return eval.Report{}, err
+			return Report{}, err
 		}
 		for i, path := range paths[lo:hi] {
 			emb[path] = v[i]
@@ -67,9 +67,9 @@ func Validate(e *embedder.Embedder, samples []Sample, pairs []dataset.Pair) (eva
 		}
 		d, err := loss.SquaredDistance(a, b)
 		if err != nil {
-			return eval.Report{}, err
+			return Report{}, err
 		}
 		dist[i] = d
 	}
-	return eval.FromDistances(dist, same, failed, fold)
+	return FromDistances(dist, same, failed, fold)
 }
