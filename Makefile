@@ -46,7 +46,7 @@ test-wasm:
 ## benchmark in headless Chromium beside native (prints a table, writes build/bench.json)
 bench:
 	@mkdir -p build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./nn/... ./face/... ./embedder/... ./teacher/... ./train/... | tee build/bench-native.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -benchtime 300ms ./nn/... ./face/... ./embedder/... ./teacher/... ./train/... | tee build/bench-native.txt
 	$(GO) run ./cmd/bench
 
 ## eval: LFW pairsDevTest verification accuracy of the shipped model

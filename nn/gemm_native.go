@@ -19,7 +19,7 @@ var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
 // the one matrix product of the engine. Natively it runs on
 // gorgonia.org/tensor's MatMul (gonum's assembly kernels, on both cores);
 // in WebAssembly gemm_wasm.go runs the packed kernel of gemm_kernel.go
-// instead, which is several times faster there (see gemm_kernel.go).
+// instead (see there for why and how much faster).
 func gemm(transA, transB bool, m, n, k int, a, b, c []float32, accumulate bool) {
 	var A, B *tensor.Dense
 	if transA {

@@ -10,7 +10,9 @@ package nn
 // gonum's pure-Go loops and splits the product over goroutines that one
 // wasm thread runs in turn. The packed kernel of gemm_kernel.go (with
 // wasm SIMD128 when built with GOEXPERIMENT=simd) does the same product
-// without either cost; `make bench` and BenchmarkGemm measure the gain.
+// without either cost. BenchmarkGemm in Chromium on the embedder's shapes
+// (2026-11-28, 2-core Xeon, busy machine): gonum's path 0.6–1.0 GFLOP/s,
+// the packed kernel in plain Go 0.8–1.0, with SIMD128 2.1–3.6.
 func gemm(transA, transB bool, m, n, k int, a, b, c []float32, accumulate bool) {
 	gemmPacked(transA, transB, m, n, k, a, b, c, accumulate)
 }
