@@ -64,9 +64,15 @@ teacher:
 train: teacher
 	$(GO) run ./cmd/train -epochs 30 -out models/compact.oneshot
 
-## fuzz: run each decoder fuzz target for a minute
+## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
+FUZZTIME ?= 30s
+FUZZ_TARGETS = nn:FuzzLoad gallery:FuzzUnmarshal face:FuzzDecode face:FuzzFromRGBA face:FuzzParseCascades \
+	face:FuzzAlign face:FuzzParams internal/sha256:FuzzSum256
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./nn/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in ./$${t%%:*}"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/; \
+	done
 
 clean:
 	rm -rf build
