@@ -64,7 +64,7 @@ func main() {
 		resume   = flag.Bool("resume", false, "continue from -checkpoint")
 		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
 	)
-	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
+	arch = flag.String("arch", embedder.CompactV1.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
