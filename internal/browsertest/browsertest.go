@@ -16,7 +16,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/engine"
+	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/nn"
 )
 
@@ -124,4 +127,30 @@ func ModelFor(t testing.TB, dir string) (file []byte, trained bool) {
 		t.Fatal(err)
 	}
 	return buf.Bytes(), false
+}
+
+// LFWPeople reads one of LFW's people lists (such as "peopleDevTest.txt")
+// from the face data and loads model into a native engine, with which a
+// browser test picks people whose images pass the quality check. It skips
+// the test when the data or pigo's cascades are missing.
+func LFWPeople(t testing.TB, list string, model []byte) ([]dataset.Person, *engine.Engine) {
+	t.Helper()
+	root, err := dataset.Root()
+	if err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	lfw := filepath.Join(root, "lfw")
+	people, err := dataset.ReadPeopleFile(filepath.Join(lfw, list), filepath.Join(lfw, "images"))
+	if err != nil {
+		t.Skipf("skipping: LFW lists: %v", err)
+	}
+	c, err := face.LoadCascadesFromModule()
+	if err != nil {
+		t.Skipf("skipping: pigo cascades: %v", err)
+	}
+	e, err := engine.Load(c, model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return people, e
 }

@@ -55,8 +55,7 @@ func TestDemoPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	root, err := dataset.Root()
-	if err != nil {
+	if _, err := dataset.Root(); err != nil {
 		t.Skipf("skipping the demo page test: %v", err)
 	}
 	if browsertest.ChromiumPath() == "" {
@@ -67,7 +66,7 @@ func TestDemoPage(t *testing.T) {
 	if !trained {
 		t.Log("no trained model (models/compact.oneshot): checking that the page works, not the verdicts")
 	}
-	a, b := pickPeople(t, root, model, trained)
+	a, b := pickPeople(t, model, trained)
 	t.Logf("person A: %s, person B: %s", a.name, b.name)
 	tmp := t.TempDir()
 	videoA := filepath.Join(tmp, "a.y4m")
@@ -531,21 +530,9 @@ type subject struct {
 // trained model it also checks natively that the scenario's verdicts hold
 // for them (A enrolled: A matches, B does not and is unknown; B enrolled: B
 // is identified), so the browser test checks the page, not the model.
-func pickPeople(t *testing.T, root string, model []byte, trained bool) (a, b subject) {
+func pickPeople(t *testing.T, model []byte, trained bool) (a, b subject) {
 	t.Helper()
-	lfw := filepath.Join(root, "lfw")
-	people, err := dataset.ReadPeopleFile(filepath.Join(lfw, "peopleDevTest.txt"), filepath.Join(lfw, "images"))
-	if err != nil {
-		t.Skipf("skipping the demo page test: LFW lists: %v", err)
-	}
-	c, err := face.LoadCascadesFromModule()
-	if err != nil {
-		t.Skipf("skipping: pigo cascades: %v", err)
-	}
-	e, err := engine.Load(c, model)
-	if err != nil {
-		t.Fatal(err)
-	}
+	people, e := browsertest.LFWPeople(t, "peopleDevTest.txt", model)
 	var found []subject
 	for _, p := range people {
 		if len(p.Images) < imagesPerVideo+2 {

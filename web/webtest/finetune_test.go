@@ -205,23 +205,7 @@ func TestFineTuneInBrowser(t *testing.T) {
 // the files to serve.
 func confusedPeople(t *testing.T, model []byte) ([]person, map[string]string) {
 	t.Helper()
-	root, err := dataset.Root()
-	if err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-	lfw := filepath.Join(root, "lfw")
-	all, err := dataset.ReadPeopleFile(filepath.Join(lfw, "peopleDevTrain.txt"), filepath.Join(lfw, "images"))
-	if err != nil {
-		t.Skipf("skipping: LFW lists: %v", err)
-	}
-	c, err := face.LoadCascadesFromModule()
-	if err != nil {
-		t.Skipf("skipping: pigo cascades: %v", err)
-	}
-	e, err := engine.Load(c, model)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all, e := browsertest.LFWPeople(t, "peopleDevTrain.txt", model)
 	type cand struct {
 		p     person
 		paths []string

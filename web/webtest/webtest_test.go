@@ -68,23 +68,7 @@ type person struct {
 // using the native engine, and returns them with the files to serve.
 func pickPeople(t *testing.T, model []byte, n int) ([]person, map[string]string) {
 	t.Helper()
-	root, err := dataset.Root()
-	if err != nil {
-		t.Skipf("skipping the browser API test: %v", err)
-	}
-	lfw := filepath.Join(root, "lfw")
-	people, err := dataset.ReadPeopleFile(filepath.Join(lfw, "peopleDevTest.txt"), filepath.Join(lfw, "images"))
-	if err != nil {
-		t.Skipf("skipping the browser API test: LFW lists: %v", err)
-	}
-	c, err := face.LoadCascadesFromModule()
-	if err != nil {
-		t.Skipf("skipping: pigo cascades: %v", err)
-	}
-	e, err := engine.Load(c, model)
-	if err != nil {
-		t.Fatal(err)
-	}
+	people, e := browsertest.LFWPeople(t, "peopleDevTest.txt", model)
 	files := map[string]string{}
 	var out []person
 	for _, p := range people {
