@@ -153,9 +153,10 @@ func (c *Conv2D) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) 
 	m := n * oh * ow
 	cg, og := c.In/c.Groups, c.Out/c.Groups
 	kc := c.Kernel * c.Kernel * cg
-	// The bias of a one-group convolution starts the product's sums, so
-	// adding it costs no pass of its own (depthwise adds it in its loop).
-	biasFirst := c.Bias != nil && !c.depthwise() && c.Groups == 1
+	// Where accumulating is free (the packed kernel), the bias of a
+	// one-group convolution starts the product's sums, so adding it costs
+	// no pass of its own (depthwise adds it in its loop).
+	biasFirst := gemmAccumulatesFree && c.Bias != nil && !c.depthwise() && c.Groups == 1
 	if biasFirst {
 		b := c.Bias.Value.Float32s()[:c.Out]
 		for r := 0; r < m; r++ {

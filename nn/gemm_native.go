@@ -13,6 +13,10 @@ import (
 // so gemm computes into pooled scratch and adds instead.
 var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
 
+// gemmAccumulatesFree tells callers whether C += A·B costs no more than
+// C = A·B: not here (gonum's path adds a scratch result, an extra pass).
+const gemmAccumulatesFree = false
+
 // gemm computes C = op(A)·op(B) (accumulate false) or C += op(A)·op(B)
 // (accumulate true), where op transposes when asked. A is stored m×k (or
 // k×m when transA), B k×n (or n×k when transB), C m×n, all row-major. It is

@@ -2,6 +2,10 @@
 
 package nn
 
+// gemmAccumulatesFree tells callers whether C += A·B costs no more than
+// C = A·B: yes with the packed kernel, which loads C into its tile.
+const gemmAccumulatesFree = true
+
 // gemm computes C = op(A)·op(B) (accumulate false) or C += op(A)·op(B)
 // (accumulate true), where op transposes when asked. A is stored m×k (or
 // k×m when transA), B k×n (or n×k when transB), C m×n, all row-major.
