@@ -91,7 +91,7 @@ func Load(cascades *face.Cascades, modelFile []byte) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	return &Engine{cascades: cascades, detector: newDetector(cascades), model: m, gallery: g}, nil
+	return &Engine{cascades: cascades, detector: cascades.NewFrameDetector(), model: m, gallery: g}, nil
 }
 
 // loadModel reads, checks and tries a model file.
@@ -590,14 +590,4 @@ func (e *Engine) ImportModel(file []byte) (ModelInfo, error) {
 	e.model = m
 	e.mu.Unlock()
 	return e.Info().Model, nil
-}
-
-// newDetector is the engine's face detector: the default parameters and
-// policy, searching only faces large enough to pass the policy (see
-// face.Policy.SmallestUsefulFace), which makes a 640×480 frame's scan
-// about a quarter cheaper.
-func newDetector(c *face.Cascades) *face.Detector {
-	d := c.NewDetector()
-	d.Params.MinFacePixels = d.Policy.SmallestUsefulFace()
-	return d
 }

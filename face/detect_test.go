@@ -46,7 +46,7 @@ func TestScanMatchesPigo(t *testing.T) {
 		ImageParams: pigo.ImageParams{Pixels: grey, Rows: rows, Cols: cols, Dim: cols}}
 	want := ref.RunCascade(cp, 0)
 	var sc scanner
-	got := sc.scan(fc, grey, rows, cols, 20, 170, 0.1, 1.1, region{0, rows, 0, cols})
+	got := sc.scan(fc, grey, rows, cols, 20, 170, 0.1, 1.1, region{0, rows, 0, cols}, false)
 	if len(got) != len(want) {
 		t.Fatalf("scan found %d windows, pigo %d", len(got), len(want))
 	}
@@ -247,5 +247,77 @@ func TestDetectionRate(t *testing.T) {
 		if float64(faces)/n < set.minFace || float64(eyes)/n < set.minEyes {
 			t.Errorf("%s: face %d/%d, pupils %d/%d; want at least %.0f%% and %.0f%%", set.name, faces, len(paths), eyes, len(paths), 100*set.minFace, 100*set.minEyes)
 		}
+	}
+}
+
+// TestCoarseToFine checks that the coarse-to-fine scan finds the faces
+// the exhaustive scan finds, with the same pupils, on LFW and ORL images
+// and on webcam-sized frames, while classifying far fewer windows.
+func TestCoarseToFine(t *testing.T) {
+	full, coarse := testDetector(t), testDetector(t)
+	coarse.Params.CoarseToFine = true
+	dir := dataDir(t)
+	type input struct {
+		name string
+		img  image.Image
+	}
+	var inputs []input
+	for _, set := range []struct {
+		name string
+		n    int
+	}{{"lfw", 150}, {"orl", 50}} {
+		for _, p := range sample(imagesUnder(t, filepath.Join(dir, set.name)), set.n) {
+			inputs = append(inputs, input{p, decodeFile(t, p)})
+		}
+	}
+	for i, in := range inputs[:20] { // the same faces, smaller and larger, in a frame
+		b := in.img.Bounds()
+		side := 100 + 15*i
+		scaled := image.NewRGBA(image.Rect(0, 0, side, side*b.Dy()/b.Dx()))
+		draw.BiLinear.Scale(scaled, scaled.Bounds(), in.img, b, draw.Src, nil)
+		inputs = append(inputs, input{in.name + " in a frame", webcamFrame(scaled, 20*i, 10*i)})
+	}
+	var same, fullTried, coarseTried int
+	for _, in := range inputs {
+		a, err := full.Analyze(in.img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fullTried += full.scan.tried
+		b, err := coarse.Analyze(in.img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coarseTried += coarse.scan.tried
+		if len(a.Faces) == 0 {
+			if len(b.Faces) == 0 {
+				same++
+			}
+			continue
+		}
+		if len(b.Faces) == 0 {
+			t.Logf("%s: coarse-to-fine found no face", in.name)
+			continue
+		}
+		if o := overlap(a.Faces[0], b.Faces[0]); o < 0.8 {
+			t.Logf("%s: best faces overlap %.2f", in.name, o)
+			continue
+		}
+		d := math.Max(math.Hypot(a.Eyes.Left.X-b.Eyes.Left.X, a.Eyes.Left.Y-b.Eyes.Left.Y),
+			math.Hypot(a.Eyes.Right.X-b.Eyes.Right.X, a.Eyes.Right.Y-b.Eyes.Right.Y))
+		if d > 0.05*a.Eyes.Distance() {
+			t.Logf("%s: pupils moved %.1f px", in.name, d)
+			continue
+		}
+		same++
+	}
+	n := len(inputs)
+	ratio := float64(coarseTried) / float64(fullTried)
+	t.Logf("%d of %d images: the same face and pupils; windows classified: %d coarse-to-fine vs %d (%.2f)", same, n, coarseTried, fullTried, ratio)
+	if float64(same) < 0.97*float64(n) {
+		t.Errorf("coarse-to-fine agreed with the exhaustive scan on %d of %d images; want at least 97%%", same, n)
+	}
+	if ratio > 0.45 {
+		t.Errorf("coarse-to-fine classified %.2f of the exhaustive scan's windows; want at most 0.45", ratio)
 	}
 }

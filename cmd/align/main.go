@@ -70,6 +70,7 @@ func main() {
 	flag.Float64Var(&params.Shift, "shift", params.Shift, "window step, fraction of its size")
 	flag.Float64Var(&params.ScaleStep, "scalestep", params.ScaleStep, "window growth per scale")
 	flag.IntVar(&params.Perturbs, "perturbs", params.Perturbs, "pupil localiser starts per eye")
+	flag.BoolVar(&params.CoarseToFine, "coarse", params.CoarseToFine, "scan coarse-to-fine, as the engine does (see face.Params.CoarseToFine)")
 	flag.Parse()
 
 	if *cascades {

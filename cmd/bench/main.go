@@ -340,7 +340,7 @@ func main() {
 		nat := []struct{ key, pkg, bench, metric string }{
 			{"native_embed_ms", "./embedder", "^BenchmarkCompactEmbed$", "ns/op"},
 			{"native_detect_align_ms", "./face", "^BenchmarkPipeline640x480$", "ns/op"},
-			{"native_detect_ms", "./face", "^BenchmarkDetect640x480Usable$", "ns/op"},
+			{"native_detect_ms", "./face", "^BenchmarkDetect640x480Frame$", "ns/op"},
 		}
 		if teacherFile != "" {
 			nat = append(nat, struct{ key, pkg, bench, metric string }{"native_teacher_embed_ms", "./teacher", "^BenchmarkForward$/^batch=1$", "ms/crop"})
@@ -739,8 +739,8 @@ func printTable(res map[string]any, pr pageResult) {
 	fmt.Printf("%-44s %12s\n", "wasm gzip -9", mb("wasm_gzip_bytes"))
 	fmt.Printf("%-44s %12s\n", "wasm brotli -q 11", mb("wasm_brotli_bytes"))
 	fmt.Printf("%-44s %12s\n", "model (compact)", mb("model_bytes"))
-	fmt.Printf("\nnative: embed = forward pass of one crop (BenchmarkCompactEmbed), detect+align = BenchmarkPipeline640x480 (as the engine: usable faces, the 64×64 crop), " +
-		"¹ = BenchmarkDetect640x480Usable (the scan alone, as the engine), teacher = BenchmarkForward/batch=1; medians of 5.\n")
+	fmt.Printf("\nnative: embed = forward pass of one crop (BenchmarkCompactEmbed), detect+align = BenchmarkPipeline640x480 (as the engine: its frame detector, the 64×64 crop), " +
+		"¹ = BenchmarkDetect640x480Frame (the scan alone, as the engine), teacher = BenchmarkForward/batch=1; medians of 5.\n")
 	if notes, ok := res["notes"].([]string); ok {
 		for _, n := range notes {
 			fmt.Println("note:", n)
