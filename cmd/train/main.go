@@ -9,7 +9,8 @@
 // a people list (default: LFW's peopleDevTrain.txt — never the test
 // people), optionally adds the ORL faces, finds and aligns every face once,
 // caches the teacher's embeddings on disk, then trains with a progress bar,
-// checkpointing every epoch (-resume continues a stopped run exactly). At
+// checkpointing every epoch (-resume continues a stopped run exactly;
+// -init starts a new run from a trained model's weights). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 package main
@@ -48,6 +49,9 @@ var arch *string
 // cpuProfile names the file for a CPU profile ("" for none).
 var cpuProfile *string
 
+// initFrom names a model file whose weights start the run (-init).
+var initFrom *string
+
 func main() {
 	log.SetFlags(0)
 	data, _ := dataset.Root()
@@ -66,6 +70,7 @@ func main() {
 	)
 	arch = flag.String("arch", embedder.CompactV1.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	initFrom = flag.String("init", "", "start from this model file's weights (same -arch) instead of fresh ones: a new run with its own schedule")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -172,6 +177,12 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	if err != nil {
 		return err
 	}
+	if *initFrom != "" {
+		if err := initWeights(m, *initFrom); err != nil {
+			return err
+		}
+		log.Printf("starting from the weights of %s", *initFrom)
+	}
 	emb, err := embedder.New(m)
 	if err != nil {
 		return err
@@ -241,6 +252,31 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	m.Meta["seed"] = fmt.Sprint(cfg.Seed)
 	m.Meta["wall_time"] = time.Since(start).Round(time.Second).String()
 	return saveModel(out, m)
+}
+
+// initWeights copies the parameters and batch-norm statistics of the model
+// file at path into m, which must have the same architecture.
+func initWeights(m *nn.Model, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("-init: %w", err)
+	}
+	defer f.Close()
+	from, err := nn.Load(f)
+	if err != nil {
+		return fmt.Errorf("-init %s: %w", path, err)
+	}
+	if a, b := m.Meta["architecture"], from.Meta["architecture"]; a != b {
+		return fmt.Errorf("-init %s: its architecture is %q, -arch is %q", path, b, a)
+	}
+	for _, p := range m.Params() { // batch norm's running statistics included
+		q := from.Param(p.Name)
+		if q == nil || len(q.Value.Float32s()) != len(p.Value.Float32s()) {
+			return fmt.Errorf("-init %s: it does not fit -arch (parameter %s)", path, p.Name)
+		}
+		copy(p.Value.Float32s(), q.Value.Float32s())
+	}
+	return nil
 }
 
 // loadTeacher reads the teacher model and a key naming it for the cache.

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oneshotface/oneshot/embedder"
+)
+
+// TestInitWeights checks -init: a model starts with another model file's
+// weights and batch-norm statistics, and a file of another architecture
+// or an unreadable one is refused with a message naming it.
+func TestInitWeights(t *testing.T) {
+	dir := t.TempDir()
+	from, err := embedder.CompactV1.New(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Non-default running statistics, to see they are copied too.
+	for _, p := range from.Params() {
+		if strings.HasSuffix(p.Name, "running_var") {
+			for i := range p.Value.Float32s() {
+				p.Value.Float32s()[i] = 2 + float32(i)
+			}
+		}
+	}
+	path := filepath.Join(dir, "from.oneshot")
+	if err := saveModel(path, from); err != nil {
+		t.Fatal(err)
+	}
+
+	m, err := embedder.CompactV1.New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := initWeights(m, path); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range from.Params() {
+		got, want := m.Param(p.Name).Value.Float32s(), p.Value.Float32s()
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s[%d] = %v, want %v", p.Name, i, got[i], want[i])
+			}
+		}
+	}
+
+	other, err := embedder.CompactV2.New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := initWeights(other, path); err == nil || !strings.Contains(err.Error(), "architecture") {
+		t.Errorf("compact-v2 from a compact-v1 file: err = %v, want an architecture mismatch", err)
+	}
+	bad := filepath.Join(dir, "bad.oneshot")
+	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := initWeights(m, bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("garbage file: err = %v, want an error naming it", err)
+	}
+	if err := initWeights(m, filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing file: no error")
+	}
+}
