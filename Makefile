@@ -33,7 +33,7 @@ test: test-native test-wasm
 test-native:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
-	$(SIMD_ENV) $(GO) test -count=1 ./nn/...
+	$(SIMD_ENV) $(GO) test -count=1 ./nn/... ./embedder/... ./train/...
 
 ## test-wasm: the browser-side packages in headless Chromium, portable build then SIMD build
 test-wasm:
@@ -60,9 +60,10 @@ teacher:
 	bash scripts/fetch-faceapi.sh
 	$(GO) run ./cmd/teacher -out build/teacher.oneshot
 
-## train: train the compact embedder (about an hour on 2 cores; see MODEL_CARD.md)
+## train: train the compact embedder (about an hour on 2 cores; see MODEL_CARD.md). Built with the
+## simd experiment: natively the packed SIMD matrix kernel trains about 1.6× faster than gonum's.
 train: teacher
-	$(GO) run ./cmd/train -epochs 30 -out models/compact.oneshot
+	$(SIMD_ENV) $(GO) run ./cmd/train -epochs 30 -out models/compact.oneshot
 
 ## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
 FUZZTIME ?= 30s

@@ -1,6 +1,9 @@
 package nn
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // The packed matrix product. C (m×n) is computed in tiles of
 // tileRows rows × panel columns: B is first copied into column panels
@@ -65,22 +68,48 @@ func gemmPacked(transA, transB bool, m, n, k int, a, b, c []float32, accumulate 
 	} else {
 		b = b[:k*n]
 	}
-	for j0 := 0; j0 < panels; j0++ {
-		var pb []float32
-		if packed {
-			pb = buf.b[j0*k*w : (j0+1)*k*w]
-		} else {
-			pb = b[j0*w : (k-1)*n+(j0+1)*w]
-		}
-		cols := min(w, n-j0*w)
-		i := 0
-		for ; i+tileRows <= m; i += tileRows {
-			microKernel(k, a[i*k:(i+tileRows)*k], pb, ldb, c[i*n+j0*w:], n, cols, accumulate)
-		}
-		for ; i < m; i++ {
-			rowKernel(k, a[i*k:(i+1)*k], pb, ldb, c[i*n+j0*w:i*n+j0*w+cols], accumulate)
+	// Each goroutine computes its own rows of C against every panel.
+	rows := func(lo, hi int) {
+		for j0 := 0; j0 < panels; j0++ {
+			var pb []float32
+			if packed {
+				pb = buf.b[j0*k*w : (j0+1)*k*w]
+			} else {
+				pb = b[j0*w : (k-1)*n+(j0+1)*w]
+			}
+			cols := min(w, n-j0*w)
+			i := lo
+			for ; i+tileRows <= hi; i += tileRows {
+				microKernel(k, a[i*k:(i+tileRows)*k], pb, ldb, c[i*n+j0*w:], n, cols, accumulate)
+			}
+			for ; i < hi; i++ {
+				rowKernel(k, a[i*k:(i+1)*k], pb, ldb, c[i*n+j0*w:i*n+j0*w+cols], accumulate)
+			}
 		}
 	}
+	workers := gemmWorkers(m, n, k)
+	if workers == 1 {
+		rows(0, m)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (m/workers + tileRows - 1) / tileRows * tileRows
+	for lo := 0; lo < m; lo += step {
+		wg.Go(func() { rows(lo, min(lo+step, m)) })
+	}
+	wg.Wait()
+}
+
+// gemmWorkers is how many goroutines share a product of m×n×k
+// multiply-adds, each taking a band of C's rows: one in WebAssembly (one
+// thread) and for products too small to repay a goroutine, else up to
+// GOMAXPROCS. Natively this is what lets the packed kernel use both cores
+// of a training step, as gonum did.
+func gemmWorkers(m, n, k int) int {
+	if runtime.GOARCH == "wasm" || m*n*k < 1<<20 || m < 2*tileRows {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), m/tileRows)
 }
 
 // packB copies B (k×n, or n×k when trans) into panels of w columns: panel

@@ -1,4 +1,4 @@
-//go:build !wasm
+//go:build !wasm && !goexperiment.simd
 
 package nn
 
@@ -20,10 +20,11 @@ const gemmAccumulatesFree = false
 // gemm computes C = op(A)·op(B) (accumulate false) or C += op(A)·op(B)
 // (accumulate true), where op transposes when asked. A is stored m×k (or
 // k×m when transA), B k×n (or n×k when transB), C m×n, all row-major. It is
-// the one matrix product of the engine. Natively it runs on
-// gorgonia.org/tensor's MatMul (gonum's assembly kernels, on both cores);
-// in WebAssembly gemm_wasm.go runs the packed kernel of gemm_kernel.go
-// instead (see there for why and how much faster).
+// the one matrix product of the engine. Natively without the simd
+// experiment it runs on gorgonia.org/tensor's MatMul (gonum, on both
+// cores); in WebAssembly, and natively with GOEXPERIMENT=simd, gemm_packed.go
+// runs the packed kernel of gemm_kernel.go instead (see there for why and
+// how much faster).
 func gemm(transA, transB bool, m, n, k int, a, b, c []float32, accumulate bool) {
 	var A, B *tensor.Dense
 	if transA {

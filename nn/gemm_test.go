@@ -81,7 +81,8 @@ func TestGemmPacked(t *testing.T) {
 		}
 		return s
 	}
-	shapes := [][3]int{{1, 1, 1}, {4, 8, 3}, {5, 9, 7}, {7, 33, 27}, {64, 24, 27}, {13, 40, 0}, {9, 3, 65}, {16, 160, 64}}
+	shapes := [][3]int{{1, 1, 1}, {4, 8, 3}, {5, 9, 7}, {7, 33, 27}, {64, 24, 27}, {13, 40, 0}, {9, 3, 65}, {16, 160, 64},
+		{203, 67, 97}, {1031, 40, 33}} // the last two are split over goroutines natively
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		for _, ta := range []bool{false, true} {

@@ -93,6 +93,13 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 	if t, err := readTargets(cachePath, key, samples); err == nil {
 		return t, nil
 	}
+	if !flipped {
+		// A cache made with mirrored faces too holds the plain targets.
+		if t, err := readTargets(cachePath, key+"+flipped", samples); err == nil {
+			t.Flipped = nil
+			return t, nil
+		}
+	}
 	if len(teachers) == 0 {
 		return nil, errors.New("train: no teacher to compute distillation targets with")
 	}

@@ -207,6 +207,21 @@ func TestTargetsCache(t *testing.T) {
 	if _, err := readTargets(path, "k", samples[:3]); err == nil {
 		t.Error("a cache of other samples was accepted")
 	}
+
+	// A cache made with mirrored faces serves a run without them
+	// (TeacherTargets runs no teacher: none is given).
+	flipped := randomTargets(len(samples), 6)
+	targets.Flipped = flipped.Plain
+	if err := writeTargets(path, "k+flipped", samples, targets); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := TeacherTargets(context.Background(), nil, samples, false, path, "k", nil)
+	if err != nil {
+		t.Fatalf("plain targets from a flipped cache: %v", err)
+	}
+	if plain.Flipped != nil || plain.Plain[1][2] != targets.Plain[1][2] {
+		t.Error("plain targets from a flipped cache: wrong values or mirrored ones kept")
+	}
 }
 
 // TestCentre: centred targets have unit length and (nearly) zero mean.
