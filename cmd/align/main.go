@@ -14,7 +14,14 @@
 //	go run ./cmd/align -rate ../shared/data/lfw/images
 //
 // measures over every JPEG and PNG under a folder how often a face, and a
-// face with both pupils, is found, using all CPUs.
+// face with both pupils, is found, using all CPUs. With -frame 0.5 each
+// image is first scaled by 0.5 and pasted in the middle of a grey 640×480
+// frame, as a camera would see the face from further away; with -coarse
+// the scan is the engine's coarse-to-fine one, so
+//
+//	go run ./cmd/align -rate ../shared/data/lfw/images -frame 0.5 -coarse
+//
+// measures what the engine finds in such frames.
 //
 // The cascades are read from the pigo module (face.LoadCascadesFromModule);
 // -cascades prints the folder they are read from, for build scripts that
@@ -61,6 +68,7 @@ func main() {
 		rate     = flag.String("rate", "", "measure the detection rate over every image under this folder")
 		failures = flag.String("failures", "", "with -rate: write the paths of images without face or pupils to this file")
 		workers  = flag.Int("workers", runtime.GOMAXPROCS(0), "with -rate: images analysed in parallel")
+		frame    = flag.Float64("frame", 0, "with -rate: scale each image by this factor and paste it in the middle of a grey 640×480 frame")
 		verbose  = flag.Bool("v", false, "print the analysis of -in")
 		cascades = flag.Bool("cascades", false, "print the folder holding pigo's cascade files (facefinder, puploc) and exit")
 	)
@@ -97,7 +105,7 @@ func main() {
 
 	switch {
 	case *rate != "":
-		if err := measureRate(*rate, *failures, *workers, newDetector); err != nil {
+		if err := measureRate(*rate, *failures, *workers, *frame, newDetector); err != nil {
 			log.Fatal(err)
 		}
 	case *sheet > 0:
@@ -345,7 +353,22 @@ func drawGuides(m *image.RGBA, r image.Rectangle, t face.Template) {
 }
 
 // measureRate runs the pipeline over every image under dir.
-func measureRate(dir, failures string, workers int, newDetector func() *face.Detector) error {
+// inFrame returns img scaled by scale in the middle of a grey 640×480
+// frame (cropped if it does not fit).
+func inFrame(img image.Image, scale float64) *image.RGBA {
+	f := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	draw.Draw(f, f.Bounds(), image.NewUniform(color.Gray{128}), image.Point{}, draw.Src)
+	b := img.Bounds()
+	w, h := int(math.Round(scale*float64(b.Dx()))), int(math.Round(scale*float64(b.Dy())))
+	at := image.Rect(320-w/2, 240-h/2, 320-w/2+w, 240-h/2+h)
+	draw.BiLinear.Scale(f, at, img, b, draw.Src, nil)
+	return f
+}
+
+func measureRate(dir, failures string, workers int, frame float64, newDetector func() *face.Detector) error {
+	if frame < 0 || frame > 2.5 || math.IsNaN(frame) {
+		return fmt.Errorf("-frame %g: use a scale between 0 (no frame) and 2.5", frame)
+	}
 	paths, err := imagesUnder(dir)
 	if err != nil {
 		return err
@@ -372,6 +395,9 @@ func measureRate(dir, failures string, workers int, newDetector func() *face.Det
 				if err != nil {
 					results[i].err = err
 					continue
+				}
+				if frame > 0 {
+					img = inFrame(img, frame)
 				}
 				a, err := d.Analyze(img)
 				if err != nil {
