@@ -25,9 +25,14 @@ type scanner struct {
 	cached *faceCascade
 	stride int
 	dets   []detection
-	cands  []candidate // coarse-to-fine: where the coarse pass found faces
+	cands  []candidate // coarse-to-fine: where the second pass looks
 	near   []bool      // coarse-to-fine: grid points of one size to try
 	tried  int         // windows classified since the last scan began
+	// prior holds the faces of the previous image of the same size, as
+	// windows of the scanned image, when the caller tracks (a Detector
+	// with CoarseToFine): the second pass also looks around them, so a
+	// face found once is not lost to the coarse grid in the next frame.
+	prior []detection
 }
 
 // region limits which window centres are scanned: rows r0…r1 and columns
@@ -40,14 +45,14 @@ type region struct{ r0, r1, c0, c1 int }
 // in a slice reused across calls.
 //
 // Windows smaller than coarseBelow (0: none) are scanned coarse-to-fine,
-// in two passes. The first tries half the grid points, a checkerboard
-// (larger windows, far fewer, are all tried). A face makes the cascade
-// fire on a patch of windows, so it almost always leaves a hit on that
-// coarse grid; the second pass then
-// tries every remaining window around each hit, at every size that could
-// be clustered with it. Around a face the detections are therefore the
-// exhaustive scan's, so its box and pupils are too; a small face with no
-// coarse hit at all (a weak one, a few windows) is missed.
+// in two passes. The first tries a quarter of the grid points (larger
+// windows, far fewer, are all tried). A face makes the cascade fire on a
+// patch of windows, so it almost always leaves a hit on that coarse grid;
+// the second pass then tries every remaining window around each hit and
+// around each sc.prior face, at every size that could be clustered with
+// it. Around a face the detections are therefore the exhaustive scan's,
+// so its box and pupils are too; a face with no coarse hit at all (a weak
+// one, a few windows) is missed unless it is tracked.
 func (sc *scanner) scan(fc *faceCascade, pix []uint8, rows, cols int, minSize, maxSize int, shift, scaleStep float64, reg region, coarseBelow int) []detection {
 	sc.dets, sc.tried = sc.dets[:0], 0
 	if sc.cached != fc || sc.stride != cols || sc.bySize == nil {
@@ -141,62 +146,75 @@ type candidate struct {
 	r0, r1, c0, c1, minSize, maxSize int
 }
 
-// The coarse pass tries the checkerboard of onCoarseGrid, only for
-// windows smaller than coarseFraction of the image's shorter side: those
-// are most of the windows (three quarters on a 640×480 frame) and the
-// faces they find are the smallest, so a face filling a fair part of the
-// image is found exactly as by the exhaustive scan. candidateReach and
-// candidateScale bound where the second pass looks around a coarse hit of
-// side s: window centres within candidateReach·s of its centre, sides
-// within a factor candidateScale of s (two squares overlap by more than
-// the clustering's IoU, 0.2, only if their sides differ by less than a
-// factor √5 ≈ 2.24).
+// The coarse pass tries the grid points of onCoarseGrid for windows
+// smaller than coarseFraction of the image's shorter side (larger ones,
+// which only a face bigger than the picture would fill, are few and all
+// tried). candidateReach and candidateScale bound where the second pass
+// looks around a coarse hit of side s: window centres within
+// candidateReach·s of its centre, sides within a factor candidateScale of
+// s (two squares overlap by more than the clustering's IoU, 0.2, only if
+// their sides differ by less than a factor √5 ≈ 2.24).
 //
 // Measured while choosing them (TestCoarseToFine's 220 LFW, ORL and
-// webcam-frame images; cmd/align -rate -frame 1 on LFW, faces about 110 px
-// in 640×480 frames). Every size coarse on every other row and column (a
-// quarter of the windows): about 1% of the faces lost (every third point:
-// 5%); a reach of 0.5 kept the exhaustive scan's box and pupils on 217 of
-// 220 images, 0.25 on 213. Coarse only below a quarter of the image: 220
-// of 220, but in LFW frames face and pupils 98.87% against the exhaustive
-// 99.31%; with the checkerboard 99.24%, for nearly the same time (10.9
-// against 10.3 ms an image; exhaustive 14.2).
+// webcam-frame images; cmd/align -rate [-frame 1] on LFW, as is or pasted
+// into 640×480 frames; BenchmarkDetect640x480Frame, native, medians of
+// three runs on a quiet machine, against 7.3–8.6 ms exhaustive):
+//   - every other row and column, every size (the choice): the exhaustive
+//     scan's box and pupils on 217–218 of 220 images (the rest: no coarse
+//     hit at all); face and pupils in 98.45% of LFW images against
+//     99.32%, 97.63% of LFW frames; 4.5–4.6 ms. Every third row and column lost 5% of the faces;
+//     a reach of 0.25 instead of 0.5 agreed on 213 of 220.
+//   - the same only below a quarter of the image (larger faces found
+//     exactly): 220 of 220, 98.87% in LFW frames (99.31% exhaustive), but
+//     5.4–6.0 ms; below half the image 5.1–5.5 ms.
+//   - a checkerboard (half the points) below a quarter: 99.24% in LFW
+//     frames, 6.0–7.6 ms.
+//
+// The cheapest scan was chosen because a face it misses costs little:
+// the Detector scans every window when coarse-to-fine found no face
+// (98.45% → 99.32% in LFW images, 97.63% → 99.32% in LFW frames: the
+// exhaustive figures), and once a face is found it is tracked from frame
+// to frame (scanner.prior).
 const (
-	coarseFraction = 0.25
+	coarseFraction = 1.0
 	candidateReach = 0.5
 	candidateScale = 2.25
 )
 
-// gatherCandidates groups the coarse pass's hits (sc.dets) into the areas
-// the second pass scans in full: a hit joins the first candidate whose
-// area holds its centre and whose sizes hold its size, or starts one.
+// gatherCandidates groups the coarse pass's hits (sc.dets) and the faces
+// of the previous image (sc.prior) into the areas the second pass scans
+// in full: each joins the first candidate whose area holds its centre and
+// whose sizes hold its size, or starts one.
 func (sc *scanner) gatherCandidates() {
 	sc.cands = sc.cands[:0]
-	for _, d := range sc.dets {
-		reach := int(math.Ceil(candidateReach * float64(d.size)))
-		lo := int(float64(d.size) / candidateScale)
-		hi := int(math.Ceil(float64(d.size) * candidateScale))
-		k := candidate{d.row - reach, d.row + reach, d.col - reach, d.col + reach, lo, hi}
-		merged := false
-		for i := range sc.cands {
-			c := &sc.cands[i]
-			if d.row >= c.r0 && d.row <= c.r1 && d.col >= c.c0 && d.col <= c.c1 && d.size >= c.minSize && d.size <= c.maxSize {
-				c.r0, c.r1, c.c0, c.c1 = min(c.r0, k.r0), max(c.r1, k.r1), min(c.c0, k.c0), max(c.c1, k.c1)
-				c.minSize, c.maxSize = min(c.minSize, k.minSize), max(c.maxSize, k.maxSize)
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			sc.cands = append(sc.cands, k)
+	for _, set := range [2][]detection{sc.dets, sc.prior} {
+		for _, d := range set {
+			sc.addCandidate(d)
 		}
 	}
 }
 
-// onCoarseGrid tells whether the coarse pass tries grid point (i, j): the
-// black squares of a checkerboard, half the points, so every other point
-// has four coarse neighbours (see the constants above for why not fewer).
-func onCoarseGrid(i, j int) bool { return (i+j)%2 == 0 }
+// addCandidate adds the area around d (see candidateReach) to sc.cands.
+func (sc *scanner) addCandidate(d detection) {
+	reach := int(math.Ceil(candidateReach * float64(d.size)))
+	lo := int(float64(d.size) / candidateScale)
+	hi := int(math.Ceil(float64(d.size) * candidateScale))
+	k := candidate{d.row - reach, d.row + reach, d.col - reach, d.col + reach, lo, hi}
+	for i := range sc.cands {
+		c := &sc.cands[i]
+		if d.row >= c.r0 && d.row <= c.r1 && d.col >= c.c0 && d.col <= c.c1 && d.size >= c.minSize && d.size <= c.maxSize {
+			c.r0, c.r1, c.c0, c.c1 = min(c.r0, k.r0), max(c.r1, k.r1), min(c.c0, k.c0), max(c.c1, k.c1)
+			c.minSize, c.maxSize = min(c.minSize, k.minSize), max(c.maxSize, k.maxSize)
+			return
+		}
+	}
+	sc.cands = append(sc.cands, k)
+}
+
+// onCoarseGrid tells whether the coarse pass tries grid point (i, j):
+// every other row and column, a quarter of the points (see the constants
+// above for the alternatives measured).
+func onCoarseGrid(i, j int) bool { return i%2 == 0 && j%2 == 0 }
 
 // ceilDiv and floorDiv divide rounding towards +∞ and −∞ (b > 0).
 func ceilDiv(a, b int) int { return -floorDiv(-a, b) }

@@ -399,6 +399,9 @@ func measureRate(dir, failures string, workers int, frame float64, newDetector f
 				if frame > 0 {
 					img = inFrame(img, frame)
 				}
+				if d.Params.CoarseToFine {
+					d = newDetector() // each image on its own: no tracking from the last one
+				}
 				a, err := d.Analyze(img)
 				if err != nil {
 					results[i].err = err
