@@ -191,8 +191,8 @@ func (c *Cascades) NewDetector() *Detector {
 // Policy.SmallestUsefulFace) and scans coarse-to-fine (see
 // Params.CoarseToFine). On the benchmark's 640×480 frame (one large face)
 // that is about 0.6 of the default scan's time (BenchmarkDetect640x480Frame
-// against BenchmarkDetect640x480). The engine uses it; training and evaluation keep
-// the exhaustive default.
+// against BenchmarkDetect640x480). The engine uses it; training and
+// evaluation keep the exhaustive default.
 func (c *Cascades) NewFrameDetector() *Detector {
 	d := c.NewDetector()
 	d.Params.MinFacePixels = d.Policy.SmallestUsefulFace()

@@ -352,7 +352,6 @@ func drawGuides(m *image.RGBA, r image.Rectangle, t face.Template) {
 	}
 }
 
-// measureRate runs the pipeline over every image under dir.
 // inFrame returns img scaled by scale in the middle of a grey 640×480
 // frame (cropped if it does not fit).
 func inFrame(img image.Image, scale float64) *image.RGBA {
@@ -365,6 +364,8 @@ func inFrame(img image.Image, scale float64) *image.RGBA {
 	return f
 }
 
+// measureRate runs the pipeline over every image under dir (each scaled
+// into a 640×480 frame first when frame > 0) and prints the rates.
 func measureRate(dir, failures string, workers int, frame float64, newDetector func() *face.Detector) error {
 	if frame < 0 || frame > 2.5 || math.IsNaN(frame) {
 		return fmt.Errorf("-frame %g: use a scale between 0 (no frame) and 2.5", frame)
