@@ -9,6 +9,7 @@ package eval
 import (
 	"context"
 	"encoding/json"
+	"image"
 	"path/filepath"
 	"testing"
 	"time"
@@ -154,5 +155,41 @@ func TestPairsErrors(t *testing.T) {
 	}
 	if _, err := Pairs(context.Background(), []*embedder.Embedder{e}, c.NewDetector, pairs, nil); err == nil {
 		t.Error("missing image files: no error")
+	}
+}
+
+// TestPairsAltered checks that the crops are altered before they are
+// embedded: with every crop painted one grey, every pair of found faces
+// is at distance 0, so the verification is no better than chance.
+func TestPairsAltered(t *testing.T) {
+	pairs, c := devTestSample(t)
+	m, err := embedder.NewCompact(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := embedder.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grey := func(crop *image.RGBA) {
+		for i := range crop.Pix {
+			crop.Pix[i] = 128
+		}
+	}
+	r, err := PairsAltered(context.Background(), []*embedder.Embedder{e}, c.NewDetector, pairs, grey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := make(map[int]bool)
+	for _, i := range r.Failed {
+		failed[i] = true
+	}
+	for i, d := range r.Distances {
+		if d != 0 && !failed[i] {
+			t.Fatalf("pair %d: distance %g between two grey crops", i, d)
+		}
+	}
+	if len(r.Failed) == 0 && r.AUC != 0.5 {
+		t.Errorf("AUC %g with every crop grey, want 0.5", r.AUC)
 	}
 }

@@ -32,6 +32,15 @@ const batchSize = 16
 // does not. Pairs returns ctx's error when ctx is cancelled.
 func Pairs(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
 	pairs []dataset.Pair, progress func(done, total int)) (Report, error) {
+	return PairsAltered(ctx, embedders, newDetector, pairs, nil, progress)
+}
+
+// PairsAltered is Pairs with every aligned crop passed to alter before it
+// is embedded (nil: none), to ask how the embedder fares on other inputs
+// than the pipeline's: cmd/inputprobe degrades the teacher's crops to
+// what a compact crop holds.
+func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	pairs []dataset.Pair, alter func(crop *image.RGBA), progress func(done, total int)) (Report, error) {
 	start := time.Now()
 	if len(embedders) == 0 {
 		return Report{}, errors.New("eval: no embedders: pass one per worker (Embedder.Clone)")
@@ -64,7 +73,7 @@ func Pairs(ctx context.Context, embedders []*embedder.Embedder, newDetector func
 		}
 	}
 
-	imgs, err := embedImages(ctx, embedders, newDetector, paths, progress)
+	imgs, err := embedImages(ctx, embedders, newDetector, paths, alter, progress)
 	if err != nil {
 		return Report{}, err
 	}
@@ -113,10 +122,11 @@ type imageResult struct {
 	fallback bool // face found, pupils not: aligned with box-estimated eyes
 }
 
-// embedImages runs the face pipeline and the embedder on every path, one
-// worker per embedder, and returns one result per path.
+// embedImages runs the face pipeline (with alter, if not nil, on each
+// aligned crop) and the embedder on every path, one worker per embedder,
+// and returns one result per path.
 func embedImages(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
-	paths []string, progress func(done, total int)) ([]imageResult, error) {
+	paths []string, alter func(*image.RGBA), progress func(done, total int)) ([]imageResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -134,7 +144,7 @@ func embedImages(ctx context.Context, embedders []*embedder.Embedder, newDetecto
 
 	workers := make([]*worker, len(embedders))
 	for i, e := range embedders {
-		workers[i] = &worker{e: e, det: newDetector(), results: results, done: done}
+		workers[i] = &worker{e: e, det: newDetector(), alter: alter, results: results, done: done}
 		if workers[i].det == nil {
 			return nil, errors.New("eval: newDetector returned nil")
 		}
@@ -184,6 +194,7 @@ func embedImages(ctx context.Context, embedders []*embedder.Embedder, newDetecto
 type worker struct {
 	e       *embedder.Embedder
 	det     *face.Detector
+	alter   func(*image.RGBA) // nil: crops as aligned
 	results []imageResult
 	done    chan<- int
 
@@ -244,6 +255,9 @@ func (w *worker) prepare(k int, path string) (bool, error) {
 	}
 	if err := face.Align(w.crops[i], img, a.Eyes, w.e.Template); err != nil {
 		return false, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	if w.alter != nil {
+		w.alter(w.crops[i])
 	}
 	w.batch = append(w.batch, k)
 	return true, nil

@@ -19,7 +19,9 @@ const gemmAccumulatesFree = true
 // the packed kernel in plain Go 0.8–1.0, with SIMD128 2.1–3.6.
 //
 // Natively with GOEXPERIMENT=simd (Go 1.27, amd64: AVX vectors) the
-// packed kernel beats gonum too, on one core against gonum's two:
+// packed kernel beats gonum too, even measured on one core against
+// gonum's two (before large products were split over the cores, see
+// gemmWorkers):
 // `GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go test -bench Gemm ./nn`
 // (2026-11-28, training running beside it) gave 43–47 GFLOP/s against
 // gonum's 4.9–8.4 on the pointwise shapes, so cmd/train is built that way

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/oneshotface/oneshot/embedder"
@@ -75,28 +76,39 @@ func (t *Targets) Centre() {
 	}
 }
 
+// FlippedCachePath is where TeacherTargets caches targets that include
+// mirror images, given the path of the plain cache: "-flipped" before its
+// extension.
+func FlippedCachePath(cachePath string) string {
+	ext := filepath.Ext(cachePath)
+	return strings.TrimSuffix(cachePath, ext) + "-flipped" + ext
+}
+
 // teacherBatch is how many crops a teacher embeds in one forward pass: a
 // few, so its matrix products are large enough to run efficiently.
 const teacherBatch = 8
 
 // TeacherTargets returns the teacher's embeddings of every sample (and of
-// its mirror image when flipped is true), read
-// from cachePath when it holds them (for the same paths, in order, and the
-// same teacher key) and otherwise computed with the teachers (one
-// Embedder per worker) and written there. key identifies the teacher
-// (for example a hash of its model file), so a cache of another teacher
-// is never used.
+// its mirror image when flipped is true), read from the cache when it
+// holds them (for the same paths, in order, and the same teacher key) and
+// otherwise computed with the teachers (one Embedder per worker) and
+// written there. key identifies the teacher (for example a hash of its
+// model file), so a cache of another teacher is never used. The plain
+// targets are cached at cachePath, those with mirror images beside it (see
+// FlippedCachePath), so neither overwrites the other; a run without mirror
+// images also takes them from the latter.
 func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, flipped bool, cachePath, key string, progress func(done, total int)) (*Targets, error) {
-	if flipped {
-		key += "+flipped"
-	}
-	if t, err := readTargets(cachePath, key, samples); err == nil {
-		return t, nil
-	}
-	if !flipped {
-		// A cache made with mirrored faces too holds the plain targets.
-		if t, err := readTargets(cachePath, key+"+flipped", samples); err == nil {
-			t.Flipped = nil
+	if cachePath != "" {
+		flippedPath, flippedKey := FlippedCachePath(cachePath), key+"+flipped"
+		if t, err := readTargets(flippedPath, flippedKey, samples); err == nil {
+			if !flipped {
+				t.Flipped = nil
+			}
+			return t, nil
+		}
+		if flipped {
+			cachePath, key = flippedPath, flippedKey
+		} else if t, err := readTargets(cachePath, key, samples); err == nil {
 			return t, nil
 		}
 	}

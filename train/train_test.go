@@ -212,8 +212,15 @@ func TestTargetsCache(t *testing.T) {
 	// (TeacherTargets runs no teacher: none is given).
 	flipped := randomTargets(len(samples), 6)
 	targets.Flipped = flipped.Plain
-	if err := writeTargets(path, "k+flipped", samples, targets); err != nil {
+	if err := writeTargets(FlippedCachePath(path), "k+flipped", samples, targets); err != nil {
 		t.Fatal(err)
+	}
+	if got := FlippedCachePath(path); got != filepath.Join(filepath.Dir(path), "t-flipped.bin") {
+		t.Errorf("FlippedCachePath(%q) = %q", path, got)
+	}
+	both, err := TeacherTargets(context.Background(), nil, samples, true, path, "k", nil)
+	if err != nil || both.Flipped == nil || both.Flipped[1][2] != targets.Flipped[1][2] {
+		t.Fatalf("flipped targets from their cache: err %v", err)
 	}
 	plain, err := TeacherTargets(context.Background(), nil, samples, false, path, "k", nil)
 	if err != nil {

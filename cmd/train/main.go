@@ -160,10 +160,11 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			teachers = append(teachers, c)
 		}
 		cache := filepath.Join(cacheDir, "targets-"+key+".bin")
-		if *flippedTargets { // its own file, so the plain one survives
-			cache = filepath.Join(cacheDir, "targets-"+key+"-flipped.bin")
+		if *flippedTargets {
+			log.Printf("teacher embeddings (cached in %s)", train.FlippedCachePath(cache))
+		} else {
+			log.Printf("teacher embeddings (cached in %s)", cache)
 		}
-		log.Printf("teacher embeddings (cached in %s)", cache)
 		targets, err = train.TeacherTargets(ctx, teachers, samples, *flippedTargets, cache, key, bar("teacher"))
 		if err != nil {
 			return err
