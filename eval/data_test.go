@@ -62,14 +62,7 @@ func TestPairsLFW(t *testing.T) {
 	if len(pairs) != 100 {
 		t.Fatalf("sampled %d pairs, want 100", len(pairs))
 	}
-	m, err := embedder.NewCompact(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := embedder.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := untrainedCompact(t)
 	e2, err := e.Clone()
 	if err != nil {
 		t.Fatal(err)
@@ -127,14 +120,7 @@ func TestPairsLFW(t *testing.T) {
 }
 
 func TestPairsErrors(t *testing.T) {
-	m, err := embedder.NewCompact(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := embedder.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := untrainedCompact(t)
 	newDet := func() *face.Detector { return nil }
 	pairs := []dataset.Pair{{A: "/nonexistent/a.jpg", B: "/nonexistent/b.jpg", Same: true}}
 	if _, err := Pairs(context.Background(), nil, newDet, pairs, nil); err == nil {
@@ -158,11 +144,9 @@ func TestPairsErrors(t *testing.T) {
 	}
 }
 
-// TestPairsAltered checks that the crops are altered before they are
-// embedded: with every crop painted one grey, every pair of found faces
-// is at distance 0, so the verification is no better than chance.
-func TestPairsAltered(t *testing.T) {
-	pairs, c := devTestSample(t)
+// untrainedCompact is the compact embedder with fresh weights (seed 1).
+func untrainedCompact(t *testing.T) *embedder.Embedder {
+	t.Helper()
 	m, err := embedder.NewCompact(1)
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +155,15 @@ func TestPairsAltered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// TestPairsAltered checks that the crops are altered before they are
+// embedded: with every crop painted one grey, every pair of found faces
+// is at distance 0, so the verification is no better than chance.
+func TestPairsAltered(t *testing.T) {
+	pairs, c := devTestSample(t)
+	e := untrainedCompact(t)
 	grey := func(crop *image.RGBA) {
 		for i := range crop.Pix {
 			crop.Pix[i] = 128
