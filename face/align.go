@@ -88,6 +88,12 @@ func (t Template) Validate() error {
 	return nil
 }
 
+// PupilDistance is the distance in crop pixels between the template's two
+// eye positions: the crop's scale.
+func (t Template) PupilDistance() float64 {
+	return math.Hypot(t.Right.X-t.Left.X, t.Right.Y-t.Left.Y)
+}
+
 // NewCrop allocates a crop of the template's size.
 func (t Template) NewCrop() *image.RGBA {
 	return image.NewRGBA(image.Rect(0, 0, t.Width, t.Height))

@@ -6,10 +6,13 @@
 //  1. Sample a batch of P identities × K images each (so every anchor has
 //     positives), filled up with random other images (more negatives).
 //  2. Align each image to the embedder's template with a random Jitter
-//     (flip, rotation, scale, shift, brightness, contrast, gamma, blur).
+//     (flip, rotation, scale, shift, brightness, contrast, gamma, blur), or,
+//     with view targets (Targets.Views), with the Jitter of one of the
+//     views the teacher embedded, picked at random.
 //  3. Embed the batch; f(x) is a unit vector.
 //  4. Loss = DistillWeight · mean ‖f(x) − t(x)‖² (distillation: match the
-//     teacher's embedding t of the same, unjittered face)
+//     teacher's embedding t of the same, unjittered face; with view
+//     targets, of the very view the student sees: consistent distillation)
 //     + TripletWeight · mean over mined triplets of
 //     max(‖f(A) − f(P)‖² − ‖f(A) − f(N)‖² + margin, 0), the triplets mined
 //     online from the batch (batch-hard: the hardest positive and negative
@@ -21,7 +24,8 @@
 //
 // Prepare decodes and finds the pupils of every image once; TeacherTargets
 // caches the teacher's embeddings on disk, so a training run never reruns
-// the 150×150 ResNet.
+// the 150×150 ResNet; TeacherViews does the same for Count augmented views
+// of each face, each a Jitter made again from (seed, sample, view) alone.
 //
 // # Fine-tuning
 //

@@ -133,6 +133,9 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 	if targets != nil && len(targets.Plain) != len(samples) {
 		return nil, fmt.Errorf("train: %d targets for %d samples", len(targets.Plain), len(samples))
 	}
+	if targets != nil && targets.Views != nil && (targets.Views.Count < 1 || len(targets.Views.Vecs) != targets.Views.Count*len(samples)) {
+		return nil, fmt.Errorf("train: %d view targets for %d samples × %d views", len(targets.Views.Vecs), len(samples), targets.Views.Count)
+	}
 	if targets == nil {
 		cfg.DistillWeight, cfg.RelationWeight = 0, 0
 	}
@@ -276,7 +279,14 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 			idx = t.sampleBatch(rng)
 		}
 		var jit []face.Jitter
-		if t.inputs == nil {
+		var views []int // with view targets: which view of each sample
+		if vw := t.views(); vw != nil {
+			jit, views = make([]face.Jitter, len(idx)), make([]int, len(idx))
+			for i := range jit {
+				views[i] = rng.IntN(vw.Count)
+				jit[i] = vw.Jitter(idx[i], views[i])
+			}
+		} else if t.inputs == nil {
 			jit = make([]face.Jitter, len(idx))
 			for i := range jit {
 				jit[i] = cfg.Jitter.Sample(rng)
@@ -284,7 +294,7 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 		}
 		lr := sched.LR(t.Step)
 		t.Opt.SetLR(lr)
-		l, d, tr, act, err := t.step(idx, jit, trips)
+		l, d, tr, act, err := t.step(idx, jit, views, trips)
 		if err != nil {
 			return sum, err
 		}
@@ -356,11 +366,31 @@ func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
 	return idx
 }
 
-// step runs one optimizer step on the samples idx with the jitters jit and
+// views returns the view targets the trainer distils on, or nil.
+func (t *Trainer) views() *Views {
+	if t.targets == nil || t.inputs != nil {
+		return nil
+	}
+	return t.targets.Views
+}
+
+// target returns the teacher's embedding of the k-th face of a batch:
+// sample idx[k] seen through jit[k], or through view views[k] of it when
+// training on view targets.
+func (t *Trainer) target(idx []int, jit []face.Jitter, views []int, k int) []float32 {
+	if views != nil {
+		vw := t.targets.Views
+		return vw.Vecs[idx[k]*vw.Count+views[k]]
+	}
+	return t.targets.For(idx[k], jit[k].Flip)
+}
+
+// step runs one optimizer step on the samples idx with the jitters jit
+// (views: which view target each has, nil without view targets) and
 // returns the total loss, its distillation and triplet parts, and the
 // fraction of active triplets. trips are the batch's triplets (positions
 // in idx); nil means mine them from the labels.
-func (t *Trainer) step(idx []int, jit []face.Jitter, trips []loss.Triplet) (total, distill, triplet, active float64, err error) {
+func (t *Trainer) step(idx []int, jit []face.Jitter, views []int, trips []loss.Triplet) (total, distill, triplet, active float64, err error) {
 	cfg := t.Config
 	n := len(idx)
 	var x *tensor.Dense
@@ -396,7 +426,7 @@ func (t *Trainer) step(idx []int, jit []face.Jitter, trips []loss.Triplet) (tota
 	// Distillation: mean over the batch of ‖f(x) − t(x)‖²; gradient 2(f − t)/n.
 	if cfg.DistillWeight > 0 {
 		for i := range emb {
-			tv := t.targets.For(idx[i], jit[i].Flip)
+			tv := t.target(idx, jit, views, i)
 			if len(tv) != dim {
 				return 0, 0, 0, 0, fmt.Errorf("train: teacher embeddings have %d values, the model makes %d", len(tv), dim)
 			}
@@ -415,7 +445,7 @@ func (t *Trainer) step(idx []int, jit []face.Jitter, trips []loss.Triplet) (tota
 	if cfg.RelationWeight > 0 {
 		tvs := make([][]float32, n)
 		for i := range tvs {
-			tvs[i] = t.targets.For(idx[i], jit[i].Flip)
+			tvs[i] = t.target(idx, jit, views, i)
 		}
 		l, g, err := loss.RelationalDistance(emb, tvs)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,42 @@ import (
 // is the same person (and halves the teacher's work).
 type Targets struct {
 	Plain, Flipped [][]float32
+	// Views, when not nil, are the teacher's embeddings of augmented views
+	// of each sample (TeacherViews); a Trainer then distils on them instead
+	// of on Plain and Flipped.
+	Views *Views
+}
+
+// Views are the teacher's embeddings of Count augmented views of each
+// sample, for consistent distillation: view v of sample i is the face seen
+// through ViewJitter(Range, Seed, i, v), by the teacher when the targets
+// were made and by the student when it trains on that view, so the two
+// always look at the same picture. (A student shown a jittered face but
+// pulled towards the teacher's embedding of the plain one learns a target
+// that does not match its input; Beyer et al., "Knowledge distillation: A
+// good teacher is patient and consistent", 2022, measure how much that
+// costs.)
+type Views struct {
+	Count int // views per sample; view 0 is the plain face
+	Range face.JitterRange
+	Seed  uint64
+	// Vecs[i*Count+v] is the teacher's embedding of view v of sample i.
+	Vecs [][]float32
+}
+
+// Jitter returns the augmentation that makes view v of sample i.
+func (vw *Views) Jitter(i, v int) face.Jitter {
+	return ViewJitter(vw.Range, vw.Seed, i, v)
+}
+
+// ViewJitter is the augmentation of view v of sample i: none for view 0,
+// otherwise a draw from r by a generator seeded with seed, i and v alone,
+// so it can be made again on any machine without storing it.
+func ViewJitter(r face.JitterRange, seed uint64, i, v int) face.Jitter {
+	if v == 0 {
+		return face.Jitter{}
+	}
+	return r.Sample(rand.New(rand.NewPCG(seed, uint64(i)<<16|uint64(v))))
 }
 
 // For returns the target of sample i seen flipped or not.
@@ -48,7 +85,11 @@ func (t *Targets) Centre() {
 	dim := len(t.Plain[0])
 	mean := make([]float64, dim)
 	n := 0
-	for _, set := range [][][]float32{t.Plain, t.Flipped} { // Flipped may be nil
+	sets := [][][]float32{t.Plain, t.Flipped} // Flipped may be nil
+	if t.Views != nil {
+		sets = append(sets, t.Views.Vecs)
+	}
+	for _, set := range sets {
 		for _, v := range set {
 			for i, x := range v {
 				mean[i] += float64(x)
@@ -59,7 +100,7 @@ func (t *Targets) Centre() {
 	for i := range mean {
 		mean[i] /= float64(n)
 	}
-	for _, set := range [][][]float32{t.Plain, t.Flipped} {
+	for _, set := range sets {
 		for _, v := range set {
 			var s float64
 			for i := range v {
@@ -112,17 +153,99 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 			return t, nil
 		}
 	}
-	if len(teachers) == 0 {
-		return nil, errors.New("train: no teacher to compute distillation targets with")
+	per := 1
+	if flipped {
+		per = 2
+	}
+	vs, err := teach(ctx, teachers, len(samples)*per, func(te *embedder.Embedder, k int) (*image.RGBA, string, error) {
+		s := samples[k/per]
+		c := te.Template.NewCrop()
+		return c, s.Path, face.AlignJittered(c, s.Img, s.Eyes, te.Template, face.Jitter{Flip: k%per == 1})
+	}, progress)
+	if err != nil {
+		return nil, err
 	}
 	t := &Targets{Plain: make([][]float32, len(samples))}
 	if flipped {
 		t.Flipped = make([][]float32, len(samples))
 	}
+	for i := range samples {
+		t.Plain[i] = vs[i*per]
+		if flipped {
+			t.Flipped[i] = vs[i*per+1]
+		}
+	}
+	if cachePath != "" {
+		if err := writeTargets(cachePath, key, samples, t); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// maxViews bounds TeacherViews' count (the view number has 16 bits of
+// the generator's stream).
+const maxViews = 1 << 16
+
+// TeacherViews returns the teacher's embeddings of count views of every
+// sample (see Views): view 0 is the plain face, the others jittered from r
+// with seed. student is the template of the crops the student will see:
+// a jitter's blur is in crop pixels, so the teacher's is scaled by the
+// ratio of the two templates' pupil distances to blur the face alike. The
+// embeddings are read from cachePath when it holds them for the same
+// samples, teacher key, count, range and seed, and otherwise computed and
+// written there.
+func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, cachePath, key string, progress func(done, total int)) (*Views, error) {
+	if count < 1 || count > maxViews {
+		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
+	}
+	if err := student.Validate(); err != nil {
+		return nil, err
+	}
+	vw := &Views{Count: count, Range: r, Seed: seed}
+	key = fmt.Sprintf("%s+views %d %d %v", key, count, seed, r)
+	// The cache holds one entry per view, named path#view.
+	named := make([]Sample, len(samples)*count)
+	for k := range named {
+		named[k] = Sample{Path: fmt.Sprintf("%s#%d", samples[k/count].Path, k%count)}
+	}
+	if cachePath != "" {
+		if t, err := readTargets(cachePath, key, named); err == nil {
+			vw.Vecs = t.Plain
+			return vw, nil
+		}
+	}
+	vecs, err := teach(ctx, teachers, len(named), func(te *embedder.Embedder, k int) (*image.RGBA, string, error) {
+		i, v := k/count, k%count
+		j := vw.Jitter(i, v)
+		j.Blur *= te.Template.PupilDistance() / student.PupilDistance()
+		c := te.Template.NewCrop()
+		return c, samples[i].Path, face.AlignJittered(c, samples[i].Img, samples[i].Eyes, te.Template, j)
+	}, progress)
+	if err != nil {
+		return nil, err
+	}
+	vw.Vecs = vecs
+	if cachePath != "" {
+		if err := writeTargets(cachePath, key, named, &Targets{Plain: vecs}); err != nil {
+			return nil, err
+		}
+	}
+	return vw, nil
+}
+
+// teach embeds n crops with the teachers (one goroutine each), in chunks
+// of teacherBatch: crop(te, k) makes the k-th crop (and names its image for
+// errors). progress is called after each chunk.
+func teach(ctx context.Context, teachers []*embedder.Embedder, n int, crop func(te *embedder.Embedder, k int) (*image.RGBA, string, error), progress func(done, total int)) ([][]float32, error) {
+	if len(teachers) == 0 {
+		return nil, errors.New("train: no teacher to compute distillation targets with")
+	}
+	out := make([][]float32, n)
 	var mu sync.Mutex
 	var firstErr error
 	done := 0
-	next := make(chan int) // first sample of a chunk of teacherBatch
+	next := make(chan int) // first crop of a chunk of teacherBatch
 	var wg sync.WaitGroup
 	for _, te := range teachers {
 		wg.Add(1)
@@ -130,21 +253,14 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 			defer wg.Done()
 			var crops []*image.RGBA
 			for lo := range next {
-				hi := min(lo+teacherBatch, len(samples))
+				hi := min(lo+teacherBatch, n)
 				crops = crops[:0]
 				var err error
-				for i := lo; i < hi && err == nil; i++ {
-					s := samples[i]
-					c := te.Template.NewCrop()
-					if err = face.Align(c, s.Img, s.Eyes, te.Template); err != nil {
-						break
-					}
+				var name string
+				for k := lo; k < hi && err == nil; k++ {
+					var c *image.RGBA
+					c, name, err = crop(te, k)
 					crops = append(crops, c)
-					if flipped {
-						f := te.Template.NewCrop()
-						err = face.AlignJittered(f, s.Img, s.Eyes, te.Template, face.Jitter{Flip: true})
-						crops = append(crops, f)
-					}
 				}
 				var v [][]float32
 				if err == nil {
@@ -152,27 +268,21 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("train: teacher on %s: %w", samples[lo].Path, err)
+					firstErr = fmt.Errorf("train: teacher on %s: %w", name, err)
 				}
 				if err == nil {
-					per := len(v) / (hi - lo)
-					for i := lo; i < hi; i++ {
-						t.Plain[i] = v[(i-lo)*per]
-						if flipped {
-							t.Flipped[i] = v[(i-lo)*per+1]
-						}
-					}
+					copy(out[lo:hi], v)
 				}
 				done += hi - lo
 				if progress != nil {
-					progress(done, len(samples))
+					progress(done, n)
 				}
 				mu.Unlock()
 			}
 		}(te)
 	}
 feed:
-	for lo := 0; lo < len(samples); lo += teacherBatch {
+	for lo := 0; lo < n; lo += teacherBatch {
 		select {
 		case next <- lo:
 		case <-ctx.Done():
@@ -187,12 +297,7 @@ feed:
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	if cachePath != "" {
-		if err := writeTargets(cachePath, key, samples, t); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	return out, nil
 }
 
 // The cache file: "OSTARGET", version 1, key, count, dim, then per sample

@@ -49,6 +49,10 @@ var arch *string
 // cpuProfile names the file for a CPU profile ("" for none).
 var cpuProfile *string
 
+// views is how many augmented views of each face the teacher embeds for
+// consistent distillation (0: distil on the plain face's embedding).
+var views *int
+
 // initFrom names a model file whose weights start the run (-init).
 var initFrom *string
 
@@ -71,6 +75,7 @@ func main() {
 	arch = flag.String("arch", embedder.CompactV1.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch) instead of fresh ones: a new run with its own schedule")
+	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -140,6 +145,24 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	log.Printf("\n%d of %d images usable (%d without a face, %d unreadable, %d with estimated eyes)",
 		st.Kept, st.Images, st.NoFace, st.Unreadable, st.FallbackEyes)
 
+	a, ok := embedder.CompactArchs[*arch]
+	if !ok {
+		return fmt.Errorf("unknown -arch %q (compact-v1, compact-v2 or compact-v2-80)", *arch)
+	}
+	m, err := a.New(cfg.Seed)
+	if err != nil {
+		return err
+	}
+	if *initFrom != "" {
+		if err := initWeights(m, *initFrom); err != nil {
+			return err
+		}
+		log.Printf("starting from the weights of %s", *initFrom)
+	}
+	emb, err := embedder.New(m)
+	if err != nil {
+		return err
+	}
 	var targets *train.Targets
 	if teacherPath != "" {
 		tm, key, err := loadTeacher(teacherPath)
@@ -169,28 +192,17 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		if err != nil {
 			return err
 		}
+		if *views > 0 {
+			vcache := filepath.Join(cacheDir, "views-"+key+".bin")
+			log.Printf("\nteacher embeddings of %d views of each face (cached in %s)", *views, vcache)
+			if targets.Views, err = train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, cfg.Seed, vcache, key, bar("views")); err != nil {
+				return err
+			}
+		}
 		targets.Centre()
 		log.Println()
 	}
 
-	a, ok := embedder.CompactArchs[*arch]
-	if !ok {
-		return fmt.Errorf("unknown -arch %q (compact-v1, compact-v2 or compact-v2-80)", *arch)
-	}
-	m, err := a.New(cfg.Seed)
-	if err != nil {
-		return err
-	}
-	if *initFrom != "" {
-		if err := initWeights(m, *initFrom); err != nil {
-			return err
-		}
-		log.Printf("starting from the weights of %s", *initFrom)
-	}
-	emb, err := embedder.New(m)
-	if err != nil {
-		return err
-	}
 	tr, err := train.NewTrainer(m, emb.Template, emb.Norm, samples, targets, cfg)
 	if err != nil {
 		return err
