@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -231,5 +232,30 @@ func benchFineTune(b *testing.B, mode string, n, epochs int) {
 			b.Fatalf("%d training triplets, want %d", res.Triplets, n)
 		}
 		b.ReportMetric(res.Seconds/float64(res.Triplets*epochs)*1e3, "ms/triplet-epoch")
+	}
+}
+
+// TestScoreNotWorse: a run is kept only when its held-out separation did
+// not shrink and its AUC did not fall by more than AUCTolerance; a higher
+// separation with most pairs mixed up (what the shipped model showed at
+// learning rate 1000) is worse.
+func TestScoreNotWorse(t *testing.T) {
+	before := Score{Separation: 0.315, AUC: 0.93}
+	for _, c := range []struct {
+		name  string
+		after Score
+		want  bool
+	}{
+		{"same", before, true},
+		{"better on both", Score{Separation: 0.4, AUC: 0.97}, true},
+		{"separation within tolerance", Score{Separation: 0.315 - SeparationTolerance/2, AUC: 0.93}, true},
+		{"AUC within tolerance", Score{Separation: 0.32, AUC: 0.93 - AUCTolerance/2}, true},
+		{"separation shrank", Score{Separation: 0.3, AUC: 0.99}, false},
+		{"separation up, AUC collapsed", Score{Separation: 0.337, AUC: 0.62}, false},
+		{"separation not finite", Score{Separation: math.NaN(), AUC: 0.95}, false},
+	} {
+		if got := c.after.NotWorse(before); got != c.want {
+			t.Errorf("%s: NotWorse(%+v → %+v) = %v, want %v", c.name, before, c.after, got, c.want)
+		}
 	}
 }

@@ -285,11 +285,11 @@ export interface FineTuneScore {
   mismatched: number;
   /** mismatched − matched: larger is better. */
   gap: number;
-  /** gap / mismatched, 1 − matched/mismatched: the new weights are kept only if it did not shrink. */
+  /** gap / mismatched, 1 − matched/mismatched: the new weights are kept only if it did not shrink (and auc fell by at most 0.05). */
   separation: number;
   /** Fraction of triplets whose positive is nearer than the negative. */
   accuracy: number;
-  /** Chance that a mismatched pair is farther apart than a matched one. */
+  /** Chance that a mismatched pair is farther apart than a matched one: the new weights are kept only if it fell by at most 0.05. */
   auc: number;
   triplets: number;
 }

@@ -72,7 +72,7 @@ func main() {
 		resume   = flag.Bool("resume", false, "continue from -checkpoint")
 		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
 	)
-	arch = flag.String("arch", embedder.CompactV1.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
+	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
