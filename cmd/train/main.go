@@ -3,14 +3,16 @@
 // distillation from the dlib ResNet teacher, on the LFW training people.
 //
 //	bash scripts/fetch-faceapi.sh && go run ./cmd/teacher -out build/teacher.oneshot
-//	go run ./cmd/train -out models/compact.oneshot
+//	go run ./cmd/train -out build/compact.oneshot   # one run; the shipped model is three: make train, MODEL_CARD.md
 //
 // It reads a folder of identity sub-folders (the LFW layout) restricted to
 // a people list (default: LFW's peopleDevTrain.txt — never the test
 // people), optionally adds the ORL faces, finds and aligns every face once,
 // caches the teacher's embeddings on disk, then trains with a progress bar,
 // checkpointing every epoch (-resume continues a stopped run exactly;
-// -init starts a new run from a trained model's weights). At
+// -init starts a new run from a trained model's weights; -views N first
+// has the teacher embed N augmented views of every face and then shows the
+// student exactly those views, each pulled towards its own target). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 package main
@@ -162,6 +164,9 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	emb, err := embedder.New(m)
 	if err != nil {
 		return err
+	}
+	if *views > 0 && teacherPath == "" {
+		return fmt.Errorf("-views %d needs a teacher to embed the views; -teacher is empty", *views)
 	}
 	var targets *train.Targets
 	if teacherPath != "" {
