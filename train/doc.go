@@ -7,8 +7,9 @@
 //     positives), filled up with random other images (more negatives).
 //  2. Align each image to the embedder's template with a random Jitter
 //     (flip, rotation, scale, shift, brightness, contrast, gamma, blur), or,
-//     with view targets (Targets.Views), with the Jitter of one of the
-//     views the teacher embedded, picked at random.
+//     with view targets (Targets.Views), as one of the views the teacher
+//     embedded, picked at random: a Jitter, and with Views.Mix > 0 perhaps
+//     blended with another face (a View).
 //  3. Embed the batch; f(x) is a unit vector.
 //  4. Loss = DistillWeight · mean ‖f(x) − t(x)‖² (distillation: match the
 //     teacher's embedding t of the same, unjittered face; with view
@@ -16,7 +17,8 @@
 //     + TripletWeight · mean over mined triplets of
 //     max(‖f(A) − f(P)‖² − ‖f(A) − f(N)‖² + margin, 0), the triplets mined
 //     online from the batch (batch-hard: the hardest positive and negative
-//     of each anchor, the notes' d(A,P) ≈ d(A,N) cases)
+//     of each anchor, the notes' d(A,P) ≈ d(A,N) cases; blends are
+//     distilled but left out of mining)
 //     + RelationWeight · mean over the batch's pairs of the squared
 //     difference between the student's and the teacher's distances
 //     (relational distillation, loss.RelationalDistance; off by default).
@@ -25,7 +27,9 @@
 // Prepare decodes and finds the pupils of every image once; TeacherTargets
 // caches the teacher's embeddings on disk, so a training run never reruns
 // the 150×150 ResNet; TeacherViews does the same for Count augmented views
-// of each face, each a Jitter made again from (seed, sample, view) alone.
+// of each face, each made again from (seed, sample, view) alone; the
+// teacher's crops and the student's are both made by one function, so
+// they cannot drift apart.
 //
 // # Fine-tuning
 //

@@ -118,8 +118,9 @@ type Trainer struct {
 	byLabel  map[int][]int
 	multi    []int // labels with ≥ 2 samples
 
-	crops []*image.RGBA
-	input []float32
+	crops   []*image.RGBA
+	scratch []*image.RGBA // one per worker: the second face of a blend
+	input   []float32
 }
 
 // NewTrainer prepares a Trainer. targets may be nil (no distillation).
@@ -278,23 +279,23 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 		} else {
 			idx = t.sampleBatch(rng)
 		}
-		var jit []face.Jitter
+		var pics []View // what each sample is seen as
 		var views []int // with view targets: which view of each sample
 		if vw := t.views(); vw != nil {
-			jit, views = make([]face.Jitter, len(idx)), make([]int, len(idx))
-			for i := range jit {
+			pics, views = make([]View, len(idx)), make([]int, len(idx))
+			for i := range pics {
 				views[i] = rng.IntN(vw.Count)
-				jit[i] = vw.Jitter(idx[i], views[i])
+				pics[i] = vw.View(idx[i], views[i])
 			}
 		} else if t.inputs == nil {
-			jit = make([]face.Jitter, len(idx))
-			for i := range jit {
-				jit[i] = cfg.Jitter.Sample(rng)
+			pics = make([]View, len(idx))
+			for i := range pics {
+				pics[i] = plainView(cfg.Jitter.Sample(rng))
 			}
 		}
 		lr := sched.LR(t.Step)
 		t.Opt.SetLR(lr)
-		l, d, tr, act, err := t.step(idx, jit, views, trips)
+		l, d, tr, act, err := t.step(idx, pics, views, trips)
 		if err != nil {
 			return sum, err
 		}
@@ -375,22 +376,22 @@ func (t *Trainer) views() *Views {
 }
 
 // target returns the teacher's embedding of the k-th face of a batch:
-// sample idx[k] seen through jit[k], or through view views[k] of it when
+// sample idx[k] seen as pics[k], which is view views[k] of it when
 // training on view targets.
-func (t *Trainer) target(idx []int, jit []face.Jitter, views []int, k int) []float32 {
+func (t *Trainer) target(idx []int, pics []View, views []int, k int) []float32 {
 	if views != nil {
 		vw := t.targets.Views
 		return vw.Vecs[idx[k]*vw.Count+views[k]]
 	}
-	return t.targets.For(idx[k], jit[k].Flip)
+	return t.targets.For(idx[k], pics[k].Jitter.Flip)
 }
 
-// step runs one optimizer step on the samples idx with the jitters jit
-// (views: which view target each has, nil without view targets) and
+// step runs one optimizer step on the samples idx seen as pics (views:
+// which view target each is, nil without view targets) and
 // returns the total loss, its distillation and triplet parts, and the
 // fraction of active triplets. trips are the batch's triplets (positions
 // in idx); nil means mine them from the labels.
-func (t *Trainer) step(idx []int, jit []face.Jitter, views []int, trips []loss.Triplet) (total, distill, triplet, active float64, err error) {
+func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet) (total, distill, triplet, active float64, err error) {
 	cfg := t.Config
 	n := len(idx)
 	var x *tensor.Dense
@@ -402,7 +403,7 @@ func (t *Trainer) step(idx []int, jit []face.Jitter, views []int, trips []loss.T
 		}
 		x, err = nn.FromSlice(t.input, append([]int{n}, t.inShape...)...)
 	} else {
-		if err := t.alignBatch(idx, jit); err != nil {
+		if err := t.alignBatch(idx, pics); err != nil {
 			return 0, 0, 0, 0, err
 		}
 		x, err = nn.FromSlice(t.input, n, t.Template.Height, t.Template.Width, 3)
@@ -426,7 +427,7 @@ func (t *Trainer) step(idx []int, jit []face.Jitter, views []int, trips []loss.T
 	// Distillation: mean over the batch of ‖f(x) − t(x)‖²; gradient 2(f − t)/n.
 	if cfg.DistillWeight > 0 {
 		for i := range emb {
-			tv := t.target(idx, jit, views, i)
+			tv := t.target(idx, pics, views, i)
 			if len(tv) != dim {
 				return 0, 0, 0, 0, fmt.Errorf("train: teacher embeddings have %d values, the model makes %d", len(tv), dim)
 			}
@@ -445,7 +446,7 @@ func (t *Trainer) step(idx []int, jit []face.Jitter, views []int, trips []loss.T
 	if cfg.RelationWeight > 0 {
 		tvs := make([][]float32, n)
 		for i := range tvs {
-			tvs[i] = t.target(idx, jit, views, i)
+			tvs[i] = t.target(idx, pics, views, i)
 		}
 		l, g, err := loss.RelationalDistance(emb, tvs)
 		if err != nil {
@@ -461,7 +462,7 @@ func (t *Trainer) step(idx []int, jit []face.Jitter, views []int, trips []loss.T
 	// Triplet loss on the given or mined triplets, mean over them.
 	if cfg.TripletWeight > 0 {
 		if trips == nil {
-			if trips, err = cfg.Mining.miner()(emb, labels, cfg.Margin); err != nil {
+			if trips, err = mineUnmixed(cfg.Mining.miner(), emb, labels, pics, cfg.Margin); err != nil {
 				return 0, 0, 0, 0, err
 			}
 		}
@@ -503,17 +504,21 @@ func (t *Trainer) step(idx []int, jit []face.Jitter, views []int, trips []loss.T
 	return total, distill, triplet, active, nil
 }
 
-// alignBatch writes the jittered, normalised crops of idx into t.input.
-func (t *Trainer) alignBatch(idx []int, jit []face.Jitter) error {
+// alignBatch writes the normalised crops of idx, seen as pics, into
+// t.input.
+func (t *Trainer) alignBatch(idx []int, pics []View) error {
 	per := t.Template.Width * t.Template.Height * 3
 	for len(t.crops) < len(idx) {
 		t.crops = append(t.crops, t.Template.NewCrop())
+	}
+	workers := max(1, t.Config.Workers)
+	for len(t.scratch) < workers {
+		t.scratch = append(t.scratch, t.Template.NewCrop())
 	}
 	if cap(t.input) < per*len(idx) {
 		t.input = make([]float32, per*len(idx))
 	}
 	t.input = t.input[:per*len(idx)]
-	workers := max(1, t.Config.Workers)
 	errs := make([]error, len(idx))
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -521,8 +526,7 @@ func (t *Trainer) alignBatch(idx []int, jit []face.Jitter) error {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(idx); i += workers {
-				s := t.samples[idx[i]]
-				if err := face.AlignJittered(t.crops[i], s.Img, s.Eyes, t.Template, jit[i]); err != nil {
+				if err := alignView(t.crops[i], t.scratch[w], t.samples, idx[i], pics[i], t.Template, 1); err != nil {
 					errs[i] = err
 					continue
 				}
@@ -532,4 +536,32 @@ func (t *Trainer) alignBatch(idx []int, jit []face.Jitter) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// mineUnmixed mines triplets among the batch's faces that are not blends
+// (pics[k].Mixed()): a blend is mostly its own person but not only, so it
+// is neither a fair positive nor a fair negative. It is still distilled.
+// The triplets name rows of emb.
+func mineUnmixed(mine loss.Miner, emb [][]float32, labels []int, pics []View, margin float32) ([]loss.Triplet, error) {
+	var rows []int
+	for k := range emb {
+		if pics == nil || !pics[k].Mixed() {
+			rows = append(rows, k)
+		}
+	}
+	if len(rows) == len(emb) {
+		return mine(emb, labels, margin)
+	}
+	if len(rows) < 2 {
+		return nil, nil // no pair left to mine from
+	}
+	sub, subLabels := make([][]float32, len(rows)), make([]int, len(rows))
+	for j, k := range rows {
+		sub[j], subLabels[j] = emb[k], labels[k]
+	}
+	trips, err := mine(sub, subLabels, margin)
+	for j := range trips {
+		trips[j] = loss.Triplet{A: rows[trips[j].A], P: rows[trips[j].P], N: rows[trips[j].N]}
+	}
+	return trips, err
 }

@@ -10,7 +10,6 @@ import (
 	"image"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,38 +31,6 @@ type Targets struct {
 	// of each sample (TeacherViews); a Trainer then distils on them instead
 	// of on Plain and Flipped.
 	Views *Views
-}
-
-// Views are the teacher's embeddings of Count augmented views of each
-// sample, for consistent distillation: view v of sample i is the face seen
-// through ViewJitter(Range, Seed, i, v), by the teacher when the targets
-// were made and by the student when it trains on that view, so the two
-// always look at the same picture. (A student shown a jittered face but
-// pulled towards the teacher's embedding of the plain one learns a target
-// that does not match its input; Beyer et al., "Knowledge distillation: A
-// good teacher is patient and consistent", 2022, measure how much that
-// costs.)
-type Views struct {
-	Count int // views per sample; view 0 is the plain face
-	Range face.JitterRange
-	Seed  uint64
-	// Vecs[i*Count+v] is the teacher's embedding of view v of sample i.
-	Vecs [][]float32
-}
-
-// Jitter returns the augmentation that makes view v of sample i.
-func (vw *Views) Jitter(i, v int) face.Jitter {
-	return ViewJitter(vw.Range, vw.Seed, i, v)
-}
-
-// ViewJitter is the augmentation of view v of sample i: none for view 0,
-// otherwise a draw from r by a generator seeded with seed, i and v alone,
-// so it can be made again on any machine without storing it.
-func ViewJitter(r face.JitterRange, seed uint64, i, v int) face.Jitter {
-	if v == 0 {
-		return face.Jitter{}
-	}
-	return r.Sample(rand.New(rand.NewPCG(seed, uint64(i)<<16|uint64(v))))
 }
 
 // For returns the target of sample i seen flipped or not.
@@ -181,57 +148,6 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 		}
 	}
 	return t, nil
-}
-
-// maxViews bounds TeacherViews' count (the view number has 16 bits of
-// the generator's stream).
-const maxViews = 1 << 16
-
-// TeacherViews returns the teacher's embeddings of count views of every
-// sample (see Views): view 0 is the plain face, the others jittered from r
-// with seed. student is the template of the crops the student will see:
-// a jitter's blur is in crop pixels, so the teacher's is scaled by the
-// ratio of the two templates' pupil distances to blur the face alike. The
-// embeddings are read from cachePath when it holds them for the same
-// samples, teacher key, count, range and seed, and otherwise computed and
-// written there.
-func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, cachePath, key string, progress func(done, total int)) (*Views, error) {
-	if count < 1 || count > maxViews {
-		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
-	}
-	if err := student.Validate(); err != nil {
-		return nil, err
-	}
-	vw := &Views{Count: count, Range: r, Seed: seed}
-	key = fmt.Sprintf("%s+views %d %d %v", key, count, seed, r)
-	// The cache holds one entry per view, named path#view.
-	named := make([]Sample, len(samples)*count)
-	for k := range named {
-		named[k] = Sample{Path: fmt.Sprintf("%s#%d", samples[k/count].Path, k%count)}
-	}
-	if cachePath != "" {
-		if t, err := readTargets(cachePath, key, named); err == nil {
-			vw.Vecs = t.Plain
-			return vw, nil
-		}
-	}
-	vecs, err := teach(ctx, teachers, len(named), func(te *embedder.Embedder, k int) (*image.RGBA, string, error) {
-		i, v := k/count, k%count
-		j := vw.Jitter(i, v)
-		j.Blur *= te.Template.PupilDistance() / student.PupilDistance()
-		c := te.Template.NewCrop()
-		return c, samples[i].Path, face.AlignJittered(c, samples[i].Img, samples[i].Eyes, te.Template, j)
-	}, progress)
-	if err != nil {
-		return nil, err
-	}
-	vw.Vecs = vecs
-	if cachePath != "" {
-		if err := writeTargets(cachePath, key, named, &Targets{Plain: vecs}); err != nil {
-			return nil, err
-		}
-	}
-	return vw, nil
 }
 
 // teach embeds n crops with the teachers (one goroutine each), in chunks

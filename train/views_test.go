@@ -2,12 +2,16 @@ package train
 
 import (
 	"context"
+	"fmt"
+	"image"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/loss"
 )
 
 // TestViewJitter: view 0 is the plain face; the others are reproducible
@@ -28,9 +32,16 @@ func TestViewJitter(t *testing.T) {
 
 // TestViewsAreConsistent: the teacher's embedding of a view is the
 // embedding of exactly the crop the trainer shows the student for that
-// view, the views come back from their cache without a teacher, and a
-// cache made with another seed is not used.
+// view, blends included; the views come back from their cache without a
+// teacher, and a cache made with another seed or blend probability is not
+// used.
 func TestViewsAreConsistent(t *testing.T) {
+	for _, mix := range []float64{0, 0.6} {
+		t.Run(fmt.Sprintf("mix=%g", mix), func(t *testing.T) { testViewsAreConsistent(t, mix) })
+	}
+}
+
+func testViewsAreConsistent(t *testing.T, mix float64) {
 	samples := synthetic(3, 2, 8)
 	m, err := embedder.NewCompact(9)
 	if err != nil {
@@ -44,7 +55,7 @@ func TestViewsAreConsistent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "views.bin")
 	ctx := context.Background()
 	calls := 0
-	vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, count, face.DefaultJitterRange, 5, path, "k",
+	vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, path, "k",
 		func(done, total int) {
 			calls++
 			if total != len(samples)*count || done > total {
@@ -62,13 +73,20 @@ func TestViewsAreConsistent(t *testing.T) {
 	targets.Views = vw
 	tr := newTrainer(t, samples, targets, tinyConfig())
 	var idx, views []int
-	var jit []face.Jitter
+	var pics []View
+	mixed := 0
 	for i := range samples {
 		for v := range count {
-			idx, views, jit = append(idx, i), append(views, v), append(jit, vw.Jitter(i, v))
+			idx, views, pics = append(idx, i), append(views, v), append(pics, vw.View(i, v))
+			if pics[len(pics)-1].Mixed() {
+				mixed++
+			}
 		}
 	}
-	if err := tr.alignBatch(idx, jit); err != nil {
+	if (mix > 0) != (mixed > 0) {
+		t.Fatalf("blend probability %g made %d blends of %d views", mix, mixed, len(pics))
+	}
+	if err := tr.alignBatch(idx, pics); err != nil {
 		t.Fatal(err)
 	}
 	seen, err := teacher.EmbedCrops(tr.crops[:len(idx)])
@@ -76,31 +94,56 @@ func TestViewsAreConsistent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k := range idx {
-		want := tr.target(idx, jit, views, k)
+		want := tr.target(idx, pics, views, k)
 		for c := range want {
 			if d := math.Abs(float64(seen[k][c] - want[c])); d > 1e-5 {
-				t.Fatalf("sample %d view %d: the student's crop embeds to %g at %d, the view's target is %g",
-					idx[k], views[k], seen[k][c], c, want[c])
+				t.Fatalf("sample %d view %d (%+v): the student's crop embeds to %g at %d, the view's target is %g",
+					idx[k], views[k], pics[k], seen[k][c], c, want[c])
 			}
 		}
 	}
 	if d := seen[0][0] - seen[1][0]; d == 0 {
 		t.Error("view 0 and view 1 of a face embed alike: the views are not jittered")
 	}
+	// A blend is not its own face's jittered view alone.
+	for k, p := range pics {
+		if !p.Mixed() {
+			continue
+		}
+		c := teacher.Template.NewCrop()
+		s := samples[idx[k]]
+		if err := face.AlignJittered(c, s.Img, s.Eyes, teacher.Template, p.Jitter); err != nil {
+			t.Fatal(err)
+		}
+		alone, err := teacher.EmbedCrops([]*image.RGBA{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Equal(alone[0], seen[k]) {
+			t.Errorf("sample %d view %d blends in sample %d but embeds as its own face alone", idx[k], views[k], p.Partner)
+		}
+		break
+	}
 
 	// From the cache: no teacher needed, same values.
-	again, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, path, "k", nil)
+	again, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, path, "k", nil)
 	if err != nil {
 		t.Fatalf("views from their cache: %v", err)
 	}
 	if again.Vecs[5][7] != vw.Vecs[5][7] {
 		t.Error("views from their cache differ")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 6, path, "k", nil); err == nil {
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 6, mix, path, "k", nil); err == nil {
 		t.Error("a cache of views made with another seed was used")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, 0, face.DefaultJitterRange, 5, path, "k", nil); err == nil {
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 0.3, path, "k", nil); err == nil {
+		t.Error("a cache of views made with another blend probability was used")
+	}
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, 0, face.DefaultJitterRange, 5, mix, path, "k", nil); err == nil {
 		t.Error("0 views accepted")
+	}
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 1.5, path, "k", nil); err == nil {
+		t.Error("a blend probability of 1.5 accepted")
 	}
 
 	// Training on view targets runs; a wrong number of them is refused.
@@ -111,5 +154,122 @@ func TestViewsAreConsistent(t *testing.T) {
 	m2, _ := embedder.NewCompact(1)
 	if _, err := NewTrainer(m2, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, tinyConfig()); err == nil {
 		t.Error("NewTrainer accepted fewer view targets than samples × views")
+	}
+}
+
+// TestBlendsReuseViews: views with blends made on top of the cache of
+// views without ask the teacher for the blends only, and equal the views
+// made from nothing.
+func TestBlendsReuseViews(t *testing.T) {
+	samples := synthetic(3, 2, 8)
+	m, err := embedder.NewCompact(9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher, err := embedder.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const count, mix = 5, 0.5
+	ctx, dir := context.Background(), t.TempDir()
+	r, tmpl, teachers := face.DefaultJitterRange, teacher.Template, []*embedder.Embedder{teacher}
+	fresh, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, "", "k", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "views.bin")
+	if _, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, 0, plain, "k", nil); err != nil {
+		t.Fatal(err)
+	}
+	blends := 0
+	for i := range samples {
+		for v := range count {
+			if fresh.View(i, v).Mixed() {
+				blends++
+			}
+		}
+	}
+	embedded := 0
+	reused, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, plain, "k", func(done, total int) { embedded = total })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blends == 0 || embedded != blends {
+		t.Errorf("the teacher embedded %d views on top of the cache; there are %d blends", embedded, blends)
+	}
+	for k := range fresh.Vecs {
+		for c := range fresh.Vecs[k] {
+			if d := math.Abs(float64(fresh.Vecs[k][c] - reused.Vecs[k][c])); d > 1e-5 {
+				t.Fatalf("view %d: %g made from nothing, %g on top of the cache", k, fresh.Vecs[k][c], reused.Vecs[k][c])
+			}
+		}
+	}
+	if _, err := TeacherViews(ctx, nil, samples, tmpl, count, r, 5, mix, plain, "k", nil); err != nil {
+		t.Errorf("views with blends not read back from %s: %v", MixedCachePath(plain, mix), err)
+	}
+}
+
+// TestViewBlends: blending leaves a view's own jitter as it was without
+// blends (so caches of unblended views stay valid), blends about the
+// asked fraction of views with another sample, mostly the view's own
+// face, and never view 0.
+func TestViewBlends(t *testing.T) {
+	r := face.DefaultJitterRange
+	vw := &Views{Count: 10, Range: r, Seed: 3, Mix: 0.5, Samples: 50}
+	plain := &Views{Count: 10, Range: r, Seed: 3, Samples: 50}
+	mixed, total := 0, 0
+	for i := range vw.Samples {
+		for v := range vw.Count {
+			got := vw.View(i, v)
+			if got.Jitter != ViewJitter(r, 3, i, v) || plain.View(i, v) != plainView(got.Jitter) {
+				t.Fatalf("sample %d view %d: jitter %+v with blends, %+v without", i, v, got.Jitter, ViewJitter(r, 3, i, v))
+			}
+			if got != vw.View(i, v) {
+				t.Fatalf("sample %d view %d is not reproducible", i, v)
+			}
+			if !got.Mixed() {
+				continue
+			}
+			if v == 0 || got.Partner == i || got.Partner < 0 || got.Partner >= vw.Samples || got.Weight < MinMixWeight || got.Weight > 1 {
+				t.Fatalf("sample %d view %d: blend %+v", i, v, got)
+			}
+			mixed++
+		}
+		total += vw.Count - 1
+	}
+	if f := float64(mixed) / float64(total); f < 0.4 || f > 0.6 {
+		t.Errorf("%d of %d views blended (%.2f), want about 0.5", mixed, total, f)
+	}
+}
+
+// TestMineUnmixed: triplets are mined among the faces that are not
+// blends, and name rows of the whole batch.
+func TestMineUnmixed(t *testing.T) {
+	emb := [][]float32{{1, 0}, {0, 1}, {0.9, 0.1}, {0.1, 0.9}, {1, 0}, {0, 1}}
+	labels := []int{0, 1, 0, 1, 0, 1}
+	pics := make([]View, len(emb))
+	for k := range pics {
+		pics[k] = plainView(face.Jitter{})
+	}
+	pics[2].Partner, pics[3].Partner = 1, 0 // rows 2 and 3 are blends
+	trips, err := mineUnmixed(loss.BatchHard, emb, labels, pics, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trips) == 0 {
+		t.Fatal("no triplets mined")
+	}
+	for _, tr := range trips {
+		for _, k := range []int{tr.A, tr.P, tr.N} {
+			if k == 2 || k == 3 {
+				t.Fatalf("triplet %+v uses a blend", tr)
+			}
+		}
+		if labels[tr.A] != labels[tr.P] || labels[tr.A] == labels[tr.N] {
+			t.Fatalf("triplet %+v does not name rows of the batch: labels %d %d %d", tr, labels[tr.A], labels[tr.P], labels[tr.N])
+		}
+	}
+	if trips, err := mineUnmixed(loss.BatchHard, emb[:3], labels[:3], []View{pics[0], pics[2], pics[3]}, 0.2); err != nil || len(trips) != 0 {
+		t.Errorf("one unblended face: %d triplets, %v; want none and no error", len(trips), err)
 	}
 }

@@ -12,7 +12,8 @@
 // checkpointing every epoch (-resume continues a stopped run exactly;
 // -init starts a new run from a trained model's weights; -views N first
 // has the teacher embed N augmented views of every face and then shows the
-// student exactly those views, each pulled towards its own target). At
+// student exactly those views, each pulled towards its own target; -mix P
+// makes a fraction P of those views blends of two faces). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 package main
@@ -55,6 +56,9 @@ var cpuProfile *string
 // consistent distillation (0: distil on the plain face's embedding).
 var views *int
 
+// mix is the probability that a view blends two faces (-mix).
+var mix *float64
+
 // initFrom names a model file whose weights start the run (-init).
 var initFrom *string
 
@@ -78,6 +82,7 @@ func main() {
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
+	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -168,6 +173,12 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	if *views > 0 && teacherPath == "" {
 		return fmt.Errorf("-views %d needs a teacher to embed the views; -teacher is empty", *views)
 	}
+	if *mix != 0 && *views == 0 {
+		return fmt.Errorf("-mix %g blends views: it needs -views", *mix)
+	}
+	if !(*mix >= 0 && *mix <= 1) {
+		return fmt.Errorf("-mix %g is a probability: want 0…1", *mix)
+	}
 	var targets *train.Targets
 	if teacherPath != "" {
 		tm, key, err := loadTeacher(teacherPath)
@@ -198,9 +209,13 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			return err
 		}
 		if *views > 0 {
-			vcache := filepath.Join(cacheDir, "views-"+key+".bin")
+			plain := filepath.Join(cacheDir, "views-"+key+".bin")
+			vcache := plain
+			if *mix > 0 {
+				vcache = train.MixedCachePath(plain, *mix)
+			}
 			log.Printf("\nteacher embeddings of %d views of each face (cached in %s)", *views, vcache)
-			if targets.Views, err = train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, cfg.Seed, vcache, key, bar("views")); err != nil {
+			if targets.Views, err = train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, cfg.Seed, *mix, plain, key, bar("views")); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,232 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
+)
+
+// Views are the teacher's embeddings of Count augmented views of each
+// sample, for consistent distillation: view v of sample i is the picture
+// View(i, v) describes, seen by the teacher when the targets were made and
+// by the student when it trains on that view, so the two always look at
+// the same picture. (A student shown a jittered face but pulled towards
+// the teacher's embedding of the plain one learns a target that does not
+// match its input; Beyer et al., "Knowledge distillation: A good teacher
+// is patient and consistent", 2022, measure how much that costs.)
+type Views struct {
+	Count int // views per sample; view 0 is the plain face
+	Range face.JitterRange
+	Seed  uint64
+	// Mix is the probability that a view other than view 0 is a blend of
+	// two faces (see View): 0 for none. Blends are inputs no photograph
+	// of the training people gives, on which the student learns the
+	// teacher's function rather than its answers for ~4 k people —
+	// "function matching" in Beyer et al.'s words, mixup in Zhang et al.'s.
+	Mix float64
+	// Samples is the number of samples the views were made for: a blend's
+	// second face is one of them.
+	Samples int
+	// Vecs[i*Count+v] is the teacher's embedding of view v of sample i.
+	Vecs [][]float32
+}
+
+// View describes one picture a training step shows: a sample seen
+// through Jitter, blended, when Partner ≥ 0, with sample Partner seen
+// through PartnerJitter, pixel by pixel, Weight of the first and
+// 1 − Weight of the second.
+type View struct {
+	Jitter        face.Jitter
+	Partner       int
+	PartnerJitter face.Jitter
+	Weight        float64
+}
+
+// plainView is a sample seen through j alone.
+func plainView(j face.Jitter) View { return View{Jitter: j, Partner: -1, Weight: 1} }
+
+// Mixed reports whether the view blends in a second face.
+func (v View) Mixed() bool { return v.Partner >= 0 }
+
+// MinMixWeight is the least weight a blend gives its own face: every
+// blend is mostly the sample it belongs to.
+const MinMixWeight = 0.5
+
+// View returns view v of sample i: none for view 0; otherwise its jitter,
+// and whether and with what it is blended, drawn by a generator seeded
+// with Seed, i and v alone, so it can be made again on any machine
+// without storing it. With Mix = 0 its jitter is ViewJitter's.
+func (vw *Views) View(i, v int) View {
+	if v == 0 {
+		return plainView(face.Jitter{})
+	}
+	rng := viewRand(vw.Seed, i, v)
+	out := plainView(vw.Range.Sample(rng))
+	if vw.Mix <= 0 || vw.Samples < 2 {
+		return out
+	}
+	// The same number of draws whatever the outcome.
+	mix := rng.Float64() < vw.Mix
+	partner := rng.IntN(vw.Samples - 1)
+	if partner >= i {
+		partner++ // never the sample itself
+	}
+	pj := vw.Range.Sample(rng)
+	w := MinMixWeight + (1-MinMixWeight)*rng.Float64()
+	if mix {
+		out.Partner, out.PartnerJitter, out.Weight = partner, pj, w
+	}
+	return out
+}
+
+// Jitter returns the augmentation of view v of sample i's own face.
+func (vw *Views) Jitter(i, v int) face.Jitter {
+	return vw.View(i, v).Jitter
+}
+
+// ViewJitter is the augmentation of view v of sample i without blends:
+// none for view 0, otherwise a draw from r by a generator seeded with
+// seed, i and v alone.
+func ViewJitter(r face.JitterRange, seed uint64, i, v int) face.Jitter {
+	if v == 0 {
+		return face.Jitter{}
+	}
+	return r.Sample(viewRand(seed, i, v))
+}
+
+func viewRand(seed uint64, i, v int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, uint64(i)<<16|uint64(v)))
+}
+
+// alignView makes view vw of sample i in dst, with the template t; scratch
+// (a crop of t) holds the second face of a blend. blurScale multiplies the
+// jitters' blurs, which are in the student's crop pixels (see
+// TeacherViews). The teacher's targets and the student's inputs are both
+// made here, so they cannot drift apart.
+func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t face.Template, blurScale float64) error {
+	j := vw.Jitter
+	j.Blur *= blurScale
+	s := samples[i]
+	if err := face.AlignJittered(dst, s.Img, s.Eyes, t, j); err != nil {
+		return err
+	}
+	if !vw.Mixed() {
+		return nil
+	}
+	if vw.Partner >= len(samples) {
+		return fmt.Errorf("train: view blends in sample %d of %d", vw.Partner, len(samples))
+	}
+	pj := vw.PartnerJitter
+	pj.Blur *= blurScale
+	p := samples[vw.Partner]
+	if err := face.AlignJittered(scratch, p.Img, p.Eyes, t, pj); err != nil {
+		return fmt.Errorf("%s (blended into %s): %w", p.Path, s.Path, err)
+	}
+	blend(dst, scratch, vw.Weight)
+	return nil
+}
+
+// blend sets dst to w·dst + (1−w)·src, pixel by pixel, rounded; both are
+// crops of one template.
+func blend(dst, src *image.RGBA, w float64) {
+	a := uint32(w*256 + 0.5) // 8-bit fixed point
+	for k, p := range dst.Pix {
+		dst.Pix[k] = uint8((uint32(p)*a + uint32(src.Pix[k])*(256-a) + 128) >> 8)
+	}
+}
+
+// maxViews bounds TeacherViews' count (the view number has 16 bits of
+// the generator's stream).
+const maxViews = 1 << 16
+
+// MixedCachePath is where TeacherViews caches views with blends, given
+// the path of the cache of views without: the blend probability before
+// its extension, so neither overwrites the other.
+func MixedCachePath(cachePath string, mix float64) string {
+	ext := filepath.Ext(cachePath)
+	return fmt.Sprintf("%s-mix%g%s", strings.TrimSuffix(cachePath, ext), mix, ext)
+}
+
+// TeacherViews returns the teacher's embeddings of count views of every
+// sample (see Views): view 0 is the plain face, the others jittered from r
+// with seed and, with probability mix, blended with another face. student
+// is the template of the crops the student will see: a jitter's blur is
+// in crop pixels, so the teacher's is scaled by the ratio of the two
+// templates' pupil distances to blur the face alike. The embeddings are
+// read from cachePath (MixedCachePath with blends) when it holds them for
+// the same samples, teacher key, count, range, seed and mix, and otherwise
+// computed and written there. A view that is not a blend is the same
+// picture with or without blends, so views with blends take those from
+// the cache of views without, when it is there, and the teacher embeds
+// only the blends.
+func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, mix float64, cachePath, key string, progress func(done, total int)) (*Views, error) {
+	if count < 1 || count > maxViews {
+		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
+	}
+	if !(mix >= 0 && mix <= 1) {
+		return nil, fmt.Errorf("train: blend probability %g; want 0…1", mix)
+	}
+	if err := student.Validate(); err != nil {
+		return nil, err
+	}
+	vw := &Views{Count: count, Range: r, Seed: seed, Mix: mix, Samples: len(samples)}
+	plainKey := fmt.Sprintf("%s+views %d %d %v", key, count, seed, r)
+	key, path := plainKey, cachePath
+	if mix > 0 {
+		key += fmt.Sprintf(" mix %g", mix)
+		if cachePath != "" {
+			path = MixedCachePath(cachePath, mix)
+		}
+	}
+	// The cache holds one entry per view, named path#view.
+	named := make([]Sample, len(samples)*count)
+	for k := range named {
+		named[k] = Sample{Path: fmt.Sprintf("%s#%d", samples[k/count].Path, k%count)}
+	}
+	if path != "" {
+		if t, err := readTargets(path, key, named); err == nil {
+			vw.Vecs = t.Plain
+			return vw, nil
+		}
+	}
+	vw.Vecs = make([][]float32, len(named))
+	var todo []int // views the teacher has to embed
+	if mix > 0 && cachePath != "" {
+		if t, err := readTargets(cachePath, plainKey, named); err == nil {
+			copy(vw.Vecs, t.Plain)
+		}
+	}
+	for k := range named {
+		if vw.Vecs[k] == nil || vw.View(k/count, k%count).Mixed() {
+			todo = append(todo, k)
+		}
+	}
+	vecs, err := teach(ctx, teachers, len(todo), func(te *embedder.Embedder, n int) (*image.RGBA, string, error) {
+		i, v := todo[n]/count, todo[n]%count
+		c, view := te.Template.NewCrop(), vw.View(i, v)
+		var scratch *image.RGBA
+		if view.Mixed() {
+			scratch = te.Template.NewCrop()
+		}
+		blurScale := te.Template.PupilDistance() / student.PupilDistance()
+		return c, samples[i].Path, alignView(c, scratch, samples, i, view, te.Template, blurScale)
+	}, progress)
+	if err != nil {
+		return nil, err
+	}
+	for n, k := range todo {
+		vw.Vecs[k] = vecs[n]
+	}
+	if path != "" {
+		if err := writeTargets(path, key, named, &Targets{Plain: vw.Vecs}); err != nil {
+			return nil, err
+		}
+	}
+	return vw, nil
+}
