@@ -273,3 +273,32 @@ func TestMineUnmixed(t *testing.T) {
 		t.Errorf("one unblended face: %d triplets, %v; want none and no error", len(trips), err)
 	}
 }
+
+// TestStepLeavesBlendsOutOfMining: a training step on blends alone
+// distils them and mines no triplet; the same faces unblended are mined.
+func TestStepLeavesBlendsOutOfMining(t *testing.T) {
+	samples := synthetic(4, 2, 8)
+	cfg := tinyConfig()
+	cfg.Margin = 3.9 // every triplet active: squared distances of unit vectors are at most 4
+	tr := newTrainer(t, samples, randomTargets(len(samples), 3), cfg)
+	idx := make([]int, len(samples))
+	plain, blends := make([]View, len(samples)), make([]View, len(samples))
+	for i := range idx {
+		idx[i] = i
+		plain[i] = plainView(face.Jitter{})
+		blends[i] = View{Partner: (i + 2) % len(samples), Weight: 0.8}
+	}
+	_, distill, triplet, active, err := tr.step(idx, blends, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if distill == 0 || triplet != 0 || active != 0 {
+		t.Errorf("a batch of blends: distillation %g, triplet loss %g, %g active; want distillation only", distill, triplet, active)
+	}
+	if _, _, triplet, active, err = tr.step(idx, plain, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if triplet == 0 || active == 0 {
+		t.Errorf("the same faces unblended: triplet loss %g, %g active; want mined triplets", triplet, active)
+	}
+}
