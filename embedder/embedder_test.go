@@ -273,3 +273,97 @@ func BenchmarkCompactTrain(b *testing.B) {
 		})
 	}
 }
+
+// TestGrowFromCompactV2: a compact-v2-deep model started from a trained
+// compact-v2 (InitFrom) embeds every crop as that model did — its grown
+// blocks are the identity — and other starts are refused.
+func TestGrowFromCompactV2(t *testing.T) {
+	from, err := CompactV2.New(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Trained-looking batch norms: running statistics and scales away
+	// from their defaults, so a block that is not the identity shows.
+	rng := rand.New(rand.NewPCG(4, 5))
+	for _, p := range from.Params() {
+		v := p.Value.Float32s()
+		for i := range v {
+			switch {
+			case strings.HasSuffix(p.Name, "running_var"), strings.HasSuffix(p.Name, "gamma"):
+				v[i] = 0.5 + rng.Float32()
+			case strings.HasSuffix(p.Name, "running_mean"), strings.HasSuffix(p.Name, "beta"):
+				v[i] = rng.Float32() - 0.5
+			}
+		}
+	}
+	grown, err := CompactV2Deep.New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CompactV2Deep.InitFrom(grown, from); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(grown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crops := make([]*image.RGBA, 3)
+	for k := range crops {
+		crops[k] = CompactTemplate.NewCrop()
+		for i := range crops[k].Pix {
+			crops[k].Pix[i] = uint8(rng.IntN(256))
+		}
+	}
+	va, err := a.EmbedCrops(crops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, err := b.EmbedCrops(crops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range va {
+		for c := range va[k] {
+			if d := math.Abs(float64(va[k][c] - vb[k][c])); d > 1e-5 {
+				t.Fatalf("crop %d value %d: %g grown, %g before", k, c, vb[k][c], va[k][c])
+			}
+		}
+	}
+	if n, m := len(grown.Params()), len(from.Params()); n <= m {
+		t.Errorf("compact-v2-deep has %d parameter tensors, compact-v2 %d: nothing grown", n, m)
+	}
+
+	v1, _ := CompactV1.New(1)
+	if err := CompactV2Deep.InitFrom(grown, v1); err == nil {
+		t.Error("compact-v2-deep started from compact-v1")
+	}
+	if err := CompactV2.InitFrom(from, grown); err == nil {
+		t.Error("compact-v2 started from compact-v2-deep")
+	}
+	if err := CompactV2.InitFrom(grown, from); err == nil {
+		t.Error("InitFrom of compact-v2 accepted a compact-v2-deep model to start")
+	}
+}
+
+// TestCompactArchsFitTheBudget: every architecture cmd/train offers
+// saves to at most 2 MB, the model file budget of the pretraining issue.
+func TestCompactArchsFitTheBudget(t *testing.T) {
+	for name, a := range CompactArchs {
+		m, err := a.New(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := nn.Save(&buf, m); err != nil {
+			t.Fatal(err)
+		}
+		if buf.Len() > 2<<20 {
+			t.Errorf("%s: %d bytes, over 2 MB", name, buf.Len())
+		}
+		t.Logf("%s: %d bytes", name, buf.Len())
+	}
+}

@@ -78,9 +78,9 @@ func main() {
 		resume   = flag.Bool("resume", false, "continue from -checkpoint")
 		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
 	)
-	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1, compact-v2 or compact-v2-80")
+	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1, compact-v2, compact-v2-80 or compact-v2-deep (grows from compact-v2: -init)")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	initFrom = flag.String("init", "", "start from this model file's weights (same -arch) instead of fresh ones: a new run with its own schedule")
+	initFrom = flag.String("init", "", "start from this model file's weights (same -arch, or the one -arch grows from) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
 	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
@@ -161,7 +161,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		return err
 	}
 	if *initFrom != "" {
-		if err := initWeights(m, *initFrom); err != nil {
+		if err := initWeights(a, m, *initFrom); err != nil {
 			return err
 		}
 		log.Printf("starting from the weights of %s", *initFrom)
@@ -292,7 +292,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 
 // initWeights copies the parameters and batch-norm statistics of the model
 // file at path into m, which must have the same architecture.
-func initWeights(m *nn.Model, path string) error {
+func initWeights(a embedder.CompactArch, m *nn.Model, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("-init: %w", err)
@@ -302,15 +302,8 @@ func initWeights(m *nn.Model, path string) error {
 	if err != nil {
 		return fmt.Errorf("-init %s: %w", path, err)
 	}
-	if a, b := m.Meta["architecture"], from.Meta["architecture"]; a != b {
-		return fmt.Errorf("-init %s: its architecture is %q, -arch is %q", path, b, a)
-	}
-	for _, p := range m.Params() { // batch norm's running statistics included
-		q := from.Param(p.Name)
-		if q == nil || len(q.Value.Float32s()) != len(p.Value.Float32s()) {
-			return fmt.Errorf("-init %s: it does not fit -arch (parameter %s)", path, p.Name)
-		}
-		copy(p.Value.Float32s(), q.Value.Float32s())
+	if err := a.InitFrom(m, from); err != nil {
+		return fmt.Errorf("-init %s: %w", path, err)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func TestInitWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(m, path); err != nil {
+	if err := initWeights(embedder.CompactV1, m, path); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range from.Params() {
@@ -51,17 +51,17 @@ func TestInitWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(other, path); err == nil || !strings.Contains(err.Error(), "architecture") {
+	if err := initWeights(embedder.CompactV2, other, path); err == nil || !strings.Contains(err.Error(), "compact-v1 model cannot start compact-v2") {
 		t.Errorf("compact-v2 from a compact-v1 file: err = %v, want an architecture mismatch", err)
 	}
 	bad := filepath.Join(dir, "bad.oneshot")
 	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(m, bad); err == nil || !strings.Contains(err.Error(), bad) {
+	if err := initWeights(embedder.CompactV1, m, bad); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("garbage file: err = %v, want an error naming it", err)
 	}
-	if err := initWeights(m, filepath.Join(dir, "missing")); err == nil {
+	if err := initWeights(embedder.CompactV1, m, filepath.Join(dir, "missing")); err == nil {
 		t.Error("missing file: no error")
 	}
 }
