@@ -140,6 +140,33 @@ func BenchmarkCompactEmbed(b *testing.B) {
 	}
 }
 
+// BenchmarkCompactArchEmbed is BenchmarkCompactEmbed for each
+// architecture cmd/train offers, with fresh weights (the speed does not
+// depend on them): what a candidate would cost before it is trained.
+func BenchmarkCompactArchEmbed(b *testing.B) {
+	for _, name := range []string{CompactV1.Name, CompactV2.Name, CompactV2Deep.Name, CompactV2At80.Name} {
+		b.Run(name, func(b *testing.B) {
+			m, err := CompactArchs[name].New(1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e, err := New(m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := e.ForInference(); err != nil {
+				b.Fatal(err)
+			}
+			crop := e.Template.NewCrop()
+			for b.Loop() {
+				if _, err := e.EmbedCrop(crop); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // TestForInference checks that the batch-norm-folded copy embeds as the
 // model does (within float rounding), with batch norms that are not the
 // identity, and that the model itself is left unchanged.
@@ -240,7 +267,7 @@ func TestCompactArchs(t *testing.T) {
 // image, as cmd/train's progress bar counts.
 func BenchmarkCompactTrain(b *testing.B) {
 	const batch = 64
-	for _, name := range []string{CompactV1.Name, CompactV2.Name} {
+	for _, name := range []string{CompactV1.Name, CompactV2.Name, CompactV2Deep.Name} {
 		b.Run(name, func(b *testing.B) {
 			m, err := CompactArchs[name].New(1)
 			if err != nil {
