@@ -54,6 +54,21 @@ func TestInitWeights(t *testing.T) {
 	if err := initWeights(embedder.CompactV2, other, path); err == nil || !strings.Contains(err.Error(), "compact-v1 model cannot start compact-v2") {
 		t.Errorf("compact-v2 from a compact-v1 file: err = %v, want an architecture mismatch", err)
 	}
+	// compact-v2-deep grows from a compact-v2 file.
+	v2 := filepath.Join(dir, "v2.oneshot")
+	if err := saveModel(v2, other); err != nil {
+		t.Fatal(err)
+	}
+	deep, err := embedder.CompactV2Deep.New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := initWeights(embedder.CompactV2Deep, deep, v2); err != nil {
+		t.Errorf("compact-v2-deep from a compact-v2 file: %v", err)
+	}
+	if got, want := deep.Param("block9.body.pw.conv.weight").Value.Float32s()[5], other.Param("block9.body.pw.conv.weight").Value.Float32s()[5]; got != want {
+		t.Errorf("compact-v2-deep from a compact-v2 file: block9 weight %v, want %v", got, want)
+	}
 	bad := filepath.Join(dir, "bad.oneshot")
 	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
 		t.Fatal(err)
