@@ -206,6 +206,7 @@ func (a CompactArch) New(seed uint64) (*nn.Model, error) {
 	return m, nil
 }
 
+// fill sets every value of v to x.
 func fill(v []float32, x float32) {
 	for i := range v {
 		v[i] = x

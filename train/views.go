@@ -85,11 +85,6 @@ func (vw *Views) View(i, v int) View {
 	return out
 }
 
-// Jitter returns the augmentation of view v of sample i's own face.
-func (vw *Views) Jitter(i, v int) face.Jitter {
-	return vw.View(i, v).Jitter
-}
-
 // ViewJitter is the augmentation of view v of sample i without blends:
 // none for view 0, otherwise a draw from r by a generator seeded with
 // seed, i and v alone.

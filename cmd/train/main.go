@@ -291,7 +291,8 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 }
 
 // initWeights copies the parameters and batch-norm statistics of the model
-// file at path into m, which must have the same architecture.
+// file at path into m, a new model of architecture a: the file must be of a
+// or of the architecture a grows from (embedder.CompactArch.InitFrom).
 func initWeights(a embedder.CompactArch, m *nn.Model, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
