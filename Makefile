@@ -60,7 +60,7 @@ teacher:
 	bash scripts/fetch-faceapi.sh
 	$(GO) run ./cmd/teacher -out build/teacher.oneshot
 
-## train: train the compact embedder in three runs, each starting from the last (about 3 h 20 min on
+## train: train the compact embedder in five runs, each starting from the last (about 5 h 10 min on
 ## 2 cores; see MODEL_CARD.md). Built with the simd experiment: natively the packed SIMD matrix kernel
 ## trains about 1.6× faster than gonum's.
 train: teacher
@@ -68,7 +68,11 @@ train: teacher
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2.oneshot -epochs 25 -lr 1e-3 \
 		-out build/compact-v2b.oneshot -checkpoint build/train-v2b.ckpt
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2b.oneshot -views 10 -epochs 45 -lr 1e-3 \
-		-out models/compact.oneshot -checkpoint build/train-v2v.ckpt
+		-out build/compact-v2v.oneshot -checkpoint build/train-v2v.ckpt
+	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2v.oneshot -views 10 -epochs 30 -lr 5e-4 \
+		-out build/compact-v2w.oneshot -checkpoint build/train-v2w.ckpt
+	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2w.oneshot -views 10 -mix 0.5 -seed 2 \
+		-epochs 50 -lr 7e-4 -out models/compact.oneshot -checkpoint build/train-v2m.ckpt
 
 ## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
 FUZZTIME ?= 30s

@@ -3,7 +3,7 @@
 // distillation from the dlib ResNet teacher, on the LFW training people.
 //
 //	bash scripts/fetch-faceapi.sh && go run ./cmd/teacher -out build/teacher.oneshot
-//	go run ./cmd/train -out build/compact.oneshot   # one run; the shipped model is three: make train, MODEL_CARD.md
+//	go run ./cmd/train -out build/compact.oneshot   # one run; the shipped model is five: make train, MODEL_CARD.md
 //
 // It reads a folder of identity sub-folders (the LFW layout) restricted to
 // a people list (default: LFW's peopleDevTrain.txt — never the test
