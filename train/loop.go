@@ -137,6 +137,9 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 	if targets != nil && targets.Views != nil && (targets.Views.Count < 1 || len(targets.Views.Vecs) != targets.Views.Count*len(samples)) {
 		return nil, fmt.Errorf("train: %d view targets for %d samples × %d views", len(targets.Views.Vecs), len(samples), targets.Views.Count)
 	}
+	if targets != nil && targets.Views != nil && targets.Views.Mix > 0 && targets.Views.Samples != len(samples) {
+		return nil, fmt.Errorf("train: views blending faces of %d samples given for %d", targets.Views.Samples, len(samples))
+	}
 	if targets == nil {
 		cfg.DistillWeight, cfg.RelationWeight = 0, 0
 	}

@@ -95,6 +95,7 @@ func ViewJitter(r face.JitterRange, seed uint64, i, v int) face.Jitter {
 	return r.Sample(viewRand(seed, i, v))
 }
 
+// viewRand is the generator of view v of sample i.
 func viewRand(seed uint64, i, v int) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, uint64(i)<<16|uint64(v)))
 }

@@ -150,6 +150,11 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	if _, err := tr.RunEpoch(ctx, 0, nil); err != nil {
 		t.Fatalf("an epoch on view targets: %v", err)
 	}
+	targets.Views = &Views{Count: count, Mix: 0.5, Samples: len(samples) + 1, Vecs: vw.Vecs}
+	m1, _ := embedder.NewCompact(1)
+	if _, err := NewTrainer(m1, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, tinyConfig()); err == nil {
+		t.Error("NewTrainer accepted views blending faces of other samples")
+	}
 	targets.Views = &Views{Count: count, Vecs: vw.Vecs[1:]}
 	m2, _ := embedder.NewCompact(1)
 	if _, err := NewTrainer(m2, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, tinyConfig()); err == nil {
