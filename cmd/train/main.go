@@ -26,12 +26,14 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,8 +122,36 @@ func main() {
 
 func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPairs, teacherPath, cacheDir, out, ckpt string, resume bool) error {
 	start := time.Now()
+	// The model and the flags first: a mistake in them is reported before
+	// a minute of face preparation, not after.
+	a, ok := embedder.CompactArchs[*arch]
+	if !ok {
+		return fmt.Errorf("unknown -arch %q (%s)", *arch, strings.Join(slices.Sorted(maps.Keys(embedder.CompactArchs)), ", "))
+	}
+	m, err := a.New(cfg.Seed)
+	if err != nil {
+		return err
+	}
+	if *initFrom != "" {
+		if err := initWeights(a, m, *initFrom); err != nil {
+			return err
+		}
+		log.Printf("starting from the weights of %s", *initFrom)
+	}
+	emb, err := embedder.New(m)
+	if err != nil {
+		return err
+	}
+	if *views > 0 && teacherPath == "" {
+		return fmt.Errorf("-views %d needs a teacher to embed the views; -teacher is empty", *views)
+	}
+	if *mix != 0 && *views == 0 {
+		return fmt.Errorf("-mix %g blends views: it needs -views", *mix)
+	}
+	if !(*mix >= 0 && *mix <= 1) {
+		return fmt.Errorf("-mix %g is a probability: want 0…1", *mix)
+	}
 	var people []dataset.Person
-	var err error
 	if peopleFile != "" {
 		people, err = dataset.ReadPeopleFile(peopleFile, images)
 	} else {
@@ -152,33 +182,6 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	log.Printf("\n%d of %d images usable (%d without a face, %d unreadable, %d with estimated eyes)",
 		st.Kept, st.Images, st.NoFace, st.Unreadable, st.FallbackEyes)
 
-	a, ok := embedder.CompactArchs[*arch]
-	if !ok {
-		return fmt.Errorf("unknown -arch %q (compact-v1, compact-v2 or compact-v2-80)", *arch)
-	}
-	m, err := a.New(cfg.Seed)
-	if err != nil {
-		return err
-	}
-	if *initFrom != "" {
-		if err := initWeights(a, m, *initFrom); err != nil {
-			return err
-		}
-		log.Printf("starting from the weights of %s", *initFrom)
-	}
-	emb, err := embedder.New(m)
-	if err != nil {
-		return err
-	}
-	if *views > 0 && teacherPath == "" {
-		return fmt.Errorf("-views %d needs a teacher to embed the views; -teacher is empty", *views)
-	}
-	if *mix != 0 && *views == 0 {
-		return fmt.Errorf("-mix %g blends views: it needs -views", *mix)
-	}
-	if !(*mix >= 0 && *mix <= 1) {
-		return fmt.Errorf("-mix %g is a probability: want 0…1", *mix)
-	}
 	var targets *train.Targets
 	if teacherPath != "" {
 		tm, key, err := loadTeacher(teacherPath)
