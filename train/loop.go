@@ -134,11 +134,12 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 	if targets != nil && len(targets.Plain) != len(samples) {
 		return nil, fmt.Errorf("train: %d targets for %d samples", len(targets.Plain), len(samples))
 	}
-	if targets != nil && targets.Views != nil && (targets.Views.Count < 1 || len(targets.Views.Vecs) != targets.Views.Count*len(samples)) {
-		return nil, fmt.Errorf("train: %d view targets for %d samples × %d views", len(targets.Views.Vecs), len(samples), targets.Views.Count)
-	}
-	if targets != nil && targets.Views != nil && targets.Views.Mix > 0 && targets.Views.Samples != len(samples) {
-		return nil, fmt.Errorf("train: views blending faces of %d samples given for %d", targets.Views.Samples, len(samples))
+	if targets != nil {
+		for _, vw := range targets.Views {
+			if err := vw.fits(len(samples)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if targets == nil {
 		cfg.DistillWeight, cfg.RelationWeight = 0, 0
@@ -282,20 +283,7 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 		} else {
 			idx = t.sampleBatch(rng)
 		}
-		var pics []View // what each sample is seen as
-		var views []int // with view targets: which view of each sample
-		if vw := t.views(); vw != nil {
-			pics, views = make([]View, len(idx)), make([]int, len(idx))
-			for i := range pics {
-				views[i] = rng.IntN(vw.Count)
-				pics[i] = vw.View(idx[i], views[i])
-			}
-		} else if t.inputs == nil {
-			pics = make([]View, len(idx))
-			for i := range pics {
-				pics[i] = plainView(cfg.Jitter.Sample(rng))
-			}
-		}
+		pics, views := t.pick(rng, idx)
 		lr := sched.LR(t.Step)
 		t.Opt.SetLR(lr)
 		l, d, tr, act, err := t.step(idx, pics, views, trips)
@@ -370,8 +358,32 @@ func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
 	return idx
 }
 
-// views returns the view targets the trainer distils on, or nil.
-func (t *Trainer) views() *Views {
+// pick chooses how each sample of a batch is seen (pics): with view
+// targets, as one of its views in any set, drawn uniformly (views: its
+// number across the sets, see whichView); otherwise through a fresh
+// jitter (views nil); with prepared inputs, as they are (both nil).
+func (t *Trainer) pick(rng *rand.Rand, idx []int) (pics []View, views []int) {
+	if sets := t.views(); len(sets) > 0 {
+		pics, views = make([]View, len(idx)), make([]int, len(idx))
+		n := viewCount(sets)
+		for i := range pics {
+			views[i] = rng.IntN(n)
+			vw, v := whichView(sets, views[i])
+			pics[i] = vw.View(idx[i], v)
+		}
+		return pics, views
+	}
+	if t.inputs == nil {
+		pics = make([]View, len(idx))
+		for i := range pics {
+			pics[i] = plainView(t.Config.Jitter.Sample(rng))
+		}
+	}
+	return pics, nil
+}
+
+// views returns the sets of view targets the trainer distils on, or nil.
+func (t *Trainer) views() []*Views {
 	if t.targets == nil || t.inputs != nil {
 		return nil
 	}
@@ -380,11 +392,11 @@ func (t *Trainer) views() *Views {
 
 // target returns the teacher's embedding of the k-th face of a batch:
 // sample idx[k] seen as pics[k], which is view views[k] of it when
-// training on view targets.
+// training on view targets (numbered across the sets, see whichView).
 func (t *Trainer) target(idx []int, pics []View, views []int, k int) []float32 {
 	if views != nil {
-		vw := t.targets.Views
-		return vw.Vecs[idx[k]*vw.Count+views[k]]
+		vw, v := whichView(t.targets.Views, views[k])
+		return vw.Vecs[idx[k]*vw.Count+v]
 	}
 	return t.targets.For(idx[k], pics[k].Jitter.Flip)
 }

@@ -27,10 +27,14 @@ import (
 // is the same person (and halves the teacher's work).
 type Targets struct {
 	Plain, Flipped [][]float32
-	// Views, when not nil, are the teacher's embeddings of augmented views
-	// of each sample (TeacherViews); a Trainer then distils on them instead
-	// of on Plain and Flipped.
-	Views *Views
+	// Views, when not empty, are sets of the teacher's embeddings of
+	// augmented views of each sample (TeacherViews), each set made with its
+	// own seed (and blend probability); a Trainer then distils on them
+	// instead of on Plain and Flipped, each step showing a face as one of
+	// its views in any set, picked at random. Several sets give the student
+	// more distinct pictures than one, for the teacher time of the new
+	// set alone.
+	Views []*Views
 }
 
 // For returns the target of sample i seen flipped or not.
@@ -53,8 +57,8 @@ func (t *Targets) Centre() {
 	mean := make([]float64, dim)
 	n := 0
 	sets := [][][]float32{t.Plain, t.Flipped} // Flipped may be nil
-	if t.Views != nil {
-		sets = append(sets, t.Views.Vecs)
+	for _, vw := range t.Views {
+		sets = append(sets, vw.Vecs)
 	}
 	for _, set := range sets {
 		for _, v := range set {

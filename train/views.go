@@ -85,6 +85,41 @@ func (vw *Views) View(i, v int) View {
 	return out
 }
 
+// fits reports whether the views are whole for n samples: Count views of
+// each, and blends drawn among those same samples.
+func (vw *Views) fits(n int) error {
+	if vw.Count < 1 || len(vw.Vecs) != vw.Count*n {
+		return fmt.Errorf("train: %d view targets for %d samples × %d views", len(vw.Vecs), n, vw.Count)
+	}
+	if vw.Mix > 0 && vw.Samples != n {
+		return fmt.Errorf("train: views blending faces of %d samples given for %d", vw.Samples, n)
+	}
+	return nil
+}
+
+// viewCount is the number of views of each sample in all sets together.
+func viewCount(sets []*Views) int {
+	n := 0
+	for _, vw := range sets {
+		n += vw.Count
+	}
+	return n
+}
+
+// whichView finds view v of a sample numbered across sets, set after set
+// (0 … viewCount(sets) − 1): the set it is in and its number there. A
+// trainer draws v uniformly, so every view of every set is as likely, and
+// with one set v is that set's own number.
+func whichView(sets []*Views, v int) (*Views, int) {
+	for _, vw := range sets[:len(sets)-1] {
+		if v < vw.Count {
+			return vw, v
+		}
+		v -= vw.Count
+	}
+	return sets[len(sets)-1], v
+}
+
 // ViewJitter is the augmentation of view v of sample i without blends:
 // none for view 0, otherwise a draw from r by a generator seeded with
 // seed, i and v alone.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -70,7 +71,7 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	}
 
 	targets := randomTargets(len(samples), 3)
-	targets.Views = vw
+	targets.Views = []*Views{vw}
 	tr := newTrainer(t, samples, targets, tinyConfig())
 	var idx, views []int
 	var pics []View
@@ -150,12 +151,12 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	if _, err := tr.RunEpoch(ctx, 0, nil); err != nil {
 		t.Fatalf("an epoch on view targets: %v", err)
 	}
-	targets.Views = &Views{Count: count, Mix: 0.5, Samples: len(samples) + 1, Vecs: vw.Vecs}
+	targets.Views = []*Views{vw, {Count: count, Mix: 0.5, Samples: len(samples) + 1, Vecs: vw.Vecs}}
 	m1, _ := embedder.NewCompact(1)
 	if _, err := NewTrainer(m1, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, tinyConfig()); err == nil {
 		t.Error("NewTrainer accepted views blending faces of other samples")
 	}
-	targets.Views = &Views{Count: count, Vecs: vw.Vecs[1:]}
+	targets.Views = []*Views{{Count: count, Vecs: vw.Vecs[1:]}}
 	m2, _ := embedder.NewCompact(1)
 	if _, err := NewTrainer(m2, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, tinyConfig()); err == nil {
 		t.Error("NewTrainer accepted fewer view targets than samples × views")
@@ -305,5 +306,84 @@ func TestStepLeavesBlendsOutOfMining(t *testing.T) {
 	}
 	if triplet == 0 || active == 0 {
 		t.Errorf("the same faces unblended: triplet loss %g, %g active; want mined triplets", triplet, active)
+	}
+}
+
+// TestViewSets: with several sets of views a trainer draws from all of
+// them, and every view it shows, whatever its set, embeds through the
+// teacher to the target it is pulled towards.
+func TestViewSets(t *testing.T) {
+	samples := synthetic(3, 2, 8)
+	m, err := embedder.NewCompact(9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher, err := embedder.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var sets []*Views
+	for _, s := range []struct {
+		count int
+		seed  uint64
+		mix   float64
+	}{{4, 5, 0}, {3, 6, 0.6}} {
+		vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, s.count, face.DefaultJitterRange, s.seed, s.mix, "", "k", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets = append(sets, vw)
+	}
+	for _, c := range []struct{ v, set, in int }{{0, 0, 0}, {3, 0, 3}, {4, 1, 0}, {6, 1, 2}} {
+		if vw, in := whichView(sets, c.v); vw != sets[c.set] || in != c.in {
+			t.Errorf("view %d across the sets is view %d of set %p, want view %d of set %d", c.v, in, vw, c.in, c.set)
+		}
+	}
+	if n := viewCount(sets); n != 7 {
+		t.Fatalf("viewCount = %d, want 7", n)
+	}
+
+	targets := randomTargets(len(samples), 3)
+	targets.Views = sets
+	tr := newTrainer(t, samples, targets, tinyConfig())
+	var idx []int
+	for range 4 {
+		for i := range samples {
+			idx = append(idx, i)
+		}
+	}
+	pics, views := tr.pick(rand.New(rand.NewPCG(1, 2)), idx)
+	inSecond := 0
+	for k := range idx {
+		vw, v := whichView(sets, views[k])
+		if pics[k] != vw.View(idx[k], v) {
+			t.Fatalf("face %d is shown as %+v, not as view %d of its set", k, pics[k], views[k])
+		}
+		if vw == sets[1] {
+			inSecond++
+		}
+	}
+	if inSecond == 0 || inSecond == len(idx) {
+		t.Fatalf("%d of %d faces drawn from the second set: not drawing from both", inSecond, len(idx))
+	}
+	if err := tr.alignBatch(idx, pics); err != nil {
+		t.Fatal(err)
+	}
+	seen, err := teacher.EmbedCrops(tr.crops[:len(idx)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range idx {
+		want := tr.target(idx, pics, views, k)
+		for c := range want {
+			if d := math.Abs(float64(seen[k][c] - want[c])); d > 1e-5 {
+				t.Fatalf("face %d, view %d across the sets: the student's crop embeds to %g at %d, its target is %g",
+					k, views[k], seen[k][c], c, want[c])
+			}
+		}
+	}
+	if _, err := tr.RunEpoch(ctx, 0, nil); err != nil {
+		t.Fatalf("an epoch on two sets of views: %v", err)
 	}
 }

@@ -13,7 +13,9 @@
 // -init starts a new run from a trained model's weights; -views N first
 // has the teacher embed N augmented views of every face and then shows the
 // student exactly those views, each pulled towards its own target; -mix P
-// makes a fraction P of those views blends of two faces). At
+// makes a fraction P of those views blends of two faces; -view-seeds
+// 1,2:0.5,3:0.7 trains on several such sets at once, one per seed, each
+// cached on its own, so a new set costs only its own teacher time). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 package main
@@ -34,6 +36,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +64,9 @@ var views *int
 // mix is the probability that a view blends two faces (-mix).
 var mix *float64
 
+// viewSeeds lists the sets of views to distil on (-view-seeds).
+var viewSeeds *string
+
 // initFrom names a model file whose weights start the run (-init).
 var initFrom *string
 
@@ -85,6 +91,7 @@ func main() {
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch, or the one -arch grows from) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
 	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
+	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -151,6 +158,13 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	if !(*mix >= 0 && *mix <= 1) {
 		return fmt.Errorf("-mix %g is a probability: want 0…1", *mix)
 	}
+	sets, err := parseViewSets(*viewSeeds, cfg.Seed, *mix)
+	if err != nil {
+		return err
+	}
+	if *viewSeeds != "" && *views == 0 {
+		return fmt.Errorf("-view-seeds %q names sets of views: it needs -views", *viewSeeds)
+	}
 	var people []dataset.Person
 	if peopleFile != "" {
 		people, err = dataset.ReadPeopleFile(peopleFile, images)
@@ -211,16 +225,21 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		if err != nil {
 			return err
 		}
-		if *views > 0 {
-			plain := filepath.Join(cacheDir, "views-"+key+".bin")
-			vcache := plain
-			if *mix > 0 {
-				vcache = train.MixedCachePath(plain, *mix)
+		for _, set := range sets {
+			if *views == 0 {
+				break
 			}
-			log.Printf("\nteacher embeddings of %d views of each face (cached in %s)", *views, vcache)
-			if targets.Views, err = train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, cfg.Seed, *mix, plain, key, bar("views")); err != nil {
+			plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
+			vcache := plain
+			if set.mix > 0 {
+				vcache = train.MixedCachePath(plain, set.mix)
+			}
+			log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g (cached in %s)", *views, set.seed, set.mix, vcache)
+			vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.mix, plain, key, bar("views"))
+			if err != nil {
 				return err
 			}
+			targets.Views = append(targets.Views, vw)
 		}
 		targets.Centre()
 		log.Println()
@@ -296,6 +315,42 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 // initWeights copies the parameters and batch-norm statistics of the model
 // file at path into m, a new model of architecture a: the file must be of a
 // or of the architecture a grows from (embedder.CompactArch.InitFrom).
+// viewSet is one set of views to distil on: its seed and blend probability.
+type viewSet struct {
+	seed uint64
+	mix  float64
+}
+
+// parseViewSets reads -view-seeds: a comma-separated list of seeds, each
+// optionally followed by ":" and its blend probability (mix when not
+// given). The empty list is the one set of the run's seed.
+func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
+	if strings.TrimSpace(list) == "" {
+		return []viewSet{{seed, mix}}, nil
+	}
+	var sets []viewSet
+	seen := map[uint64]bool{}
+	for _, item := range strings.Split(list, ",") {
+		s, p, hasMix := strings.Cut(strings.TrimSpace(item), ":")
+		set := viewSet{mix: mix}
+		var err error
+		if set.seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5)", item)
+		}
+		if hasMix {
+			if set.mix, err = strconv.ParseFloat(p, 64); err != nil || !(set.mix >= 0 && set.mix <= 1) {
+				return nil, fmt.Errorf("-view-seeds: %q: the blend probability after ':' must be 0…1", item)
+			}
+		}
+		if seen[set.seed] {
+			return nil, fmt.Errorf("-view-seeds: seed %d twice (its views would be the same pictures)", set.seed)
+		}
+		seen[set.seed] = true
+		sets = append(sets, set)
+	}
+	return sets, nil
+}
+
 func initWeights(a embedder.CompactArch, m *nn.Model, path string) error {
 	f, err := os.Open(path)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,5 +79,26 @@ func TestInitWeights(t *testing.T) {
 	}
 	if err := initWeights(embedder.CompactV1, m, filepath.Join(dir, "missing")); err == nil {
 		t.Error("missing file: no error")
+	}
+}
+
+// TestParseViewSets checks -view-seeds: seeds with optional blend
+// probabilities, the run's seed when empty, and clear refusals.
+func TestParseViewSets(t *testing.T) {
+	got, err := parseViewSets("1, 2:0.5,3:0.7", 9, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []viewSet{{1, 0.25}, {2, 0.5}, {3, 0.7}}
+	if !slices.Equal(got, want) {
+		t.Errorf("parseViewSets = %v, want %v", got, want)
+	}
+	if got, err := parseViewSets("", 9, 0.25); err != nil || !slices.Equal(got, []viewSet{{9, 0.25}}) {
+		t.Errorf("empty -view-seeds = %v, %v; want the run's seed and -mix", got, err)
+	}
+	for _, bad := range []string{"x", "1,,2", "1:2", "1:-0.1", "1:nan", "1,1:0.5", "-1"} {
+		if _, err := parseViewSets(bad, 9, 0); err == nil || !strings.Contains(err.Error(), "-view-seeds") {
+			t.Errorf("parseViewSets(%q) error = %v, want a -view-seeds error", bad, err)
+		}
 	}
 }
