@@ -227,7 +227,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		}
 		for _, set := range sets {
 			if *views == 0 {
-				break
+				break // no views: distil on the plain faces
 			}
 			plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
 			vcache := plain
@@ -312,9 +312,6 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	return saveModel(out, m)
 }
 
-// initWeights copies the parameters and batch-norm statistics of the model
-// file at path into m, a new model of architecture a: the file must be of a
-// or of the architecture a grows from (embedder.CompactArch.InitFrom).
 // viewSet is one set of views to distil on: its seed and blend probability.
 type viewSet struct {
 	seed uint64
@@ -351,6 +348,9 @@ func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 	return sets, nil
 }
 
+// initWeights copies the parameters and batch-norm statistics of the model
+// file at path into m, a new model of architecture a: the file must be of a
+// or of the architecture a grows from (embedder.CompactArch.InitFrom).
 func initWeights(a embedder.CompactArch, m *nn.Model, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
