@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"strconv"
 
 	"github.com/oneshotface/oneshot/face"
@@ -50,6 +51,25 @@ func (e *Embedder) ForInference() error {
 	}
 	e.folded = f
 	return nil
+}
+
+// Open reads the model file at path and makes its Embedder (New). Errors
+// name the file; a missing file's error matches os.ErrNotExist.
+func Open(path string) (*Embedder, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := nn.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	e, err := New(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return e, nil
 }
 
 // New makes an Embedder for m, reading the crop template and normalisation

@@ -2,6 +2,7 @@ package embedder
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -55,6 +56,10 @@ func TestCompactEmbedsUnitVectors(t *testing.T) {
 	}
 }
 
+// TestDescribeRoundTripsThroughTheModelFile: a described model saved to a
+// file opens (Open) to an Embedder with its template, normalisation and
+// threshold; a missing file matches os.ErrNotExist, and a file that is
+// not a model is refused with an error naming it.
 func TestDescribeRoundTripsThroughTheModelFile(t *testing.T) {
 	m, err := NewCompact(2)
 	if err != nil {
@@ -67,16 +72,27 @@ func TestDescribeRoundTripsThroughTheModelFile(t *testing.T) {
 	if err := nn.Save(&buf, m); err != nil {
 		t.Fatal(err)
 	}
-	m2, err := nn.Load(&buf)
-	if err != nil {
+	dir := t.TempDir()
+	path := dir + "/m.oneshot"
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(m2)
+	e, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Template != CompactTemplate || e.Norm != CompactNorm || e.Threshold != 0.87 {
 		t.Fatalf("read back template %+v norm %+v threshold %g", e.Template, e.Norm, e.Threshold)
+	}
+	if _, err := Open(dir + "/none.oneshot"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want os.ErrNotExist", err)
+	}
+	bad := dir + "/bad.oneshot"
+	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("a file that is not a model: %v, want an error naming it", err)
 	}
 }
 

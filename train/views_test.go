@@ -87,22 +87,7 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	if (mix > 0) != (mixed > 0) {
 		t.Fatalf("blend probability %g made %d blends of %d views", mix, mixed, len(pics))
 	}
-	if err := tr.alignBatch(idx, pics); err != nil {
-		t.Fatal(err)
-	}
-	seen, err := teacher.EmbedCrops(tr.crops[:len(idx)])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range idx {
-		want := tr.target(idx, pics, views, k)
-		for c := range want {
-			if d := math.Abs(float64(seen[k][c] - want[c])); d > 1e-5 {
-				t.Fatalf("sample %d view %d (%+v): the student's crop embeds to %g at %d, the view's target is %g",
-					idx[k], views[k], pics[k], seen[k][c], c, want[c])
-			}
-		}
-	}
+	seen := embedsToTargets(t, tr, teacher, idx, pics, views)
 	if d := seen[0][0] - seen[1][0]; d == 0 {
 		t.Error("view 0 and view 1 of a face embed alike: the views are not jittered")
 	}
@@ -161,6 +146,31 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	if _, err := NewTrainer(m2, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, tinyConfig()); err == nil {
 		t.Error("NewTrainer accepted fewer view targets than samples × views")
 	}
+}
+
+// embedsToTargets checks consistency: the trainer's crop of each sample
+// idx[k] seen as pics[k] (view views[k], numbered across the sets), run
+// through the teacher, embeds within 1e-5 to the target the trainer pulls
+// it towards. It returns the teacher's embeddings of the crops.
+func embedsToTargets(t *testing.T, tr *Trainer, teacher *embedder.Embedder, idx []int, pics []View, views []int) [][]float32 {
+	t.Helper()
+	if err := tr.alignBatch(idx, pics); err != nil {
+		t.Fatal(err)
+	}
+	seen, err := teacher.EmbedCrops(tr.crops[:len(idx)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range idx {
+		want := tr.target(idx, pics, views, k)
+		for c := range want {
+			if d := math.Abs(float64(seen[k][c] - want[c])); d > 1e-5 {
+				t.Fatalf("sample %d view %d (%+v): the student's crop embeds to %g at %d, the view's target is %g",
+					idx[k], views[k], pics[k], seen[k][c], c, want[c])
+			}
+		}
+	}
+	return seen
 }
 
 // TestBlendsReuseViews: views with blends made on top of the cache of
@@ -367,22 +377,7 @@ func TestViewSets(t *testing.T) {
 	if inSecond == 0 || inSecond == len(idx) {
 		t.Fatalf("%d of %d faces drawn from the second set: not drawing from both", inSecond, len(idx))
 	}
-	if err := tr.alignBatch(idx, pics); err != nil {
-		t.Fatal(err)
-	}
-	seen, err := teacher.EmbedCrops(tr.crops[:len(idx)])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range idx {
-		want := tr.target(idx, pics, views, k)
-		for c := range want {
-			if d := math.Abs(float64(seen[k][c] - want[c])); d > 1e-5 {
-				t.Fatalf("face %d, view %d across the sets: the student's crop embeds to %g at %d, its target is %g",
-					k, views[k], seen[k][c], c, want[c])
-			}
-		}
-	}
+	embedsToTargets(t, tr, teacher, idx, pics, views)
 	if _, err := tr.RunEpoch(ctx, 0, nil); err != nil {
 		t.Fatalf("an epoch on two sets of views: %v", err)
 	}

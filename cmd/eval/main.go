@@ -48,7 +48,6 @@ import (
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/eval"
 	"github.com/oneshotface/oneshot/face"
-	"github.com/oneshotface/oneshot/nn"
 )
 
 // defaultModel is the compact model the project ships.
@@ -186,23 +185,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // loadModel reads a model file and makes its Embedder.
 func loadModel(path string) (*embedder.Embedder, error) {
-	f, err := os.Open(path)
+	e, err := embedder.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no model at %s; train one with cmd/train or pass -model", path)
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := nn.Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	e, err := embedder.New(m)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return e, nil
+	return e, err
 }
 
 // writePlot draws r into a new PNG file at path, making its folder.

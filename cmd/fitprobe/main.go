@@ -25,14 +25,12 @@ import (
 	"fmt"
 	"log"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 
 	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/face"
-	"github.com/oneshotface/oneshot/nn"
 	"github.com/oneshotface/oneshot/train"
 )
 
@@ -52,11 +50,11 @@ func run(model, teacher, lfw string, every int) error {
 	if every < 1 {
 		return fmt.Errorf("-every %d: want ≥ 1", every)
 	}
-	st, err := load(model)
+	st, err := embedder.Open(model)
 	if err != nil {
 		return err
 	}
-	te, err := load(teacher)
+	te, err := embedder.Open(teacher)
 	if err != nil {
 		return err
 	}
@@ -100,20 +98,6 @@ func run(model, teacher, lfw string, every int) error {
 		fmt.Printf("%s: %d people, %d faces: distillation loss %.4f (sd %.3f; cosine %.3f)\n", list, len(some), len(ts), m, sd, 1-m/2)
 	}
 	return nil
-}
-
-// load reads a model file into an embedder.
-func load(path string) (*embedder.Embedder, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := nn.Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return embedder.New(m)
 }
 
 // meanOf is the mean of vecs.

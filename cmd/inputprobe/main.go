@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -26,7 +27,6 @@ import (
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/eval"
 	"github.com/oneshotface/oneshot/face"
-	"github.com/oneshotface/oneshot/nn"
 	"golang.org/x/image/draw"
 )
 
@@ -65,16 +65,10 @@ func (cd cond) degrade(c *image.RGBA) {
 
 func main() {
 	log.SetFlags(0)
-	f, err := os.Open("build/teacher.oneshot")
-	if err != nil {
+	e, err := embedder.Open("build/teacher.oneshot")
+	if errors.Is(err, os.ErrNotExist) {
 		log.Fatalf("%v (make it with: make teacher)", err)
 	}
-	m, err := nn.Load(f)
-	f.Close()
-	if err != nil {
-		log.Fatal(err)
-	}
-	e, err := embedder.New(m)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -225,21 +225,20 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		if err != nil {
 			return err
 		}
-		for _, set := range sets {
-			if *views == 0 {
-				break // no views: distil on the plain faces
+		if *views > 0 { // else distil on the plain faces
+			for _, set := range sets {
+				plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
+				vcache := plain
+				if set.mix > 0 {
+					vcache = train.MixedCachePath(plain, set.mix)
+				}
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g (cached in %s)", *views, set.seed, set.mix, vcache)
+				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.mix, plain, key, bar("views"))
+				if err != nil {
+					return err
+				}
+				targets.Views = append(targets.Views, vw)
 			}
-			plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
-			vcache := plain
-			if set.mix > 0 {
-				vcache = train.MixedCachePath(plain, set.mix)
-			}
-			log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g (cached in %s)", *views, set.seed, set.mix, vcache)
-			vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.mix, plain, key, bar("views"))
-			if err != nil {
-				return err
-			}
-			targets.Views = append(targets.Views, vw)
 		}
 		targets.Centre()
 		log.Println()
