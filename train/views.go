@@ -30,6 +30,12 @@ type Views struct {
 	// teacher's function rather than its answers for ~4 k people —
 	// "function matching" in Beyer et al.'s words, mixup in Zhang et al.'s.
 	Mix float64
+	// Swap is the probability that a view with a second face takes a
+	// band of it (see Band) instead of blending the whole: 0 for none.
+	// A face with another's eyes, or nose and mouth, is a new face the
+	// teacher can label, further from any photograph than a blend that
+	// is mostly one face.
+	Swap float64
 	// Samples is the number of samples the views were made for: a blend's
 	// second face is one of them.
 	Samples int
@@ -40,13 +46,34 @@ type Views struct {
 // View describes one picture a training step shows: a sample seen
 // through Jitter, blended, when Partner ≥ 0, with sample Partner seen
 // through PartnerJitter, pixel by pixel, Weight of the first and
-// 1 − Weight of the second.
+// 1 − Weight of the second — or, when Band is not empty, the second
+// face inside Band and the first outside it.
 type View struct {
 	Jitter        face.Jitter
 	Partner       int
 	PartnerJitter face.Jitter
 	Weight        float64
+	Band          Band
 }
+
+// Band is a horizontal band of the face, from Top to Bottom, in pupil
+// distances below the template's eye line (negative above it): −0.5 to
+// 0.4 holds brows and eyes, 0.4 to 1.3 nose and mouth, in any template,
+// so the teacher's crop and the student's swap the same part of the face.
+type Band struct{ Top, Bottom float64 }
+
+// Empty reports whether the band holds no row.
+func (b Band) Empty() bool { return !(b.Bottom > b.Top) }
+
+// Band limits of View's swaps, in pupil distances below the eye line:
+// a band starts between bandTop and bandTop + bandTopSpan and is
+// bandMinHeight to bandMinHeight + bandHeightSpan high; its edges fade
+// over bandFeather so no seam is sharper than a face's own edges.
+const (
+	bandTop, bandTopSpan          = -0.8, 1.6
+	bandMinHeight, bandHeightSpan = 0.4, 0.6
+	bandFeather                   = 0.1
+)
 
 // plainView is a sample seen through j alone.
 func plainView(j face.Jitter) View { return View{Jitter: j, Partner: -1, Weight: 1} }
@@ -82,6 +109,15 @@ func (vw *Views) View(i, v int) View {
 	if mix {
 		out.Partner, out.PartnerJitter, out.Weight = partner, pj, w
 	}
+	if vw.Swap <= 0 {
+		return out // the draws of views made before swaps existed
+	}
+	swap := rng.Float64() < vw.Swap
+	top := bandTop + bandTopSpan*rng.Float64()
+	height := bandMinHeight + bandHeightSpan*rng.Float64()
+	if mix && swap {
+		out.Band, out.Weight = Band{top, top + height}, 0
+	}
 	return out
 }
 
@@ -91,7 +127,7 @@ func (vw *Views) fits(n int) error {
 	if vw.Count < 1 || len(vw.Vecs) != vw.Count*n {
 		return fmt.Errorf("train: %d view targets for %d samples × %d views", len(vw.Vecs), n, vw.Count)
 	}
-	if vw.Mix > 0 && vw.Samples != n {
+	if (vw.Mix > 0 || vw.Swap > 0) && vw.Samples != n {
 		return fmt.Errorf("train: views blending faces of %d samples given for %d", vw.Samples, n)
 	}
 	return nil
@@ -159,8 +195,33 @@ func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t fac
 	if err := face.AlignJittered(scratch, p.Img, p.Eyes, t, pj); err != nil {
 		return fmt.Errorf("%s (blended into %s): %w", p.Path, s.Path, err)
 	}
+	if !vw.Band.Empty() {
+		swapBand(dst, scratch, vw.Band, t)
+		return nil
+	}
 	blend(dst, scratch, vw.Weight)
 	return nil
+}
+
+// swapBand puts src's rows of band b into dst, fading over bandFeather at
+// each edge; both are crops of template t, in which b is placed.
+func swapBand(dst, src *image.RGBA, b Band, t face.Template) {
+	eyeY, pd := (t.Left.Y+t.Right.Y)/2, t.PupilDistance()
+	top, bottom, feather := eyeY+b.Top*pd, eyeY+b.Bottom*pd, bandFeather*pd
+	for y := 0; y < dst.Rect.Dy(); y++ {
+		c := float64(y) + 0.5
+		// src's share: 1 well inside the band, 0 well outside it.
+		in := min((c-top)/feather, (bottom-c)/feather) + 0.5
+		if in <= 0 {
+			continue
+		}
+		a := uint32(min(in, 1)*256 + 0.5) // src's weight, 8-bit fixed point
+		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*dst.Rect.Dx()]
+		from := src.Pix[y*src.Stride:]
+		for k, p := range row {
+			row[k] = uint8((uint32(p)*(256-a) + uint32(from[k])*a + 128) >> 8)
+		}
+	}
 }
 
 // blend sets dst to w·dst + (1−w)·src, pixel by pixel, rounded; both are
@@ -177,16 +238,22 @@ func blend(dst, src *image.RGBA, w float64) {
 const maxViews = 1 << 16
 
 // MixedCachePath is where TeacherViews caches views with blends, given
-// the path of the cache of views without: the blend probability before
-// its extension, so neither overwrites the other.
-func MixedCachePath(cachePath string, mix float64) string {
+// the path of the cache of views without: the blend probability (and
+// the swap probability, when not 0) before its extension, so none
+// overwrites another.
+func MixedCachePath(cachePath string, mix, swap float64) string {
 	ext := filepath.Ext(cachePath)
-	return fmt.Sprintf("%s-mix%g%s", strings.TrimSuffix(cachePath, ext), mix, ext)
+	name := fmt.Sprintf("%s-mix%g", strings.TrimSuffix(cachePath, ext), mix)
+	if swap > 0 {
+		name += fmt.Sprintf("-swap%g", swap)
+	}
+	return name + ext
 }
 
 // TeacherViews returns the teacher's embeddings of count views of every
 // sample (see Views): view 0 is the plain face, the others jittered from r
-// with seed and, with probability mix, blended with another face. student
+// with seed and, with probability mix, blended with another face (of
+// those, with probability swap, a band of it swapped in). student
 // is the template of the crops the student will see: a jitter's blur is
 // in crop pixels, so the teacher's is scaled by the ratio of the two
 // templates' pupil distances to blur the face alike. The embeddings are
@@ -196,23 +263,29 @@ func MixedCachePath(cachePath string, mix float64) string {
 // picture with or without blends, so views with blends take those from
 // the cache of views without, when it is there, and the teacher embeds
 // only the blends.
-func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, mix float64, cachePath, key string, progress func(done, total int)) (*Views, error) {
+func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, mix, swap float64, cachePath, key string, progress func(done, total int)) (*Views, error) {
 	if count < 1 || count > maxViews {
 		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
 	}
 	if !(mix >= 0 && mix <= 1) {
 		return nil, fmt.Errorf("train: blend probability %g; want 0…1", mix)
 	}
+	if !(swap >= 0 && swap <= 1) {
+		return nil, fmt.Errorf("train: swap probability %g; want 0…1", swap)
+	}
 	if err := student.Validate(); err != nil {
 		return nil, err
 	}
-	vw := &Views{Count: count, Range: r, Seed: seed, Mix: mix, Samples: len(samples)}
+	vw := &Views{Count: count, Range: r, Seed: seed, Mix: mix, Swap: swap, Samples: len(samples)}
 	plainKey := fmt.Sprintf("%s+views %d %d %v", key, count, seed, r)
 	key, path := plainKey, cachePath
 	if mix > 0 {
 		key += fmt.Sprintf(" mix %g", mix)
+		if swap > 0 {
+			key += fmt.Sprintf(" swap %g", swap)
+		}
 		if cachePath != "" {
-			path = MixedCachePath(cachePath, mix)
+			path = MixedCachePath(cachePath, mix, swap)
 		}
 	}
 	// The cache holds one entry per view, named path#view.

@@ -33,16 +33,16 @@ func TestViewJitter(t *testing.T) {
 
 // TestViewsAreConsistent: the teacher's embedding of a view is the
 // embedding of exactly the crop the trainer shows the student for that
-// view, blends included; the views come back from their cache without a
-// teacher, and a cache made with another seed or blend probability is not
-// used.
+// view, blends and swapped bands included; the views come back from their
+// cache without a teacher, and a cache made with another seed, blend or
+// swap probability is not used.
 func TestViewsAreConsistent(t *testing.T) {
-	for _, mix := range []float64{0, 0.6} {
-		t.Run(fmt.Sprintf("mix=%g", mix), func(t *testing.T) { testViewsAreConsistent(t, mix) })
+	for _, c := range []struct{ mix, swap float64 }{{0, 0}, {0.6, 0}, {0.8, 0.6}} {
+		t.Run(fmt.Sprintf("mix=%g,swap=%g", c.mix, c.swap), func(t *testing.T) { testViewsAreConsistent(t, c.mix, c.swap) })
 	}
 }
 
-func testViewsAreConsistent(t *testing.T, mix float64) {
+func testViewsAreConsistent(t *testing.T, mix, swap float64) {
 	samples := synthetic(3, 2, 8)
 	m, err := embedder.NewCompact(9)
 	if err != nil {
@@ -56,7 +56,7 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	path := filepath.Join(t.TempDir(), "views.bin")
 	ctx := context.Background()
 	calls := 0
-	vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, path, "k",
+	vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, swap, path, "k",
 		func(done, total int) {
 			calls++
 			if total != len(samples)*count || done > total {
@@ -75,17 +75,20 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	tr := newTrainer(t, samples, targets, tinyConfig())
 	var idx, views []int
 	var pics []View
-	mixed := 0
+	mixed, swapped := 0, 0
 	for i := range samples {
 		for v := range count {
 			idx, views, pics = append(idx, i), append(views, v), append(pics, vw.View(i, v))
 			if pics[len(pics)-1].Mixed() {
 				mixed++
 			}
+			if !pics[len(pics)-1].Band.Empty() {
+				swapped++
+			}
 		}
 	}
-	if (mix > 0) != (mixed > 0) {
-		t.Fatalf("blend probability %g made %d blends of %d views", mix, mixed, len(pics))
+	if (mix > 0) != (mixed > 0) || (swap > 0) != (swapped > 0) || swapped == mixed && swap < 1 && swap > 0 {
+		t.Fatalf("blend probability %g, swap %g made %d blends, %d swaps of %d views", mix, swap, mixed, swapped, len(pics))
 	}
 	seen := embedsToTargets(t, tr, teacher, idx, pics, views)
 	if d := seen[0][0] - seen[1][0]; d == 0 {
@@ -112,23 +115,31 @@ func testViewsAreConsistent(t *testing.T, mix float64) {
 	}
 
 	// From the cache: no teacher needed, same values.
-	again, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, path, "k", nil)
+	again, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, swap, path, "k", nil)
 	if err != nil {
 		t.Fatalf("views from their cache: %v", err)
 	}
 	if again.Vecs[5][7] != vw.Vecs[5][7] {
 		t.Error("views from their cache differ")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 6, mix, path, "k", nil); err == nil {
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 6, mix, swap, path, "k", nil); err == nil {
 		t.Error("a cache of views made with another seed was used")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 0.3, path, "k", nil); err == nil {
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 0.3, swap, path, "k", nil); err == nil {
 		t.Error("a cache of views made with another blend probability was used")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, 0, face.DefaultJitterRange, 5, mix, path, "k", nil); err == nil {
+	if swap > 0 {
+		if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, 0, path, "k", nil); err == nil {
+			t.Error("a cache of views made with another swap probability was used")
+		}
+	}
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, -0.1, path, "k", nil); err == nil {
+		t.Error("a swap probability of -0.1 accepted")
+	}
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, 0, face.DefaultJitterRange, 5, mix, swap, path, "k", nil); err == nil {
 		t.Error("0 views accepted")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 1.5, path, "k", nil); err == nil {
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 1.5, swap, path, "k", nil); err == nil {
 		t.Error("a blend probability of 1.5 accepted")
 	}
 
@@ -189,12 +200,12 @@ func TestBlendsReuseViews(t *testing.T) {
 	const count, mix = 5, 0.5
 	ctx, dir := context.Background(), t.TempDir()
 	r, tmpl, teachers := face.DefaultJitterRange, teacher.Template, []*embedder.Embedder{teacher}
-	fresh, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, "", "k", nil)
+	fresh, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, 0, "", "k", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain := filepath.Join(dir, "views.bin")
-	if _, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, 0, plain, "k", nil); err != nil {
+	if _, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, 0, 0, plain, "k", nil); err != nil {
 		t.Fatal(err)
 	}
 	blends := 0
@@ -206,7 +217,7 @@ func TestBlendsReuseViews(t *testing.T) {
 		}
 	}
 	embedded := 0
-	reused, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, plain, "k", func(done, total int) { embedded = total })
+	reused, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, 0, plain, "k", func(done, total int) { embedded = total })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +231,8 @@ func TestBlendsReuseViews(t *testing.T) {
 			}
 		}
 	}
-	if _, err := TeacherViews(ctx, nil, samples, tmpl, count, r, 5, mix, plain, "k", nil); err != nil {
-		t.Errorf("views with blends not read back from %s: %v", MixedCachePath(plain, mix), err)
+	if _, err := TeacherViews(ctx, nil, samples, tmpl, count, r, 5, mix, 0, plain, "k", nil); err != nil {
+		t.Errorf("views with blends not read back from %s: %v", MixedCachePath(plain, mix, 0), err)
 	}
 }
 
@@ -255,6 +266,69 @@ func TestViewBlends(t *testing.T) {
 	}
 	if f := float64(mixed) / float64(total); f < 0.4 || f > 0.6 {
 		t.Errorf("%d of %d views blended (%.2f), want about 0.5", mixed, total, f)
+	}
+}
+
+// TestViewSwaps: swaps leave a view's jitter, partner and whether it has
+// one as they are without swaps (so caches of blends stay valid), take
+// about the asked fraction of the views with a partner, never view 0,
+// and put bands within their limits.
+func TestViewSwaps(t *testing.T) {
+	r := face.DefaultJitterRange
+	vw := &Views{Count: 10, Range: r, Seed: 3, Mix: 0.8, Swap: 0.5, Samples: 50}
+	blends := &Views{Count: 10, Range: r, Seed: 3, Mix: 0.8, Samples: 50}
+	swapped, mixed := 0, 0
+	for i := range vw.Samples {
+		for v := range vw.Count {
+			got, b := vw.View(i, v), blends.View(i, v)
+			if got.Jitter != b.Jitter || got.Partner != b.Partner || got.PartnerJitter != b.PartnerJitter {
+				t.Fatalf("sample %d view %d: %+v with swaps, %+v without", i, v, got, b)
+			}
+			if got.Mixed() {
+				mixed++
+			}
+			if got.Band.Empty() {
+				if got.Weight != b.Weight {
+					t.Fatalf("sample %d view %d: blend weight %g with swaps, %g without", i, v, got.Weight, b.Weight)
+				}
+				continue
+			}
+			swapped++
+			h := got.Band.Bottom - got.Band.Top
+			if v == 0 || !got.Mixed() || got.Band.Top < bandTop || got.Band.Top > bandTop+bandTopSpan ||
+				h < bandMinHeight || h > bandMinHeight+bandHeightSpan {
+				t.Fatalf("sample %d view %d: swap %+v", i, v, got)
+			}
+		}
+	}
+	if f := float64(swapped) / float64(mixed); f < 0.4 || f > 0.6 {
+		t.Errorf("%d of %d blends swap a band (%.2f), want about 0.5", swapped, mixed, f)
+	}
+}
+
+// TestSwapBand: rows well inside the band are the second face's, rows
+// well outside the first's, and the edge rows between the two.
+func TestSwapBand(t *testing.T) {
+	tmpl := embedder.CompactTemplate
+	dst, src := tmpl.NewCrop(), tmpl.NewCrop()
+	for k := range dst.Pix {
+		dst.Pix[k], src.Pix[k] = 200, 0
+	}
+	b := Band{Top: 0, Bottom: 1} // from the eye line one pupil distance down
+	swapBand(dst, src, b, tmpl)
+	eyeY, pd := (tmpl.Left.Y+tmpl.Right.Y)/2, tmpl.PupilDistance()
+	at := func(y float64) uint8 { return dst.Pix[int(y)*dst.Stride+4*(tmpl.Width/2)] }
+	if v := at(eyeY + 0.5*pd); v != 0 {
+		t.Errorf("mid-band row is %d, want the second face's 0", v)
+	}
+	if v := at(eyeY - 0.5*pd); v != 200 {
+		t.Errorf("row above the band is %d, want the first face's 200", v)
+	}
+	if v := at(eyeY + 1.5*pd); v != 200 {
+		t.Errorf("row below the band is %d, want the first face's 200", v)
+	}
+	if v := at(eyeY); v == 0 || v == 200 {
+		t.Errorf("edge row is %d, want a fade between 0 and 200", v)
 	}
 }
 
@@ -339,7 +413,7 @@ func TestViewSets(t *testing.T) {
 		seed  uint64
 		mix   float64
 	}{{4, 5, 0}, {3, 6, 0.6}} {
-		vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, s.count, face.DefaultJitterRange, s.seed, s.mix, "", "k", nil)
+		vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, s.count, face.DefaultJitterRange, s.seed, s.mix, 0, "", "k", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -91,7 +91,7 @@ func main() {
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch, or the one -arch grows from) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
 	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
-	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; default: the one set of -seed)")
+	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -230,10 +230,10 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 				plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
 				vcache := plain
 				if set.mix > 0 {
-					vcache = train.MixedCachePath(plain, set.mix)
+					vcache = train.MixedCachePath(plain, set.mix, set.swap)
 				}
-				log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g (cached in %s)", *views, set.seed, set.mix, vcache)
-				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.mix, plain, key, bar("views"))
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g, swap probability %g (cached in %s)", *views, set.seed, set.mix, set.swap, vcache)
+				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.mix, set.swap, plain, key, bar("views"))
 				if err != nil {
 					return err
 				}
@@ -311,31 +311,41 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	return saveModel(out, m)
 }
 
-// viewSet is one set of views to distil on: its seed and blend probability.
+// viewSet is one set of views to distil on: its seed, blend probability
+// and, among blends, the probability of a swapped band instead
+// (train.Views).
 type viewSet struct {
-	seed uint64
-	mix  float64
+	seed      uint64
+	mix, swap float64
 }
 
 // parseViewSets reads -view-seeds: a comma-separated list of seeds, each
 // optionally followed by ":" and its blend probability (mix when not
-// given). The empty list is the one set of the run's seed.
+// given) and by another ":" and the probability that a blend swaps a
+// band of the face instead (0 when not given). The empty list is the one
+// set of the run's seed.
 func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 	if strings.TrimSpace(list) == "" {
-		return []viewSet{{seed, mix}}, nil
+		return []viewSet{{seed, mix, 0}}, nil
 	}
 	var sets []viewSet
 	seen := map[uint64]bool{}
 	for _, item := range strings.Split(list, ",") {
 		s, p, hasMix := strings.Cut(strings.TrimSpace(item), ":")
+		p, q, hasSwap := strings.Cut(p, ":")
 		set := viewSet{mix: mix}
 		var err error
 		if set.seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5)", item)
+			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5,3:1:0.5)", item)
 		}
 		if hasMix {
 			if set.mix, err = strconv.ParseFloat(p, 64); err != nil || !(set.mix >= 0 && set.mix <= 1) {
 				return nil, fmt.Errorf("-view-seeds: %q: the blend probability after ':' must be 0…1", item)
+			}
+		}
+		if hasSwap {
+			if set.swap, err = strconv.ParseFloat(q, 64); err != nil || !(set.swap > 0 && set.swap <= 1) || set.mix == 0 {
+				return nil, fmt.Errorf("-view-seeds: %q: the swap probability after the second ':' must be in (0, 1], and blends on", item)
 			}
 		}
 		if seen[set.seed] {

@@ -89,11 +89,11 @@ func TestParseViewSets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []viewSet{{1, 0.25}, {2, 0.5}, {3, 0.7}}
+	want := []viewSet{{1, 0.25, 0}, {2, 0.5, 0}, {3, 0.7, 0}}
 	if !slices.Equal(got, want) {
 		t.Errorf("parseViewSets = %v, want %v", got, want)
 	}
-	if got, err := parseViewSets("", 9, 0.25); err != nil || !slices.Equal(got, []viewSet{{9, 0.25}}) {
+	if got, err := parseViewSets("", 9, 0.25); err != nil || !slices.Equal(got, []viewSet{{9, 0.25, 0}}) {
 		t.Errorf("empty -view-seeds = %v, %v; want the run's seed and -mix", got, err)
 	}
 	for _, bad := range []string{"x", "1,,2", "1:2", "1:-0.1", "1:nan", "1,1:0.5", "-1"} {
