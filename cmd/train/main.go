@@ -15,7 +15,10 @@
 // student exactly those views, each pulled towards its own target; -mix P
 // makes a fraction P of those views blends of two faces; -view-seeds
 // 1,2:0.5,3:0.7 trains on several such sets at once, one per seed, each
-// cached on its own, so a new set costs only its own teacher time). At
+// cached on its own, so a new set costs only its own teacher time; a
+// set written 6:1:0.5 blends every view and makes half of the blends
+// swaps, a band of the other face — its eyes, or nose and mouth — in
+// place of the same band of this one). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 package main
