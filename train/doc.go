@@ -49,9 +49,10 @@
 //     trained on); the trained copy is returned only when the held-out
 //     separation, 1 − mean d(A,P) / mean d(A,N), did not shrink (the
 //     plain gap d(A,N) − d(A,P) grows also for a wrecked model that
-//     scatters every face) and its AUC fell by at most AUCTolerance (a
+//     scatters every face), its AUC fell by at most AUCTolerance (a
 //     ratio of means can still be raised by throwing a few faces far
-//     apart; a count of ordered pairs cannot). Training failures (a loss
+//     apart; a count of ordered pairs cannot) and no held-out triplet
+//     more is wrong than before (Score.NotWorse). Training failures (a loss
 //     that is not finite) and worse scores return no model and a Reason;
 //     a cancelled context returns its error. The model passed in is never
 //     changed.
