@@ -127,7 +127,7 @@ func (vw *Views) fits(n int) error {
 	if vw.Count < 1 || len(vw.Vecs) != vw.Count*n {
 		return fmt.Errorf("train: %d view targets for %d samples × %d views", len(vw.Vecs), n, vw.Count)
 	}
-	if (vw.Mix > 0 || vw.Swap > 0) && vw.Samples != n {
+	if vw.Mix > 0 && vw.Samples != n { // swaps happen only among blends
 		return fmt.Errorf("train: views blending faces of %d samples given for %d", vw.Samples, n)
 	}
 	return nil

@@ -18,7 +18,7 @@
 //
 // Flags:
 //
-//	-out FILE      model file to write (required; written whole or not at all)
+//	-out FILE      model file to write (required; written whole or not at all: nn.SaveFile)
 //	-pairs FILE    pairs to calibrate the threshold on (default $ONESHOT_DATA/lfw/pairsDevTrain.txt)
 //	-root DIR      folder the pairs' image paths are under (default $ONESHOT_DATA/lfw/images)
 //	-format F      lfw or plain (see cmd/eval)
@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	soup.Meta["soup_of"] = strings.Join(fs.Args(), " ")
 	delete(soup.Meta, "wall_time") // the first run's, not the soup's
 	delete(soup.Meta, "seed")
-	if err := save(*out, soup); err != nil {
+	if _, err := nn.SaveFile(*out, soup); err != nil {
 		return err
 	}
 	log.Printf("wrote %s: the mean of %d models; threshold %.4f calibrated on %s (accuracy %.4f there)",
@@ -172,27 +172,4 @@ func calibrate(ctx context.Context, m *nn.Model, pairs []dataset.Pair, stderr io
 		return 0, 0, fmt.Errorf("soup: no threshold tells the calibration pairs apart (accuracy %.3f): the soup does not verify faces; were the models runs of one trained embedder?", r.Accuracy)
 	}
 	return r.Threshold, r.AccuracyAt(r.Threshold), nil
-}
-
-// save writes m to path through a temporary file, so a failure leaves
-// no half-written model.
-func save(path string, m *nn.Model) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := nn.Save(f, m); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }

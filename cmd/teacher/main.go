@@ -13,7 +13,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -60,27 +59,15 @@ func run(dir, out string) error {
 	if v := packageVersion(dir); v != "" {
 		m.Meta["source_package"] = "@vladmandic/face-api@" + v
 	}
-	var buf bytes.Buffer
-	if err := nn.Save(&buf, m); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	// write then rename, so a failed run leaves no half file
-	tmp := out + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		os.Remove(tmp)
+	size, err := nn.SaveFile(out, m) // a failed run leaves no half file
+	if err != nil {
 		return err
 	}
 	n := 0
 	for _, p := range m.Params() {
 		n += p.Value.Shape().TotalSize()
 	}
-	fmt.Printf("wrote %s: %d values, %.1f MB, from %s in %v\n", out, n, float64(buf.Len())/1e6, dir, time.Since(t0).Round(time.Millisecond))
+	fmt.Printf("wrote %s: %d values, %.1f MB, from %s in %v\n", out, n, float64(size)/1e6, dir, time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 

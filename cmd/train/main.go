@@ -394,28 +394,13 @@ func loadTeacher(path string) (*nn.Model, string, error) {
 	return m, hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
+// saveModel writes m to path (nn.SaveFile) and logs its size.
 func saveModel(path string, m *nn.Model) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	n, err := nn.SaveFile(path, m)
 	if err != nil {
 		return err
 	}
-	if err := nn.Save(f, m); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	st, _ := os.Stat(path)
-	log.Printf("wrote %s (%d bytes)", path, st.Size())
+	log.Printf("wrote %s (%d bytes)", path, n)
 	return nil
 }
 
