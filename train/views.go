@@ -24,6 +24,17 @@ type Views struct {
 	Count int // views per sample; view 0 is the plain face
 	Range face.JitterRange
 	Seed  uint64
+	Composition
+	// Samples is the number of samples the views were made for: a blend's
+	// second face is one of them.
+	Samples int
+	// Vecs[i*Count+v] is the teacher's embedding of view v of sample i.
+	Vecs [][]float32
+}
+
+// Composition says which views of a set show a second face, and how.
+// The zero value composes none: every view is one face, jittered.
+type Composition struct {
 	// Mix is the probability that a view other than view 0 is a blend of
 	// two faces (see View): 0 for none. Blends are inputs no photograph
 	// of the training people gives, on which the student learns the
@@ -36,11 +47,40 @@ type Views struct {
 	// teacher can label, further from any photograph than a blend that
 	// is mostly one face.
 	Swap float64
-	// Samples is the number of samples the views were made for: a blend's
-	// second face is one of them.
-	Samples int
-	// Vecs[i*Count+v] is the teacher's embedding of view v of sample i.
-	Vecs [][]float32
+	// Side is the probability that a swap takes a side of the second
+	// face — everything left, or right, of a cut near the nose line —
+	// instead of a horizontal band: half of one face, half of another.
+	// 0 for none.
+	Side float64
+}
+
+// Validate refuses probabilities outside 0…1.
+func (c Composition) Validate() error {
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"blend", c.Mix}, {"swap", c.Swap}, {"side", c.Side}} {
+		if !(p.v >= 0 && p.v <= 1) {
+			return fmt.Errorf("train: %s probability %g; want 0…1", p.name, p.v)
+		}
+	}
+	return nil
+}
+
+// String is the composition as cache keys and file names spell it: the
+// probabilities that are not 0, e.g. "mix1-swap1-side1"; "" for none.
+func (c Composition) String() string {
+	if c.Mix <= 0 {
+		return "" // swaps and sides happen only among blends
+	}
+	s := fmt.Sprintf("mix%g", c.Mix)
+	if c.Swap > 0 {
+		s += fmt.Sprintf("-swap%g", c.Swap)
+		if c.Side > 0 {
+			s += fmt.Sprintf("-side%g", c.Side)
+		}
+	}
+	return s
 }
 
 // View describes one picture a training step shows: a sample seen
@@ -60,7 +100,13 @@ type View struct {
 // distances below the template's eye line (negative above it): −0.5 to
 // 0.4 holds brows and eyes, 0.4 to 1.3 nose and mouth, in any template,
 // so the teacher's crop and the student's swap the same part of the face.
-type Band struct{ Top, Bottom float64 }
+// A Vertical band runs from Top to Bottom in pupil distances right of the
+// point between the eyes (negative left of it), across the whole height:
+// −9 to 0.1 is the left half of the face and a little more.
+type Band struct {
+	Top, Bottom float64
+	Vertical    bool
+}
 
 // Empty reports whether the band holds no row.
 func (b Band) Empty() bool { return !(b.Bottom > b.Top) }
@@ -73,6 +119,9 @@ const (
 	bandTop, bandTopSpan          = -0.8, 1.6
 	bandMinHeight, bandHeightSpan = 0.4, 0.6
 	bandFeather                   = 0.1
+	// A side's cut is up to sideCutSpan either side of the nose line;
+	// the side runs from it to sideFar, beyond any crop's edge.
+	sideCutSpan, sideFar = 0.15, 9.0
 )
 
 // plainView is a sample seen through j alone.
@@ -116,7 +165,19 @@ func (vw *Views) View(i, v int) View {
 	top := bandTop + bandTopSpan*rng.Float64()
 	height := bandMinHeight + bandHeightSpan*rng.Float64()
 	if mix && swap {
-		out.Band, out.Weight = Band{top, top + height}, 0
+		out.Band, out.Weight = Band{Top: top, Bottom: top + height}, 0
+	}
+	if vw.Side <= 0 {
+		return out // the draws of views made before sides existed
+	}
+	side := rng.Float64() < vw.Side
+	cut := sideCutSpan * (2*rng.Float64() - 1)
+	left := rng.IntN(2) == 0
+	if mix && swap && side {
+		out.Band = Band{Top: cut, Bottom: sideFar, Vertical: true}
+		if left {
+			out.Band = Band{Top: -sideFar, Bottom: cut, Vertical: true}
+		}
 	}
 	return out
 }
@@ -203,22 +264,33 @@ func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t fac
 	return nil
 }
 
-// swapBand puts src's rows of band b into dst, fading over bandFeather at
-// each edge; both are crops of template t, in which b is placed.
+// swapBand puts src's part of band b into dst — rows of a horizontal
+// band, columns of a vertical one — fading over bandFeather at each edge;
+// both are crops of template t, in which b is placed.
 func swapBand(dst, src *image.RGBA, b Band, t face.Template) {
-	eyeY, pd := (t.Left.Y+t.Right.Y)/2, t.PupilDistance()
-	top, bottom, feather := eyeY+b.Top*pd, eyeY+b.Bottom*pd, bandFeather*pd
-	for y := 0; y < dst.Rect.Dy(); y++ {
-		c := float64(y) + 0.5
-		// src's share: 1 well inside the band, 0 well outside it.
-		in := min((c-top)/feather, (bottom-c)/feather) + 0.5
-		if in <= 0 {
-			continue
+	eyeX, eyeY, pd := (t.Left.X+t.Right.X)/2, (t.Left.Y+t.Right.Y)/2, t.PupilDistance()
+	origin, n := eyeY, dst.Rect.Dy()
+	if b.Vertical {
+		origin, n = eyeX, dst.Rect.Dx()
+	}
+	top, bottom, feather := origin+b.Top*pd, origin+b.Bottom*pd, bandFeather*pd
+	// share[k] is src's weight in row (or column) k, 8-bit fixed point:
+	// 256 well inside the band, 0 well outside it.
+	share := make([]uint32, n)
+	for k := range share {
+		c := float64(k) + 0.5
+		if in := min((c-top)/feather, (bottom-c)/feather) + 0.5; in > 0 {
+			share[k] = uint32(min(in, 1)*256 + 0.5)
 		}
-		a := uint32(min(in, 1)*256 + 0.5) // src's weight, 8-bit fixed point
+	}
+	for y := 0; y < dst.Rect.Dy(); y++ {
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*dst.Rect.Dx()]
 		from := src.Pix[y*src.Stride:]
 		for k, p := range row {
+			a := share[y]
+			if b.Vertical {
+				a = share[k/4]
+			}
 			row[k] = uint8((uint32(p)*(256-a) + uint32(from[k])*a + 128) >> 8)
 		}
 	}
@@ -237,55 +309,50 @@ func blend(dst, src *image.RGBA, w float64) {
 // the generator's stream).
 const maxViews = 1 << 16
 
-// MixedCachePath is where TeacherViews caches views with blends, given
-// the path of the cache of views without: the blend probability (and
-// the swap probability, when not 0) before its extension, so none
-// overwrites another.
-func MixedCachePath(cachePath string, mix, swap float64) string {
+// MixedCachePath is where TeacherViews caches views composed as c, given
+// the path of the cache of views without: the composition
+// (Composition.String) before its extension, so none overwrites another.
+func MixedCachePath(cachePath string, c Composition) string {
 	ext := filepath.Ext(cachePath)
-	name := fmt.Sprintf("%s-mix%g", strings.TrimSuffix(cachePath, ext), mix)
-	if swap > 0 {
-		name += fmt.Sprintf("-swap%g", swap)
-	}
-	return name + ext
+	return strings.TrimSuffix(cachePath, ext) + "-" + c.String() + ext
 }
 
 // TeacherViews returns the teacher's embeddings of count views of every
 // sample (see Views): view 0 is the plain face, the others jittered from r
-// with seed and, with probability mix, blended with another face (of
-// those, with probability swap, a band of it swapped in). student
+// with seed and composed with another face as c says (see Composition).
+// student
 // is the template of the crops the student will see: a jitter's blur is
 // in crop pixels, so the teacher's is scaled by the ratio of the two
 // templates' pupil distances to blur the face alike. The embeddings are
 // read from cachePath (MixedCachePath with blends) when it holds them for
-// the same samples, teacher key, count, range, seed and mix, and otherwise
+// the same samples, teacher key, count, range, seed and composition, and otherwise
 // computed and written there. A view that is not a blend is the same
 // picture with or without blends, so views with blends take those from
 // the cache of views without, when it is there, and the teacher embeds
 // only the blends.
-func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, mix, swap float64, cachePath, key string, progress func(done, total int)) (*Views, error) {
+func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, c Composition, cachePath, key string, progress func(done, total int)) (*Views, error) {
 	if count < 1 || count > maxViews {
 		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
 	}
-	if !(mix >= 0 && mix <= 1) {
-		return nil, fmt.Errorf("train: blend probability %g; want 0…1", mix)
-	}
-	if !(swap >= 0 && swap <= 1) {
-		return nil, fmt.Errorf("train: swap probability %g; want 0…1", swap)
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
 	if err := student.Validate(); err != nil {
 		return nil, err
 	}
-	vw := &Views{Count: count, Range: r, Seed: seed, Mix: mix, Swap: swap, Samples: len(samples)}
+	vw := &Views{Count: count, Range: r, Seed: seed, Composition: c, Samples: len(samples)}
 	plainKey := fmt.Sprintf("%s+views %d %d %v", key, count, seed, r)
 	key, path := plainKey, cachePath
-	if mix > 0 {
-		key += fmt.Sprintf(" mix %g", mix)
-		if swap > 0 {
-			key += fmt.Sprintf(" swap %g", swap)
+	if c.Mix > 0 {
+		key += fmt.Sprintf(" mix %g", c.Mix)
+		if c.Swap > 0 {
+			key += fmt.Sprintf(" swap %g", c.Swap)
+			if c.Side > 0 {
+				key += fmt.Sprintf(" side %g", c.Side)
+			}
 		}
 		if cachePath != "" {
-			path = MixedCachePath(cachePath, mix, swap)
+			path = MixedCachePath(cachePath, c)
 		}
 	}
 	// The cache holds one entry per view, named path#view.
@@ -301,7 +368,7 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	}
 	vw.Vecs = make([][]float32, len(named))
 	var todo []int // views the teacher has to embed
-	if mix > 0 && cachePath != "" {
+	if c.Mix > 0 && cachePath != "" {
 		if t, err := readTargets(cachePath, plainKey, named); err == nil {
 			copy(vw.Vecs, t.Plain)
 		}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/oneshotface/oneshot/embedder"
@@ -33,16 +34,17 @@ func TestViewJitter(t *testing.T) {
 
 // TestViewsAreConsistent: the teacher's embedding of a view is the
 // embedding of exactly the crop the trainer shows the student for that
-// view, blends and swapped bands included; the views come back from their
-// cache without a teacher, and a cache made with another seed, blend or
-// swap probability is not used.
+// view, blends, swapped bands and sides included; the views come back
+// from their cache without a teacher, and a cache made with another seed
+// or composition is not used.
 func TestViewsAreConsistent(t *testing.T) {
-	for _, c := range []struct{ mix, swap float64 }{{0, 0}, {0.6, 0}, {0.8, 0.6}} {
-		t.Run(fmt.Sprintf("mix=%g,swap=%g", c.mix, c.swap), func(t *testing.T) { testViewsAreConsistent(t, c.mix, c.swap) })
+	for _, c := range []Composition{{}, {Mix: 0.6}, {Mix: 0.8, Swap: 0.6}, {Mix: 1, Swap: 1, Side: 0.5}} {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) { testViewsAreConsistent(t, c) })
 	}
 }
 
-func testViewsAreConsistent(t *testing.T, mix, swap float64) {
+func testViewsAreConsistent(t *testing.T, comp Composition) {
+	mix, swap, side := comp.Mix, comp.Swap, comp.Side
 	samples := synthetic(3, 2, 8)
 	m, err := embedder.NewCompact(9)
 	if err != nil {
@@ -56,7 +58,7 @@ func testViewsAreConsistent(t *testing.T, mix, swap float64) {
 	path := filepath.Join(t.TempDir(), "views.bin")
 	ctx := context.Background()
 	calls := 0
-	vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, swap, path, "k",
+	vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, count, face.DefaultJitterRange, 5, comp, path, "k",
 		func(done, total int) {
 			calls++
 			if total != len(samples)*count || done > total {
@@ -75,20 +77,25 @@ func testViewsAreConsistent(t *testing.T, mix, swap float64) {
 	tr := newTrainer(t, samples, targets, tinyConfig())
 	var idx, views []int
 	var pics []View
-	mixed, swapped := 0, 0
+	mixed, swapped, sides := 0, 0, 0
 	for i := range samples {
 		for v := range count {
 			idx, views, pics = append(idx, i), append(views, v), append(pics, vw.View(i, v))
-			if pics[len(pics)-1].Mixed() {
+			p := pics[len(pics)-1]
+			if p.Mixed() {
 				mixed++
 			}
-			if !pics[len(pics)-1].Band.Empty() {
+			if !p.Band.Empty() {
 				swapped++
+			}
+			if p.Band.Vertical {
+				sides++
 			}
 		}
 	}
-	if (mix > 0) != (mixed > 0) || (swap > 0) != (swapped > 0) || swapped == mixed && swap < 1 && swap > 0 {
-		t.Fatalf("blend probability %g, swap %g made %d blends, %d swaps of %d views", mix, swap, mixed, swapped, len(pics))
+	if (mix > 0) != (mixed > 0) || (swap > 0) != (swapped > 0) || swapped == mixed && swap < 1 && swap > 0 ||
+		(side > 0) != (sides > 0) || sides == swapped && side < 1 && side > 0 {
+		t.Fatalf("%+v made %d blends, %d swaps, %d sides of %d views", comp, mixed, swapped, sides, len(pics))
 	}
 	seen := embedsToTargets(t, tr, teacher, idx, pics, views)
 	if d := seen[0][0] - seen[1][0]; d == 0 {
@@ -115,39 +122,43 @@ func testViewsAreConsistent(t *testing.T, mix, swap float64) {
 	}
 
 	// From the cache: no teacher needed, same values.
-	again, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, swap, path, "k", nil)
+	again, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, comp, path, "k", nil)
 	if err != nil {
 		t.Fatalf("views from their cache: %v", err)
 	}
 	if again.Vecs[5][7] != vw.Vecs[5][7] {
 		t.Error("views from their cache differ")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 6, mix, swap, path, "k", nil); err == nil {
+	cached := func(seed uint64, c Composition) error {
+		_, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, seed, c, path, "k", nil)
+		return err
+	}
+	if cached(6, comp) == nil {
 		t.Error("a cache of views made with another seed was used")
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 0.3, swap, path, "k", nil); err == nil {
+	if cached(5, Composition{Mix: 0.3, Swap: swap, Side: side}) == nil {
 		t.Error("a cache of views made with another blend probability was used")
 	}
-	if swap > 0 {
-		if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, 0, path, "k", nil); err == nil {
-			t.Error("a cache of views made with another swap probability was used")
+	if swap > 0 && cached(5, Composition{Mix: mix, Side: side}) == nil {
+		t.Error("a cache of views made with another swap probability was used")
+	}
+	if side > 0 && cached(5, Composition{Mix: mix, Swap: swap}) == nil {
+		t.Error("a cache of views made with another side probability was used")
+	}
+	for _, bad := range []Composition{{Mix: mix, Swap: -0.1}, {Mix: 1.5, Swap: swap}, {Mix: mix, Swap: swap, Side: math.NaN()}} {
+		if err := cached(5, bad); err == nil || !strings.Contains(err.Error(), "probability") {
+			t.Errorf("composition %+v: error %v, want a refused probability", bad, err)
 		}
 	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, mix, -0.1, path, "k", nil); err == nil {
-		t.Error("a swap probability of -0.1 accepted")
-	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, 0, face.DefaultJitterRange, 5, mix, swap, path, "k", nil); err == nil {
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, 0, face.DefaultJitterRange, 5, comp, path, "k", nil); err == nil {
 		t.Error("0 views accepted")
-	}
-	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, face.DefaultJitterRange, 5, 1.5, swap, path, "k", nil); err == nil {
-		t.Error("a blend probability of 1.5 accepted")
 	}
 
 	// Training on view targets runs; a wrong number of them is refused.
 	if _, err := tr.RunEpoch(ctx, 0, nil); err != nil {
 		t.Fatalf("an epoch on view targets: %v", err)
 	}
-	targets.Views = []*Views{vw, {Count: count, Mix: 0.5, Samples: len(samples) + 1, Vecs: vw.Vecs}}
+	targets.Views = []*Views{vw, {Count: count, Composition: Composition{Mix: 0.5}, Samples: len(samples) + 1, Vecs: vw.Vecs}}
 	m1, _ := embedder.NewCompact(1)
 	if _, err := NewTrainer(m1, embedder.CompactTemplate, embedder.CompactNorm, samples, targets, tinyConfig()); err == nil {
 		t.Error("NewTrainer accepted views blending faces of other samples")
@@ -200,12 +211,13 @@ func TestBlendsReuseViews(t *testing.T) {
 	const count, mix = 5, 0.5
 	ctx, dir := context.Background(), t.TempDir()
 	r, tmpl, teachers := face.DefaultJitterRange, teacher.Template, []*embedder.Embedder{teacher}
-	fresh, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, 0, "", "k", nil)
+	blended := Composition{Mix: mix}
+	fresh, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, blended, "", "k", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain := filepath.Join(dir, "views.bin")
-	if _, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, 0, 0, plain, "k", nil); err != nil {
+	if _, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, Composition{}, plain, "k", nil); err != nil {
 		t.Fatal(err)
 	}
 	blends := 0
@@ -217,7 +229,7 @@ func TestBlendsReuseViews(t *testing.T) {
 		}
 	}
 	embedded := 0
-	reused, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, mix, 0, plain, "k", func(done, total int) { embedded = total })
+	reused, err := TeacherViews(ctx, teachers, samples, tmpl, count, r, 5, blended, plain, "k", func(done, total int) { embedded = total })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,8 +243,8 @@ func TestBlendsReuseViews(t *testing.T) {
 			}
 		}
 	}
-	if _, err := TeacherViews(ctx, nil, samples, tmpl, count, r, 5, mix, 0, plain, "k", nil); err != nil {
-		t.Errorf("views with blends not read back from %s: %v", MixedCachePath(plain, mix, 0), err)
+	if _, err := TeacherViews(ctx, nil, samples, tmpl, count, r, 5, blended, plain, "k", nil); err != nil {
+		t.Errorf("views with blends not read back from %s: %v", MixedCachePath(plain, blended), err)
 	}
 }
 
@@ -242,7 +254,7 @@ func TestBlendsReuseViews(t *testing.T) {
 // face, and never view 0.
 func TestViewBlends(t *testing.T) {
 	r := face.DefaultJitterRange
-	vw := &Views{Count: 10, Range: r, Seed: 3, Mix: 0.5, Samples: 50}
+	vw := &Views{Count: 10, Range: r, Seed: 3, Composition: Composition{Mix: 0.5}, Samples: 50}
 	plain := &Views{Count: 10, Range: r, Seed: 3, Samples: 50}
 	mixed, total := 0, 0
 	for i := range vw.Samples {
@@ -275,8 +287,8 @@ func TestViewBlends(t *testing.T) {
 // and put bands within their limits.
 func TestViewSwaps(t *testing.T) {
 	r := face.DefaultJitterRange
-	vw := &Views{Count: 10, Range: r, Seed: 3, Mix: 0.8, Swap: 0.5, Samples: 50}
-	blends := &Views{Count: 10, Range: r, Seed: 3, Mix: 0.8, Samples: 50}
+	vw := &Views{Count: 10, Range: r, Seed: 3, Composition: Composition{Mix: 0.8, Swap: 0.5}, Samples: 50}
+	blends := &Views{Count: 10, Range: r, Seed: 3, Composition: Composition{Mix: 0.8}, Samples: 50}
 	swapped, mixed := 0, 0
 	for i := range vw.Samples {
 		for v := range vw.Count {
@@ -306,8 +318,84 @@ func TestViewSwaps(t *testing.T) {
 	}
 }
 
-// TestSwapBand: rows well inside the band are the second face's, rows
-// well outside the first's, and the edge rows between the two.
+// TestViewSides: sides leave every draw of a view as it was with swaps
+// alone (so caches of swaps stay valid) but the band; take about the
+// asked fraction of swaps; and run from a cut near the nose line to
+// beyond the crop, on either side.
+func TestViewSides(t *testing.T) {
+	r := face.DefaultJitterRange
+	vw := &Views{Count: 10, Range: r, Seed: 3, Composition: Composition{Mix: 1, Swap: 0.8, Side: 0.5}, Samples: 50}
+	swaps := &Views{Count: 10, Range: r, Seed: 3, Composition: Composition{Mix: 1, Swap: 0.8}, Samples: 50}
+	sides, swapped, left := 0, 0, 0
+	for i := range vw.Samples {
+		for v := range vw.Count {
+			got, s := vw.View(i, v), swaps.View(i, v)
+			if got.Jitter != s.Jitter || got.Partner != s.Partner || got.PartnerJitter != s.PartnerJitter || got.Weight != s.Weight {
+				t.Fatalf("sample %d view %d: %+v with sides, %+v without", i, v, got, s)
+			}
+			if s.Band.Empty() != got.Band.Empty() {
+				t.Fatalf("sample %d view %d: band %+v with sides, %+v without", i, v, got.Band, s.Band)
+			}
+			if !s.Band.Empty() {
+				swapped++
+			}
+			if !got.Band.Vertical {
+				if got.Band != s.Band {
+					t.Fatalf("sample %d view %d: horizontal band %+v with sides, %+v without", i, v, got.Band, s.Band)
+				}
+				continue
+			}
+			sides++
+			b := got.Band
+			switch {
+			case b.Top == -sideFar && math.Abs(b.Bottom) <= sideCutSpan:
+				left++
+			case b.Bottom == sideFar && math.Abs(b.Top) <= sideCutSpan:
+			default:
+				t.Fatalf("sample %d view %d: side %+v", i, v, b)
+			}
+		}
+	}
+	if f := float64(sides) / float64(swapped); f < 0.4 || f > 0.6 {
+		t.Errorf("%d of %d swaps take a side (%.2f), want about 0.5", sides, swapped, f)
+	}
+	if f := float64(left) / float64(sides); f < 0.35 || f > 0.65 {
+		t.Errorf("%d of %d sides are left ones (%.2f), want about half", left, sides, f)
+	}
+}
+
+// TestComposition: cache names of compositions made before sides existed
+// are kept, and probabilities outside 0…1 are refused.
+func TestComposition(t *testing.T) {
+	for _, c := range []struct {
+		comp Composition
+		want string
+	}{
+		{Composition{Mix: 0.5}, "views-seed2-mix0.5.bin"},
+		{Composition{Mix: 1, Swap: 1}, "views-seed6-mix1-swap1.bin"},
+		{Composition{Mix: 1, Swap: 1, Side: 1}, "views-seed6-mix1-swap1-side1.bin"},
+	} {
+		seed := "seed2"
+		if c.comp.Swap > 0 {
+			seed = "seed6"
+		}
+		if got := filepath.Base(MixedCachePath("cache/views-"+seed+".bin", c.comp)); got != c.want {
+			t.Errorf("MixedCachePath(%+v) = %s, want %s", c.comp, got, c.want)
+		}
+	}
+	if err := (Composition{Mix: 1, Swap: 1, Side: 1}).Validate(); err != nil {
+		t.Errorf("a valid composition refused: %v", err)
+	}
+	for _, bad := range []Composition{{Mix: -0.1}, {Mix: 1, Swap: 2}, {Mix: 1, Swap: 1, Side: math.Inf(1)}} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("composition %+v accepted", bad)
+		}
+	}
+}
+
+// TestSwapBand: rows well inside a band are the second face's, rows
+// well outside the first's, and the edge rows between the two; the
+// same for the columns of a side.
 func TestSwapBand(t *testing.T) {
 	tmpl := embedder.CompactTemplate
 	dst, src := tmpl.NewCrop(), tmpl.NewCrop()
@@ -329,6 +417,29 @@ func TestSwapBand(t *testing.T) {
 	}
 	if v := at(eyeY); v == 0 || v == 200 {
 		t.Errorf("edge row is %d, want a fade between 0 and 200", v)
+	}
+
+	// A side: columns right of the nose line are the second face's, in
+	// every row, and columns left of it the first's.
+	for k := range dst.Pix {
+		dst.Pix[k] = 200
+	}
+	swapBand(dst, src, Band{Top: 0, Bottom: sideFar, Vertical: true}, tmpl)
+	eyeX := (tmpl.Left.X + tmpl.Right.X) / 2
+	for _, y := range []int{0, tmpl.Height / 2, tmpl.Height - 1} {
+		px := func(x float64) uint8 { return dst.Pix[y*dst.Stride+4*int(x)] }
+		if v := px(eyeX + 0.5*pd); v != 0 {
+			t.Errorf("row %d right of the cut is %d, want the second face's 0", y, v)
+		}
+		if v := px(float64(tmpl.Width - 1)); v != 0 {
+			t.Errorf("row %d at the right edge is %d, want the second face's 0", y, v)
+		}
+		if v := px(eyeX - 0.5*pd); v != 200 {
+			t.Errorf("row %d left of the cut is %d, want the first face's 200", y, v)
+		}
+		if v := px(eyeX); v == 0 || v == 200 {
+			t.Errorf("row %d at the cut is %d, want a fade between 0 and 200", y, v)
+		}
 	}
 }
 
@@ -413,7 +524,7 @@ func TestViewSets(t *testing.T) {
 		seed  uint64
 		mix   float64
 	}{{4, 5, 0}, {3, 6, 0.6}} {
-		vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, s.count, face.DefaultJitterRange, s.seed, s.mix, 0, "", "k", nil)
+		vw, err := TeacherViews(ctx, []*embedder.Embedder{teacher}, samples, teacher.Template, s.count, face.DefaultJitterRange, s.seed, Composition{Mix: s.mix}, "", "k", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

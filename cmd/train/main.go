@@ -3,7 +3,7 @@
 // distillation from the dlib ResNet teacher, on the LFW training people.
 //
 //	bash scripts/fetch-faceapi.sh && go run ./cmd/teacher -out build/teacher.oneshot
-//	go run ./cmd/train -out build/compact.oneshot   # one run; the shipped model is five: make train, MODEL_CARD.md
+//	go run ./cmd/train -out build/compact.oneshot   # one run; the shipped model is several: make train, MODEL_CARD.md
 //
 // It reads a folder of identity sub-folders (the LFW layout) restricted to
 // a people list (default: LFW's peopleDevTrain.txt — never the test
@@ -18,7 +18,8 @@
 // cached on its own, so a new set costs only its own teacher time; a
 // set written 6:1:0.5 blends every view and makes half of the blends
 // swaps, a band of the other face — its eyes, or nose and mouth — in
-// place of the same band of this one). At
+// place of the same band of this one; 11:1:1:0.5 makes half of the swaps
+// sides, the left or right half of the other face). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 package main
@@ -232,11 +233,11 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			for _, set := range sets {
 				plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
 				vcache := plain
-				if set.mix > 0 {
-					vcache = train.MixedCachePath(plain, set.mix, set.swap)
+				if set.Mix > 0 {
+					vcache = train.MixedCachePath(plain, set.Composition)
 				}
-				log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g, swap probability %g (cached in %s)", *views, set.seed, set.mix, set.swap, vcache)
-				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.mix, set.swap, plain, key, bar("views"))
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g, swap probability %g, side probability %g (cached in %s)", *views, set.seed, set.Mix, set.Swap, set.Side, vcache)
+				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.Composition, plain, key, bar("views"))
 				if err != nil {
 					return err
 				}
@@ -314,41 +315,48 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	return saveModel(out, m)
 }
 
-// viewSet is one set of views to distil on: its seed, blend probability
-// and, among blends, the probability of a swapped band instead
-// (train.Views).
+// viewSet is one set of views to distil on: its seed and how its views
+// are composed with second faces (train.Composition).
 type viewSet struct {
-	seed      uint64
-	mix, swap float64
+	seed uint64
+	train.Composition
 }
 
 // parseViewSets reads -view-seeds: a comma-separated list of seeds, each
 // optionally followed by ":" and its blend probability (mix when not
-// given) and by another ":" and the probability that a blend swaps a
-// band of the face instead (0 when not given). The empty list is the one
-// set of the run's seed.
+// given), by another ":" and the probability that a blend swaps a band
+// of the face instead, and by a third ":" and the probability that a
+// swap takes a side of the face rather than a horizontal band (each 0
+// when not given). The empty list is the one set of the run's seed.
 func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 	if strings.TrimSpace(list) == "" {
-		return []viewSet{{seed, mix, 0}}, nil
+		return []viewSet{{seed, train.Composition{Mix: mix}}}, nil
 	}
 	var sets []viewSet
 	seen := map[uint64]bool{}
 	for _, item := range strings.Split(list, ",") {
-		s, p, hasMix := strings.Cut(strings.TrimSpace(item), ":")
-		p, q, hasSwap := strings.Cut(p, ":")
-		set := viewSet{mix: mix}
+		fields := strings.Split(strings.TrimSpace(item), ":")
+		if len(fields) > 4 {
+			return nil, fmt.Errorf("-view-seeds: %q: at most seed:blend:swap:side", item)
+		}
+		set := viewSet{Composition: train.Composition{Mix: mix}}
 		var err error
-		if set.seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+		if set.seed, err = strconv.ParseUint(fields[0], 10, 64); err != nil {
 			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5,3:1:0.5)", item)
 		}
-		if hasMix {
-			if set.mix, err = strconv.ParseFloat(p, 64); err != nil || !(set.mix >= 0 && set.mix <= 1) {
+		if len(fields) > 1 {
+			if set.Mix, err = strconv.ParseFloat(fields[1], 64); err != nil || !(set.Mix >= 0 && set.Mix <= 1) {
 				return nil, fmt.Errorf("-view-seeds: %q: the blend probability after ':' must be 0…1", item)
 			}
 		}
-		if hasSwap {
-			if set.swap, err = strconv.ParseFloat(q, 64); err != nil || !(set.swap > 0 && set.swap <= 1) || set.mix == 0 {
+		if len(fields) > 2 {
+			if set.Swap, err = strconv.ParseFloat(fields[2], 64); err != nil || !(set.Swap > 0 && set.Swap <= 1) || set.Mix == 0 {
 				return nil, fmt.Errorf("-view-seeds: %q: the swap probability after the second ':' must be in (0, 1], and blends on", item)
+			}
+		}
+		if len(fields) > 3 {
+			if set.Side, err = strconv.ParseFloat(fields[3], 64); err != nil || !(set.Side > 0 && set.Side <= 1) {
+				return nil, fmt.Errorf("-view-seeds: %q: the side probability after the third ':' must be in (0, 1]", item)
 			}
 		}
 		if seen[set.seed] {

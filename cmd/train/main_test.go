@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/oneshotface/oneshot/train"
 	"os"
 	"path/filepath"
 	"slices"
@@ -82,22 +83,25 @@ func TestInitWeights(t *testing.T) {
 	}
 }
 
-// TestParseViewSets checks -view-seeds: seeds with optional blend and
-// swap probabilities, the run's seed when empty, and clear refusals.
+// TestParseViewSets checks -view-seeds: seeds with optional blend, swap
+// and side probabilities, the run's seed when empty, and clear refusals.
 func TestParseViewSets(t *testing.T) {
-	got, err := parseViewSets("1, 2:0.5,3:0.7,6:1:0.5", 9, 0.25)
+	got, err := parseViewSets("1, 2:0.5,3:0.7,6:1:0.5,11:1:1:0.5", 9, 0.25)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []viewSet{{1, 0.25, 0}, {2, 0.5, 0}, {3, 0.7, 0}, {6, 1, 0.5}}
+	c := func(mix, swap, side float64) train.Composition {
+		return train.Composition{Mix: mix, Swap: swap, Side: side}
+	}
+	want := []viewSet{{1, c(0.25, 0, 0)}, {2, c(0.5, 0, 0)}, {3, c(0.7, 0, 0)}, {6, c(1, 0.5, 0)}, {11, c(1, 1, 0.5)}}
 	if !slices.Equal(got, want) {
 		t.Errorf("parseViewSets = %v, want %v", got, want)
 	}
-	if got, err := parseViewSets("", 9, 0.25); err != nil || !slices.Equal(got, []viewSet{{9, 0.25, 0}}) {
+	if got, err := parseViewSets("", 9, 0.25); err != nil || !slices.Equal(got, []viewSet{{9, c(0.25, 0, 0)}}) {
 		t.Errorf("empty -view-seeds = %v, %v; want the run's seed and -mix", got, err)
 	}
 	for _, bad := range []string{"x", "1,,2", "1:2", "1:-0.1", "1:nan", "1,1:0.5", "-1",
-		"6:1:0", "6:1:1.5", "6:1:x", "6:0:0.5", "6:1:0.5:2"} {
+		"6:1:0", "6:1:1.5", "6:1:x", "6:0:0.5", "6:1:0.5:2", "6:1:0.5:0", "6:1:0.5:x", "6:1:0.5:1:1"} {
 		if _, err := parseViewSets(bad, 9, 0); err == nil || !strings.Contains(err.Error(), "-view-seeds") {
 			t.Errorf("parseViewSets(%q) error = %v, want a -view-seeds error", bad, err)
 		}
