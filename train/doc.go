@@ -8,9 +8,10 @@
 //  2. Align each image to the embedder's template with a random Jitter
 //     (flip, rotation, scale, shift, brightness, contrast, gamma, blur), or,
 //     with view targets (Targets.Views), as one of the views the teacher
-//     embedded, picked at random among every set of views: a Jitter, and
-//     with Views.Mix > 0 perhaps blended with another face, or with
-//     Views.Swap > 0 given a band of it (eyes, or nose and mouth: a View).
+//     embedded, picked at random among every set of views: a Jitter, and,
+//     as the set's Composition says, perhaps blended with another face
+//     (Mix), given a band of it (Swap: eyes, or nose and mouth) or one of
+//     its sides (Side: the left or right half) — a View.
 //  3. Embed the batch; f(x) is a unit vector.
 //  4. Loss = DistillWeight · mean ‖f(x) − t(x)‖² (distillation: match the
 //     teacher's embedding t of the same, unjittered face; with view
