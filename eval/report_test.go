@@ -122,6 +122,17 @@ func TestFailuresCountAsErrors(t *testing.T) {
 	if r.Folds[0].Failures != 1 {
 		t.Errorf("fold 0 failures %d, want 1", r.Folds[0].Failures)
 	}
+	// One of four mismatched pairs failed: no threshold accepts fewer
+	// than a quarter of the impostors, so TAR at FAR 1% is 0.
+	if f := r.FailureFAR(); f != 0.25 {
+		t.Errorf("FailureFAR = %v, want 0.25", f)
+	}
+	if r.TARAtFAR1 != 0 {
+		t.Errorf("TAR at FAR 1%% = %v with a 25%% false accept floor, want 0", r.TARAtFAR1)
+	}
+	if f := (Report{}).FailureFAR(); f != 0 {
+		t.Errorf("FailureFAR of an empty report = %v, want 0", f)
+	}
 }
 
 func TestFromDistancesFallbackFolds(t *testing.T) {

@@ -226,7 +226,11 @@ func printSummary(w io.Writer, o output) {
 		pct(r.Accuracy), pct(r.Std), len(r.Folds), pct(r.StdErr))
 	fmt.Fprintf(w, "  AUC            %.4f\n", r.AUC)
 	fmt.Fprintf(w, "  EER            %s  (at d = %.4g)\n", pct(r.EER), r.EERThreshold)
-	fmt.Fprintf(w, "  TAR@FAR=1%%     %s  (at d ≤ %.4g)\n", pct(r.TARAtFAR1), r.TARThreshold)
+	if f := r.FailureFAR(); f > eval.FAR1 {
+		fmt.Fprintf(w, "  TAR@FAR=1%%     %s  (unreachable: the mismatched pairs without a face count as accepted, a false accept rate of %s by themselves)\n", pct(r.TARAtFAR1), pct(f))
+	} else {
+		fmt.Fprintf(w, "  TAR@FAR=1%%     %s  (at d ≤ %.4g)\n", pct(r.TARAtFAR1), r.TARThreshold)
+	}
 	fmt.Fprintf(w, "  threshold      %.4g  (chosen on all pairs; accuracy there %s)\n", r.Threshold, pct(r.AccuracyAt(r.Threshold)))
 	if o.ModelThreshold > 0 {
 		fmt.Fprintf(w, "  model's threshold %.4g: accuracy %s on all pairs\n", o.ModelThreshold, pct(o.AccuracyAtModelThreshold))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/oneshotface/oneshot/eval"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -146,5 +147,41 @@ func TestRunPlain(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 		f.Close()
+	}
+}
+
+// TestSummaryUnreachableTAR: when mismatched pairs without a face alone
+// accept more than 1% of impostors, the summary says why TAR at FAR 1% is
+// 0 instead of quoting a threshold; otherwise it quotes the threshold.
+func TestSummaryUnreachableTAR(t *testing.T) {
+	dist := []float32{0.5, 0.6, 1.5, -1, 0.4, 0.7, 1.6, 1.7}
+	same := []bool{true, true, false, false, true, true, false, false}
+	fold := []int{0, 0, 0, 0, 1, 1, 1, 1}
+	for _, c := range []struct {
+		failed []bool
+		want   string
+	}{
+		{[]bool{false, false, false, true, false, false, false, false}, "unreachable"},
+		{nil, "(at d ≤"},
+	} {
+		d := append([]float32(nil), dist...)
+		if c.failed == nil {
+			d[3] = 1.8
+		}
+		r, err := eval.FromDistances(d, same, c.failed, fold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		printSummary(&out, output{Report: r, PairsFile: "pairs.txt"})
+		line := ""
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.Contains(l, "TAR@FAR=1%") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, c.want) {
+			t.Errorf("failed pairs %v: TAR line %q, want it to contain %q", c.failed, line, c.want)
+		}
 	}
 }
