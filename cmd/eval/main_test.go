@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/oneshotface/oneshot/eval"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/eval"
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/nn"
 )

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/oneshotface/oneshot/train"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/train"
 )
 
 // TestInitWeights checks -init: a model starts with another model file's
