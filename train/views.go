@@ -24,6 +24,7 @@ type Views struct {
 	Count int // views per sample; view 0 is the plain face
 	Range face.JitterRange
 	Seed  uint64
+	// Composition says which views show a second face, and how.
 	Composition
 	// Samples is the number of samples the views were made for: a blend's
 	// second face is one of them.
