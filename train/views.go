@@ -68,20 +68,26 @@ func (c Composition) Validate() error {
 	return nil
 }
 
-// String is the composition as cache keys and file names spell it: the
-// probabilities that are not 0, e.g. "mix1-swap1-side1"; "" for none.
-func (c Composition) String() string {
-	if c.Mix <= 0 {
-		return "" // swaps and sides happen only among blends
-	}
-	s := fmt.Sprintf("mix%g", c.Mix)
-	if c.Swap > 0 {
-		s += fmt.Sprintf("-swap%g", c.Swap)
-		if c.Side > 0 {
-			s += fmt.Sprintf("-side%g", c.Side)
+// String is the composition as cache file names spell it: the
+// probabilities in effect, e.g. "mix1-swap1-side1"; "" for none.
+func (c Composition) String() string { return c.spell("%s%g", "-") }
+
+// spell writes each probability in effect — the blend probability, the
+// swap probability among blends, the side probability among swaps; none
+// after a 0 — with format (name, value), joined by sep. Cache file names
+// and cache keys are both spelt here, so they always name the same thing.
+func (c Composition) spell(format, sep string) string {
+	var terms []string
+	for _, t := range []struct {
+		name string
+		p    float64
+	}{{"mix", c.Mix}, {"swap", c.Swap}, {"side", c.Side}} {
+		if t.p <= 0 {
+			break
 		}
+		terms = append(terms, fmt.Sprintf(format, t.name, t.p))
 	}
-	return s
+	return strings.Join(terms, sep)
 }
 
 // View describes one picture a training step shows: a sample seen
@@ -312,8 +318,12 @@ const maxViews = 1 << 16
 
 // MixedCachePath is where TeacherViews caches views composed as c, given
 // the path of the cache of views without: the composition
-// (Composition.String) before its extension, so none overwrites another.
+// (Composition.String) before its extension, so none overwrites another;
+// cachePath itself when c composes nothing.
 func MixedCachePath(cachePath string, c Composition) string {
+	if c.String() == "" {
+		return cachePath
+	}
 	ext := filepath.Ext(cachePath)
 	return strings.TrimSuffix(cachePath, ext) + "-" + c.String() + ext
 }
@@ -325,8 +335,8 @@ func MixedCachePath(cachePath string, c Composition) string {
 // is the template of the crops the student will see: a jitter's blur is
 // in crop pixels, so the teacher's is scaled by the ratio of the two
 // templates' pupil distances to blur the face alike. The embeddings are
-// read from cachePath (MixedCachePath with blends) when it holds them for
-// the same samples, teacher key, count, range, seed and composition, and otherwise
+// read from MixedCachePath(cachePath, c) when it holds them for the same
+// samples, teacher key, count, range, seed and composition, and otherwise
 // computed and written there. A view that is not a blend is the same
 // picture with or without blends, so views with blends take those from
 // the cache of views without, when it is there, and the teacher embeds
@@ -344,17 +354,11 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	vw := &Views{Count: count, Range: r, Seed: seed, Composition: c, Samples: len(samples)}
 	plainKey := fmt.Sprintf("%s+views %d %d %v", key, count, seed, r)
 	key, path := plainKey, cachePath
-	if c.Mix > 0 {
-		key += fmt.Sprintf(" mix %g", c.Mix)
-		if c.Swap > 0 {
-			key += fmt.Sprintf(" swap %g", c.Swap)
-			if c.Side > 0 {
-				key += fmt.Sprintf(" side %g", c.Side)
-			}
-		}
-		if cachePath != "" {
-			path = MixedCachePath(cachePath, c)
-		}
+	if terms := c.spell("%s %g", " "); terms != "" {
+		key += " " + terms // e.g. " mix 1 swap 1"
+	}
+	if cachePath != "" {
+		path = MixedCachePath(cachePath, c)
 	}
 	// The cache holds one entry per view, named path#view.
 	named := make([]Sample, len(samples)*count)

@@ -364,8 +364,8 @@ func TestViewSides(t *testing.T) {
 	}
 }
 
-// TestComposition: cache names of compositions made before sides existed
-// are kept, and probabilities outside 0…1 are refused.
+// TestComposition: cache names and keys of compositions made before
+// sides existed are kept, and probabilities outside 0…1 are refused.
 func TestComposition(t *testing.T) {
 	for _, c := range []struct {
 		comp Composition
@@ -381,6 +381,24 @@ func TestComposition(t *testing.T) {
 		}
 		if got := filepath.Base(MixedCachePath("cache/views-"+seed+".bin", c.comp)); got != c.want {
 			t.Errorf("MixedCachePath(%+v) = %s, want %s", c.comp, got, c.want)
+		}
+	}
+	if got := MixedCachePath("cache/views-seed1.bin", Composition{}); got != "cache/views-seed1.bin" {
+		t.Errorf("MixedCachePath of no composition = %s, want the plain cache", got)
+	}
+	for _, c := range []struct {
+		comp Composition
+		want string
+	}{
+		{Composition{}, ""},
+		{Composition{Swap: 1, Side: 1}, ""}, // no blends, so no swaps
+		{Composition{Mix: 0.5}, "mix 0.5"},
+		{Composition{Mix: 1, Swap: 1}, "mix 1 swap 1"},
+		{Composition{Mix: 1, Side: 1}, "mix 1"}, // no swaps, so no sides
+		{Composition{Mix: 1, Swap: 1, Side: 0.5}, "mix 1 swap 1 side 0.5"},
+	} {
+		if got := c.comp.spell("%s %g", " "); got != c.want {
+			t.Errorf("cache key terms of %+v = %q, want %q", c.comp, got, c.want)
 		}
 	}
 	if err := (Composition{Mix: 1, Swap: 1, Side: 1}).Validate(); err != nil {

@@ -232,10 +232,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		if *views > 0 { // else distil on the plain faces
 			for _, set := range sets {
 				plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
-				vcache := plain
-				if set.Mix > 0 {
-					vcache = train.MixedCachePath(plain, set.Composition)
-				}
+				vcache := train.MixedCachePath(plain, set.Composition)
 				log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g, swap probability %g, side probability %g (cached in %s)", *views, set.seed, set.Mix, set.Swap, set.Side, vcache)
 				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.Composition, plain, key, bar("views"))
 				if err != nil {
