@@ -2,6 +2,7 @@ package face
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -66,6 +67,25 @@ var DefaultJitterRange = JitterRange{
 	MaxGamma:      0.25,
 	BlurProb:      0.2,
 	MaxBlur:       1.0,
+}
+
+// Scaled returns the range with every bound (rotation, scale, shift,
+// brightness, contrast, gamma, blur) multiplied by k and the
+// probabilities of a flip and of a blur kept: Scaled(2) is twice as
+// strong an augmentation, Scaled(1) the range itself. k must be positive,
+// and small enough that the scale bound stays below 0.9.
+func (r JitterRange) Scaled(k float64) (JitterRange, error) {
+	if !(k > 0) || math.IsInf(k, 0) || !(r.MaxScale*k < 0.9) {
+		return JitterRange{}, fmt.Errorf("face: jitter scale %g; want a factor above 0 that keeps the scale bound below 0.9", k)
+	}
+	r.MaxRotate *= k
+	r.MaxScale *= k
+	r.MaxShift *= k
+	r.MaxBrightness *= k
+	r.MaxContrast *= k
+	r.MaxGamma *= k
+	r.MaxBlur *= k
+	return r, nil
 }
 
 // Sample draws a Jitter from the range using rng, consuming the same

@@ -90,6 +90,45 @@ func meanStd(m *image.RGBA) (float64, float64) {
 	return mean, math.Sqrt(ss/n - mean*mean)
 }
 
+// TestJitterRangeScaled: Scaled multiplies every bound and keeps the
+// probabilities; draws from a scaled range reach past the plain bounds and
+// stay within the scaled ones; factors that make no range are refused.
+func TestJitterRangeScaled(t *testing.T) {
+	r := DefaultJitterRange
+	if one, err := r.Scaled(1); err != nil || one != r {
+		t.Errorf("Scaled(1) = %+v, %v; want the range itself", one, err)
+	}
+	two, err := r.Scaled(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := JitterRange{FlipProb: r.FlipProb, MaxRotate: 2 * r.MaxRotate, MaxScale: 2 * r.MaxScale, MaxShift: 2 * r.MaxShift,
+		MaxBrightness: 2 * r.MaxBrightness, MaxContrast: 2 * r.MaxContrast, MaxGamma: 2 * r.MaxGamma, BlurProb: r.BlurProb, MaxBlur: 2 * r.MaxBlur}
+	if two != want {
+		t.Errorf("Scaled(2) = %+v, want %+v", two, want)
+	}
+	rng := rand.New(rand.NewPCG(3, 0))
+	beyond := 0
+	for range 200 {
+		j := two.Sample(rng)
+		if math.Abs(j.Rotate) > two.MaxRotate || math.Abs(j.Scale) > two.MaxScale || math.Abs(j.ShiftY) > two.MaxShift ||
+			math.Abs(j.Gamma) > two.MaxGamma || j.Blur > two.MaxBlur || j.validate() != nil {
+			t.Fatalf("jitter out of the scaled range: %+v", j)
+		}
+		if math.Abs(j.Rotate) > r.MaxRotate {
+			beyond++
+		}
+	}
+	if beyond < 50 { // half the draws, in expectation
+		t.Errorf("%d of 200 rotations beyond the plain bound; want about 100", beyond)
+	}
+	for _, k := range []float64{0, -1, math.NaN(), math.Inf(1), 18} {
+		if _, err := r.Scaled(k); err == nil {
+			t.Errorf("Scaled(%g) accepted", k)
+		}
+	}
+}
+
 func TestJitterFlipMirrors(t *testing.T) {
 	src := noiseImage(200, 180, 1)
 	eyes := Eyes{Left: Point{80.3, 90.2}, Right: Point{121.7, 86.9}}

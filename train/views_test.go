@@ -136,6 +136,13 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 	if cached(6, comp) == nil {
 		t.Error("a cache of views made with another seed was used")
 	}
+	stronger, err := face.DefaultJitterRange.Scaled(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TeacherViews(ctx, nil, samples, teacher.Template, count, stronger, 5, comp, path, "k", nil); err == nil {
+		t.Error("a cache of views made with another jitter range was used")
+	}
 	if cached(5, Composition{Mix: 0.3, Swap: swap, Side: side}) == nil {
 		t.Error("a cache of views made with another blend probability was used")
 	}

@@ -95,7 +95,7 @@ func main() {
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch, or the one -arch grows from) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
 	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
-	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; default: the one set of -seed)")
+	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -231,10 +231,14 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		}
 		if *views > 0 { // else distil on the plain faces
 			for _, set := range sets {
-				plain := filepath.Join(cacheDir, fmt.Sprintf("views-%s-seed%d.bin", key, set.seed))
+				plain := filepath.Join(cacheDir, set.cacheName(key))
 				vcache := train.MixedCachePath(plain, set.Composition)
-				log.Printf("\nteacher embeddings of %d views of each face, seed %d, blend probability %g, swap probability %g, side probability %g (cached in %s)", *views, set.seed, set.Mix, set.Swap, set.Side, vcache)
-				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, cfg.Jitter, set.seed, set.Composition, plain, key, bar("views"))
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g (cached in %s)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, vcache)
+				jitter, err := cfg.Jitter.Scaled(set.jitter)
+				if err != nil {
+					return err
+				}
+				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, jitter, set.seed, set.Composition, plain, key, bar("views"))
 				if err != nil {
 					return err
 				}
@@ -312,22 +316,42 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	return saveModel(out, m)
 }
 
-// viewSet is one set of views to distil on: its seed and how its views
-// are composed with second faces (train.Composition).
+// viewSet is one set of views to distil on: its seed, how strongly its
+// views are jittered (a factor of the run's jitter range, 1 for the range
+// itself) and how they are composed with second faces (train.Composition).
 type viewSet struct {
-	seed uint64
+	seed   uint64
+	jitter float64
 	train.Composition
 }
 
+// cacheName is the file in the cache folder that holds the set's plain
+// views (train.MixedCachePath adds the composition), e.g.
+// views-KEY-seed13-jitter2.bin; sets of the plain range keep the names
+// they have always had.
+func (s viewSet) cacheName(key string) string {
+	name := fmt.Sprintf("views-%s-seed%d", key, s.seed)
+	if s.jitter != 1 {
+		name += fmt.Sprintf("-jitter%g", s.jitter)
+	}
+	return name + ".bin"
+}
+
+// maxJitter bounds -view-seeds' jitter factors: four times the default
+// range turns faces by up to 20° and moves them by a fifth of the pupil
+// distance, as far as an aligned face is worth distorting.
+const maxJitter = 4
+
 // parseViewSets reads -view-seeds: a comma-separated list of seeds, each
-// optionally followed by ":" and its blend probability (mix when not
-// given), by another ":" and the probability that a blend swaps a band
-// of the face instead, and by a third ":" and the probability that a
-// swap takes a side of the face rather than a horizontal band (each 0
+// optionally followed by "x" and a factor on the jitter range (2: twice
+// as strong; 1 when not given), by ":" and its blend probability (mix
+// when not given), by another ":" and the probability that a blend swaps
+// a band of the face instead, and by a third ":" and the probability that
+// a swap takes a side of the face rather than a horizontal band (each 0
 // when not given). The empty list is the one set of the run's seed.
 func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 	if strings.TrimSpace(list) == "" {
-		return []viewSet{{seed, train.Composition{Mix: mix}}}, nil
+		return []viewSet{{seed, 1, train.Composition{Mix: mix}}}, nil
 	}
 	var sets []viewSet
 	seen := map[uint64]bool{}
@@ -336,10 +360,16 @@ func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 		if len(fields) > 4 {
 			return nil, fmt.Errorf("-view-seeds: %q: at most seed:blend:swap:side", item)
 		}
-		set := viewSet{Composition: train.Composition{Mix: mix}}
+		set := viewSet{jitter: 1, Composition: train.Composition{Mix: mix}}
 		var err error
-		if set.seed, err = strconv.ParseUint(fields[0], 10, 64); err != nil {
-			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5,3:1:0.5)", item)
+		seedText, jitterText, strong := strings.Cut(fields[0], "x")
+		if set.seed, err = strconv.ParseUint(seedText, 10, 64); err != nil {
+			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5,3:1:0.5,4x2)", item)
+		}
+		if strong {
+			if set.jitter, err = strconv.ParseFloat(jitterText, 64); err != nil || !(set.jitter > 0 && set.jitter <= maxJitter) {
+				return nil, fmt.Errorf("-view-seeds: %q: the jitter factor after 'x' must be in (0, %g]", item, float64(maxJitter))
+			}
 		}
 		if len(fields) > 1 {
 			if set.Mix, err = strconv.ParseFloat(fields[1], 64); err != nil || !(set.Mix >= 0 && set.Mix <= 1) {

@@ -83,27 +83,47 @@ func TestInitWeights(t *testing.T) {
 	}
 }
 
-// TestParseViewSets checks -view-seeds: seeds with optional blend, swap
-// and side probabilities, the run's seed when empty, and clear refusals.
+// TestParseViewSets checks -view-seeds: seeds with optional jitter
+// factors and blend, swap and side probabilities, the run's seed when
+// empty, and clear refusals.
 func TestParseViewSets(t *testing.T) {
-	got, err := parseViewSets("1, 2:0.5,3:0.7,6:1:0.5,11:1:1:0.5", 9, 0.25)
+	got, err := parseViewSets("1, 2:0.5,3:0.7,6:1:0.5,11:1:1:0.5,13x2,14x1.5:0.5", 9, 0.25)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := func(mix, swap, side float64) train.Composition {
 		return train.Composition{Mix: mix, Swap: swap, Side: side}
 	}
-	want := []viewSet{{1, c(0.25, 0, 0)}, {2, c(0.5, 0, 0)}, {3, c(0.7, 0, 0)}, {6, c(1, 0.5, 0)}, {11, c(1, 1, 0.5)}}
+	want := []viewSet{{1, 1, c(0.25, 0, 0)}, {2, 1, c(0.5, 0, 0)}, {3, 1, c(0.7, 0, 0)}, {6, 1, c(1, 0.5, 0)}, {11, 1, c(1, 1, 0.5)},
+		{13, 2, c(0.25, 0, 0)}, {14, 1.5, c(0.5, 0, 0)}}
 	if !slices.Equal(got, want) {
 		t.Errorf("parseViewSets = %v, want %v", got, want)
 	}
-	if got, err := parseViewSets("", 9, 0.25); err != nil || !slices.Equal(got, []viewSet{{9, c(0.25, 0, 0)}}) {
+	if got, err := parseViewSets("", 9, 0.25); err != nil || !slices.Equal(got, []viewSet{{9, 1, c(0.25, 0, 0)}}) {
 		t.Errorf("empty -view-seeds = %v, %v; want the run's seed and -mix", got, err)
 	}
 	for _, bad := range []string{"x", "1,,2", "1:2", "1:-0.1", "1:nan", "1,1:0.5", "-1",
-		"6:1:0", "6:1:1.5", "6:1:x", "6:0:0.5", "6:1:0.5:2", "6:1:0.5:0", "6:1:0.5:x", "6:1:0.5:1:1"} {
+		"6:1:0", "6:1:1.5", "6:1:x", "6:0:0.5", "6:1:0.5:2", "6:1:0.5:0", "6:1:0.5:x", "6:1:0.5:1:1",
+		"13x", "13x0", "13x-1", "13x5", "13xnan", "x2", "13x2x2", "13,13x2"} {
 		if _, err := parseViewSets(bad, 9, 0); err == nil || !strings.Contains(err.Error(), "-view-seeds") {
 			t.Errorf("parseViewSets(%q) error = %v, want a -view-seeds error", bad, err)
+		}
+	}
+}
+
+// TestViewSetCacheName: sets of the plain jitter range keep the cache
+// names they have always had; a scaled range gets a file of its own.
+func TestViewSetCacheName(t *testing.T) {
+	for _, tc := range []struct {
+		set  viewSet
+		want string
+	}{
+		{viewSet{seed: 6, jitter: 1, Composition: train.Composition{Mix: 1, Swap: 1}}, "views-K-seed6.bin"},
+		{viewSet{seed: 13, jitter: 2}, "views-K-seed13-jitter2.bin"},
+		{viewSet{seed: 14, jitter: 1.5, Composition: train.Composition{Mix: 0.5}}, "views-K-seed14-jitter1.5.bin"},
+	} {
+		if got := tc.set.cacheName("K"); got != tc.want {
+			t.Errorf("cacheName of %+v = %q, want %q", tc.set, got, tc.want)
 		}
 	}
 }
