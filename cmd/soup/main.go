@@ -110,6 +110,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	soup.Meta["trained_by"] = "cmd/soup " + strings.Join(args, " ")
 	soup.Meta["soup_of"] = strings.Join(fs.Args(), " ")
 	delete(soup.Meta, "wall_time") // the first run's, not the soup's
+	delete(soup.Meta, "epochs_time")
 	delete(soup.Meta, "seed")
 	if _, err := nn.SaveFile(*out, soup); err != nil {
 		return err

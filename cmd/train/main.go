@@ -313,7 +313,20 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	m.Meta["trained_by"] = "cmd/train " + strings.Join(os.Args[1:], " ")
 	m.Meta["seed"] = fmt.Sprint(cfg.Seed)
 	m.Meta["wall_time"] = time.Since(start).Round(time.Second).String()
+	m.Meta["epochs_time"] = epochsTime(history).String()
 	return saveModel(out, m)
+}
+
+// epochsTime is the time spent in the epochs of history, the ones before
+// a -resume included: the training time of a run stopped and resumed,
+// where wall_time counts only the last process (face preparation and
+// teacher included).
+func epochsTime(history []train.EpochRecord) time.Duration {
+	var s float64
+	for _, r := range history {
+		s += r.Stats.Seconds
+	}
+	return (time.Duration(s * float64(time.Second))).Round(time.Second)
 }
 
 // viewSet is one set of views to distil on: its seed, how strongly its

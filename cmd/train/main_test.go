@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/train"
@@ -125,5 +126,17 @@ func TestViewSetCacheName(t *testing.T) {
 		if got := tc.set.cacheName("K"); got != tc.want {
 			t.Errorf("cacheName of %+v = %q, want %q", tc.set, got, tc.want)
 		}
+	}
+}
+
+// TestEpochsTime sums the seconds of every recorded epoch, those of an
+// earlier process included, to the second.
+func TestEpochsTime(t *testing.T) {
+	h := []train.EpochRecord{{Epoch: 0, Stats: train.EpochStats{Seconds: 61.4}}, {Epoch: 1, Stats: train.EpochStats{Seconds: 75.3}}}
+	if got, want := epochsTime(h), 2*time.Minute+17*time.Second; got != want {
+		t.Errorf("epochsTime = %v, want %v", got, want)
+	}
+	if got := epochsTime(nil); got != 0 {
+		t.Errorf("epochsTime of no epochs = %v, want 0", got)
 	}
 }
