@@ -326,7 +326,7 @@ func epochsTime(history []train.EpochRecord) time.Duration {
 	for _, r := range history {
 		s += r.Stats.Seconds
 	}
-	return (time.Duration(s * float64(time.Second))).Round(time.Second)
+	return time.Duration(s * float64(time.Second)).Round(time.Second)
 }
 
 // viewSet is one set of views to distil on: its seed, how strongly its
