@@ -60,9 +60,10 @@ teacher:
 	bash scripts/fetch-faceapi.sh
 	$(GO) run ./cmd/teacher -out build/teacher.oneshot
 
-## train: train the compact embedder in seven runs, each starting from the last, and average the
-## weights of the last two (cmd/soup) into the shipped model (about 8 h 15 min on 2 cores, the teacher's
-## views included; see MODEL_CARD.md). Built with the simd experiment: natively the packed SIMD matrix
+## train: train the compact embedder in seven runs, each starting from the last, average the
+## weights of the last two (cmd/soup), then give the soup test-time mirroring and a cohort of the training
+## people's faces with a threshold calibrated for them (cmd/cohort): the shipped model (about 8 h 15 min on
+## 2 cores, the teacher's views included; see MODEL_CARD.md). Built with the simd experiment: natively the packed SIMD matrix
 ## kernel trains about 1.6× faster than gonum's.
 train: teacher
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -epochs 20 -out build/compact-v2.oneshot -checkpoint build/train-v2.ckpt
@@ -78,12 +79,13 @@ train: teacher
 		-seed 4 -epochs 60 -lr 5e-4 -out build/compact-v2u.oneshot -checkpoint build/train-v2u.ckpt
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2u.oneshot -views 10 \
 		-view-seeds 1,2:0.5,3:0.7,5:1,6:1:1 -seed 7 -epochs 50 -lr 5e-4 -out build/compact-v2s.oneshot -checkpoint build/train-v2s.ckpt
-	$(GO) run ./cmd/soup -out models/compact.oneshot build/compact-v2u.oneshot build/compact-v2s.oneshot
+	$(GO) run ./cmd/soup -out build/compact-soup.oneshot build/compact-v2u.oneshot build/compact-v2s.oneshot
+	$(GO) run ./cmd/cohort -model build/compact-soup.oneshot -out models/compact.oneshot
 
 ## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
 FUZZTIME ?= 30s
 FUZZ_TARGETS = nn:FuzzLoad gallery:FuzzUnmarshal face:FuzzDecode face:FuzzFromRGBA face:FuzzParseCascades \
-	face:FuzzAlign face:FuzzParams internal/sha256:FuzzSum256
+	face:FuzzAlign face:FuzzParams internal/sha256:FuzzSum256 gallery:FuzzParseCohort
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in ./$${t%%:*}"; \

@@ -6,6 +6,10 @@
 //	"template"  the face.Template as JSON (crop size and pupil positions)
 //	"norm"      the face.Normalization as JSON (per-channel mean and scale)
 //	"threshold" the calibrated verification threshold on d = ‖f(x₁) − f(x₂)‖²
+//	            (on the cohort-normalised d when there is a cohort)
+//	"mirror"    "1": embed each crop with its mirror image (Embedder.Mirror)
+//	"cohort"    the model's cohort of training faces (gallery.Cohort), which
+//	            normalises comparisons
 //
 // so the crops a model sees in the browser are the crops it was trained on,
 // whichever embedder (the compact one or the 150×150 teacher) is loaded.

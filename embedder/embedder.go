@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/gallery"
 	"github.com/oneshotface/oneshot/nn"
 )
 
@@ -18,6 +19,14 @@ const (
 	MetaTemplate  = "template"
 	MetaNorm      = "norm"
 	MetaThreshold = "threshold"
+	// MetaMirror "1" asks for test-time mirroring: every crop is embedded
+	// together with its mirror image, and the embedding is the mean of the
+	// two, scaled to unit length (Embedder.Mirror).
+	MetaMirror = "mirror"
+	// MetaCohort holds the model's cohort (gallery.Cohort.MarshalText):
+	// embeddings, by this very model, of one face of each of its training
+	// people, which normalise comparisons (Embedder.Cohort).
+	MetaCohort = "cohort"
 )
 
 // Embedder embeds face crops with one model. It keeps its crop and input
@@ -28,8 +37,17 @@ type Embedder struct {
 	Template face.Template
 	Norm     face.Normalization
 	// Threshold is the model's calibrated verification threshold on the
-	// squared distance (0 when the model file has none).
+	// squared distance (0 when the model file has none); with a Cohort, on
+	// the cohort-normalised distance.
 	Threshold float32
+	// Mirror is true when every crop is embedded with its mirror image
+	// and the two embeddings are averaged (meta "mirror"): a face and its
+	// mirror are the same person, and the mean cancels some of the
+	// model's left–right noise, for twice the work.
+	Mirror bool
+	// Cohort, when not nil, is the model's cohort (meta "cohort"): the
+	// gallery normalises its comparisons with it (gallery.Config.Cohort).
+	Cohort *gallery.Cohort
 
 	// folded, when ForInference was called, is the batch-norm-folded copy
 	// of Model that embeds; nil: Model embeds.
@@ -103,6 +121,20 @@ func New(m *nn.Model) (*Embedder, error) {
 			return nil, fmt.Errorf("embedder: model's threshold %q is not a positive number", s)
 		}
 		e.Threshold = float32(v)
+	}
+	switch v := m.Meta[MetaMirror]; v {
+	case "", "0":
+	case "1":
+		e.Mirror = true
+	default:
+		return nil, fmt.Errorf("embedder: model's mirror setting %q is neither 0 nor 1", v)
+	}
+	if text, ok := m.Meta[MetaCohort]; ok {
+		c, err := gallery.ParseCohort(text)
+		if err != nil {
+			return nil, fmt.Errorf("embedder: model's %w", err)
+		}
+		e.Cohort = c
 	}
 	if in := m.Input; in != [3]int{} && (in[0] != e.Template.Height || in[1] != e.Template.Width || in[2] != 3) {
 		return nil, fmt.Errorf("embedder: model takes %d×%d×%d inputs but its template makes %d×%d RGB crops",
@@ -212,8 +244,53 @@ func (e *Embedder) EmbedCrops(crops []*image.RGBA) ([][]float32, error) {
 	return e.EmbedTensor(in, len(crops))
 }
 
-// EmbedTensor embeds n normalised HWC crops packed in x.
+// EmbedTensor embeds n normalised HWC crops packed in x. With e.Mirror
+// each embedding is the unit-length mean of the crop's and its mirror
+// image's.
 func (e *Embedder) EmbedTensor(x []float32, n int) ([][]float32, error) {
+	if !e.Mirror {
+		return e.forward(x, n)
+	}
+	h, w := e.Template.Height, e.Template.Width
+	if len(x) != n*h*w*3 {
+		return nil, fmt.Errorf("embedder: %d input values for %d crops of %d×%d×3", len(x), n, h, w)
+	}
+	both := make([]float32, 2*len(x))
+	copy(both, x)
+	mirrorHWC(both[len(x):], x, n, h, w)
+	y, err := e.forward(both, 2*n)
+	if err != nil {
+		return nil, err
+	}
+	out := y[:n]
+	for i, v := range out {
+		var s float64
+		for j := range v {
+			v[j] += y[n+i][j]
+			s += float64(v[j]) * float64(v[j])
+		}
+		if s > 0 {
+			r := 1 / math.Sqrt(s)
+			for j := range v {
+				v[j] = float32(float64(v[j]) * r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// mirrorHWC writes into dst the n H×W×3 crops of src flipped left to right.
+func mirrorHWC(dst, src []float32, n, h, w int) {
+	for i := range n * h {
+		row := i * w * 3
+		for x := range w {
+			copy(dst[row+x*3:row+x*3+3], src[row+(w-1-x)*3:row+(w-1-x)*3+3])
+		}
+	}
+}
+
+// forward runs the model on n normalised HWC crops packed in x.
+func (e *Embedder) forward(x []float32, n int) ([][]float32, error) {
 	t, err := nn.FromSlice(x, n, e.Template.Height, e.Template.Width, 3)
 	if err != nil {
 		return nil, err

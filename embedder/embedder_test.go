@@ -105,7 +105,10 @@ func TestNewRefusesModelsItCannotFeed(t *testing.T) {
 		"bad threshold": func(m *nn.Model) {
 			m.Meta[MetaThreshold] = "-1"
 		},
-		"input size": func(m *nn.Model) { m.Input = [3]int{32, 32, 3} },
+		"input size":   func(m *nn.Model) { m.Input = [3]int{32, 32, 3} },
+		"bad mirror":   func(m *nn.Model) { m.Meta[MetaMirror] = "yes" },
+		"bad cohort":   func(m *nn.Model) { m.Meta[MetaCohort] = "T1NDT0hSVDE=" },
+		"not a cohort": func(m *nn.Model) { m.Meta[MetaCohort] = "%" },
 	} {
 		c, err := m.Clone()
 		if err != nil {
@@ -402,5 +405,78 @@ func TestCompactArchsFitTheBudget(t *testing.T) {
 			t.Errorf("%s: %d bytes, over 2 MB", name, buf.Len())
 		}
 		t.Logf("%s: %d bytes", name, buf.Len())
+	}
+}
+
+// TestMirror: with "mirror" set, an embedding is the unit-length mean of
+// the model's embeddings of the crop and of its mirror image, so a crop and
+// its mirror image embed alike; batched and single crops agree.
+func TestMirror(t *testing.T) {
+	m, err := NewCompact(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm, err := m.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm.Meta[MetaMirror] = "1"
+	mirrored, err := New(mm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Mirror || !mirrored.Mirror {
+		t.Fatalf("Mirror: %v without the setting, %v with it", plain.Mirror, mirrored.Mirror)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	crop, flipped := plain.Template.NewCrop(), plain.Template.NewCrop()
+	for i := range crop.Pix {
+		crop.Pix[i] = uint8(rng.IntN(256))
+	}
+	w := crop.Rect.Dx()
+	for y := range crop.Rect.Dy() {
+		for x := range w {
+			copy(flipped.Pix[y*crop.Stride+x*4:][:4], crop.Pix[y*crop.Stride+(w-1-x)*4:][:4])
+		}
+	}
+	p, err := plain.EmbedCrops([]*image.RGBA{crop, flipped})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := mirrored.EmbedCrops([]*image.RGBA{crop, flipped})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for k := range p[0] {
+		n += float64(p[0][k]+p[1][k]) * float64(p[0][k]+p[1][k])
+	}
+	n = math.Sqrt(n)
+	var norm float64
+	for k := range v[0] {
+		want := float32(float64(p[0][k]+p[1][k]) / n)
+		if math.Abs(float64(v[0][k]-want)) > 1e-5 || math.Abs(float64(v[1][k]-want)) > 1e-5 {
+			t.Fatalf("value %d: mirrored embeddings %g and %g, want the mean of the plain ones %g", k, v[0][k], v[1][k], want)
+		}
+		norm += float64(v[0][k]) * float64(v[0][k])
+	}
+	if math.Abs(norm-1) > 1e-5 {
+		t.Errorf("squared norm %g, want 1", norm)
+	}
+	if p[0][0] == p[1][0] {
+		t.Error("the plain model embeds a crop and its mirror alike: the test shows nothing")
+	}
+	one, err := mirrored.EmbedCrop(flipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range one {
+		if math.Abs(float64(one[k]-v[1][k])) > 1e-5 {
+			t.Fatalf("single and batched mirrored embeddings differ at %d", k)
+		}
 	}
 }

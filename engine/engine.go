@@ -87,7 +87,7 @@ func Load(cascades *face.Cascades, modelFile []byte) (*Engine, error) {
 		return nil, err
 	}
 	m.shipped = m.file
-	g, err := gallery.New(gallery.Config{Threshold: m.threshold, Model: m.fingerprint})
+	g, err := gallery.New(gallery.Config{Threshold: m.threshold, Model: m.fingerprint, Cohort: m.emb.Cohort})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -148,6 +148,9 @@ func loadModel(file []byte) (m loadedModel, err error) {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 			return m, errors.New("this model gives embeddings that are not finite numbers: it is damaged")
 		}
+	}
+	if c := emb.Cohort; c != nil && c.Dim() != len(v) {
+		return m, fmt.Errorf("this model's cohort holds %d-value embeddings but the model gives %d-value ones: it is damaged", c.Dim(), len(v))
 	}
 	return loadedModel{
 		emb:         emb,
@@ -513,7 +516,17 @@ func (e *Engine) modelInfo() ModelInfo {
 		Params:       m.emb.Model.NumParams(),
 		Architecture: m.emb.Model.Meta["architecture"],
 		FineTuned:    m.emb.Model.Meta["fine_tuned"],
+		Mirror:       m.emb.Mirror,
+		CohortFaces:  cohortFaces(m.emb.Cohort),
 	}
+}
+
+// cohortFaces is the size of a model's cohort, 0 for none.
+func cohortFaces(c *gallery.Cohort) int {
+	if c == nil {
+		return 0
+	}
+	return c.Len()
 }
 
 // ExportGallery returns the gallery as a file (see package gallery for the
@@ -581,8 +594,14 @@ func (e *Engine) ImportModel(file []byte) (ModelInfo, error) {
 		e.mu.Unlock()
 		return ModelInfo{}, fmt.Errorf("the new model cannot embed the enrolled faces, so it was not loaded: %w", err)
 	}
-	// The threshold was validated by loadModel, so this cannot fail.
+	// The threshold was validated by loadModel, and the cohort checked
+	// against the model's embeddings, which the gallery now holds, so
+	// these cannot fail.
 	if err := e.gallery.SetThreshold(m.threshold); err != nil {
+		e.mu.Unlock()
+		return ModelInfo{}, err
+	}
+	if err := e.gallery.SetCohort(m.emb.Cohort); err != nil {
 		e.mu.Unlock()
 		return ModelInfo{}, err
 	}

@@ -553,3 +553,63 @@ func TestConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// withCohort returns model file m with a cohort of n random unit faces of
+// dim values (k 3) and mirroring set.
+func withCohort(t testing.TB, file []byte, n, dim int) []byte {
+	t.Helper()
+	m, err := nn.Load(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	faces := make([][]float32, n)
+	for i := range faces {
+		faces[i] = make([]float32, dim)
+		for j := range faces[i] {
+			faces[i][j] = float32(rng.NormFloat64())
+		}
+	}
+	c, err := gallery.NewCohort(faces, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := c.MarshalText()
+	m.Meta[embedder.MetaCohort] = string(text)
+	m.Meta[embedder.MetaMirror] = "1"
+	var buf bytes.Buffer
+	if err := nn.Save(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestModelCohort: a model's cohort reaches the gallery (Load,
+// ImportModel), goes when a model without one is imported, and a cohort
+// whose length is not the model's is refused as damage.
+func TestModelCohort(t *testing.T) {
+	c := cascades(t)
+	tiny := tinyModel(t, face.TemplateCompact64)
+	e, err := Load(c, withCohort(t, tiny, 20, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mi := e.Info().Model; mi.CohortFaces != 20 || !mi.Mirror {
+		t.Errorf("Info of a model with a cohort of 20 and mirroring: %+v", mi)
+	}
+	if e.gallery.Cohort() == nil || e.gallery.Cohort() != e.model.emb.Cohort {
+		t.Error("the gallery does not normalise with the model's cohort")
+	}
+	if _, err := e.ImportModel(tiny); err != nil {
+		t.Fatal(err)
+	}
+	if mi := e.Info().Model; mi.CohortFaces != 0 || mi.Mirror || e.gallery.Cohort() != nil {
+		t.Errorf("after importing a model without a cohort: %+v, gallery cohort %v", mi, e.gallery.Cohort())
+	}
+	if _, err := e.ImportModel(withCohort(t, tiny, 20, 8)); err != nil || e.gallery.Cohort() == nil {
+		t.Errorf("importing a model with a cohort: %v, gallery cohort %v", err, e.gallery.Cohort())
+	}
+	if _, err := Load(c, withCohort(t, tiny, 20, 4)); err == nil || !strings.Contains(err.Error(), "cohort") {
+		t.Errorf("a model with a cohort of another length: %v", err)
+	}
+}

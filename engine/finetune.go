@@ -162,7 +162,13 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 		res.Kept, res.Reason = false, "the fine-tuned model does not work, so the previous model is kept: "+err.Error()
 		return res, nil
 	}
-	nm.threshold = old.threshold // keep the calibrated threshold
+	// Keep the calibrated threshold. The fine-tuned file keeps the old
+	// model's cohort too (train.FineTune copies the metadata): its faces
+	// cannot be embedded again here (the pictures are not shipped), and a
+	// few steps of fine-tuning move the embeddings little, so the old
+	// cohort's statistics stay close — the same approximation as the kept
+	// threshold.
+	nm.threshold = old.threshold
 	nm.shipped = old.shipped
 
 	e.mu.Lock()
@@ -177,6 +183,11 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	if err := guard(func() error { return e.gallery.ReembedAs(nm.fingerprint, nm.emb.EmbedCrop) }); err != nil {
 		res.Kept, res.Reason = false, "the fine-tuned model cannot embed the enrolled faces, so the previous model is kept: "+err.Error()
 		return res, nil
+	}
+	if err := e.gallery.SetCohort(nm.emb.Cohort); err != nil {
+		// Not reached: the cohort was checked against the model's
+		// embeddings by loadModel, and the gallery was re-embedded with it.
+		return res, err
 	}
 	e.model = nm
 	res.Reembedded = e.gallery.Len()

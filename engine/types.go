@@ -285,6 +285,12 @@ type ModelInfo struct {
 	Architecture string `json:"architecture,omitempty"`
 	// FineTuned describes the fine-tuning the model went through, if any.
 	FineTuned string `json:"fineTuned,omitempty"`
+	// Mirror is true when each face is embedded with its mirror image
+	// (embedder.Embedder.Mirror).
+	Mirror bool `json:"mirror"`
+	// CohortFaces is the number of faces in the model's cohort, which
+	// normalises every comparison (gallery.Cohort); 0: raw distances.
+	CohortFaces int `json:"cohortFaces"`
 }
 
 // Info describes the engine: its model and its gallery.

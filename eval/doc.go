@@ -10,6 +10,10 @@
 //
 //	d(x1, x2) = ‖f(x1) − f(x2)‖²   (loss.SquaredDistance)
 //
+// or, when the model carries a cohort (embedder.Embedder.Cohort), by the
+// cohort-normalised distance the gallery uses (gallery.Cohort): the figures
+// are those of the verification a user gets.
+//
 // A pair is called "same person" when d ≤ τ. The Report then holds:
 //
 //   - Accuracy ± Std: the LFW protocol. The pairs are split into folds by

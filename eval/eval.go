@@ -12,6 +12,7 @@ import (
 	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/gallery"
 	"github.com/oneshotface/oneshot/loss"
 )
 
@@ -21,7 +22,9 @@ const batchSize = 16
 // Pairs runs the verification test on pairs: it embeds every distinct image
 // once, in parallel with one worker per element of embedders (make them with
 // Embedder.Clone; each worker also gets its own Detector from newDetector),
-// computes each pair's squared distance and the figures of the Report (see
+// computes each pair's distance (squared, or cohort-normalised when the
+// first embedder has a cohort, as the gallery compares) and the figures of
+// the Report (see
 // FromDistances and the package comment for failures).
 //
 // progress, when not nil, is called from the calling goroutine after each
@@ -78,6 +81,10 @@ func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetect
 		return Report{}, err
 	}
 
+	distance, err := comparer(embedders[0].Cohort, imgs)
+	if err != nil {
+		return Report{}, err
+	}
 	dist := make([]float32, len(pairs))
 	same := make([]bool, len(pairs))
 	failed := make([]bool, len(pairs))
@@ -93,7 +100,7 @@ func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetect
 		if a.fallback || b.fallback {
 			fallbackPairs++
 		}
-		if dist[i], err = loss.SquaredDistance(a.emb, b.emb); err != nil {
+		if dist[i], err = distance(pairImg[i][0], pairImg[i][1]); err != nil {
 			return Report{}, fmt.Errorf("eval: pair %d (%s, %s): %w", i, p.A, p.B, err)
 		}
 	}
@@ -113,6 +120,52 @@ func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetect
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil
+}
+
+// Embed runs the face pipeline and the embedder on every path, one worker
+// per element of embedders (as Pairs), and returns each image's embedding,
+// nil for an image where no face was found. progress is as for Pairs.
+func Embed(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	paths []string, progress func(done, total int)) ([][]float32, error) {
+	if len(embedders) == 0 {
+		return nil, errors.New("eval: no embedders: pass one per worker (Embedder.Clone)")
+	}
+	if newDetector == nil {
+		return nil, errors.New("eval: newDetector is nil")
+	}
+	imgs, err := embedImages(ctx, embedders, newDetector, paths, nil, progress)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, len(imgs))
+	for k, im := range imgs {
+		out[k] = im.emb
+	}
+	return out, nil
+}
+
+// comparer returns the distance between images j and k as the engine
+// computes it: the squared distance of their embeddings, or with the
+// model's cohort the normalised one (gallery.Cohort), each image's
+// statistics computed once.
+func comparer(c *gallery.Cohort, imgs []imageResult) (func(j, k int) (float32, error), error) {
+	if c == nil {
+		return func(j, k int) (float32, error) { return loss.SquaredDistance(imgs[j].emb, imgs[k].emb) }, nil
+	}
+	stats := make([]gallery.CohortStats, len(imgs))
+	for k, im := range imgs {
+		if im.noFace {
+			continue
+		}
+		s, err := c.Stats(im.emb)
+		if err != nil {
+			return nil, fmt.Errorf("eval: the model's cohort: %w", err)
+		}
+		stats[k] = s
+	}
+	return func(j, k int) (float32, error) {
+		return c.Distance(imgs[j].emb, imgs[k].emb, stats[j], stats[k]), nil
+	}, nil
 }
 
 // imageResult is what the pipeline made of one image.

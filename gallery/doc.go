@@ -44,6 +44,18 @@
 // default"; any other must be finite and strictly between 0 and MaxDistance
 // (ValidateThreshold).
 //
+// # Cohort normalisation
+//
+// With a cohort (Config.Cohort, SetCohort; the model file carries it),
+// Verify and Identify compare by a normalised distance instead of the raw
+// one: the raw cosine judged against each face's own nearest impostors
+// among the cohort (embeddings of the embedder's training people), and
+// stated back in the units of a squared distance. Cohort's comment
+// derives it. The threshold is then the one
+// calibrated for normalised distances; Score and ValidateThreshold are
+// unchanged. Enroll's frame distances and Spread stay raw: they compare a
+// person with themselves.
+//
 // # Score
 //
 // A squared distance means little to a person, so every answer also

@@ -65,6 +65,11 @@ type Config struct {
 	// Dim is the length of the embeddings (128 for the shipped models).
 	// 0 lets the first enrollment into an empty gallery set it.
 	Dim int
+	// Cohort, when not nil, normalises every comparison of Verify and
+	// Identify (see the package comment on cohort normalisation): the
+	// model's cohort (embedder.Embedder.Cohort), of the model's embedding
+	// length.
+	Cohort *Cohort
 }
 
 // Gallery is a set of enrolled people, each with the embeddings of the
@@ -80,6 +85,13 @@ type Gallery struct {
 	dim       int
 	fixedDim  bool // dim was given (Config.Dim or a file), not learnt from an enrollment
 	people    map[string]*person
+	cohort    *Cohort // nil: raw distances
+
+	// statsMu guards stats, the cohort statistics of templates, filled as
+	// Verify and Identify need them (under g.mu's read lock) and emptied
+	// when the cohort changes.
+	statsMu sync.Mutex
+	stats   map[*person]CohortStats
 }
 
 // person is one enrolled person. It is never changed after it is built:
@@ -112,12 +124,16 @@ func New(c Config) (*Gallery, error) {
 	if c.Dim < 0 || c.Dim > MaxDim {
 		return nil, fmt.Errorf("embedding length %d is not between 0 (learn it from the first enrollment) and %d", c.Dim, MaxDim)
 	}
+	if c.Cohort != nil && c.Dim != 0 && c.Cohort.Dim() != c.Dim {
+		return nil, fmt.Errorf("the cohort holds %d-value embeddings, the gallery %d-value ones", c.Cohort.Dim(), c.Dim)
+	}
 	return &Gallery{
 		threshold: c.Threshold,
 		model:     c.Model,
 		dim:       c.Dim,
 		fixedDim:  c.Dim > 0,
 		people:    map[string]*person{},
+		cohort:    c.Cohort,
 	}, nil
 }
 
@@ -175,6 +191,31 @@ func (g *Gallery) SetThreshold(t float32) error {
 	defer g.mu.Unlock()
 	g.threshold = t
 	return nil
+}
+
+// SetCohort sets the cohort that normalises comparisons (nil: raw
+// distances from now on). Set it together with the threshold calibrated
+// for it (SetThreshold): a normalised distance and a raw one are compared
+// with different thresholds. A cohort whose embedding length is not the
+// gallery's is refused.
+func (g *Gallery) SetCohort(c *Cohort) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c != nil && g.dim != 0 && c.Dim() != g.dim {
+		return &DimensionError{Got: c.Dim(), Want: g.dim}
+	}
+	g.cohort = c
+	g.statsMu.Lock()
+	g.stats = nil
+	g.statsMu.Unlock()
+	return nil
+}
+
+// Cohort is the cohort that normalises comparisons (nil: none).
+func (g *Gallery) Cohort() *Cohort {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.cohort
 }
 
 // Model is the fingerprint of the model whose embeddings the gallery holds

@@ -72,7 +72,11 @@ func (g *Gallery) Verify(id string, emb []float32, threshold float32) (Verdict, 
 	if err != nil {
 		return Verdict{}, err
 	}
-	d := dist(u, p.template)
+	distTo, err := g.comparer(u)
+	if err != nil {
+		return Verdict{}, err
+	}
+	d := distTo(p)
 	return Verdict{Match: d <= t, Distance: d, Threshold: t, Score: Score(d, t)}, nil
 }
 
@@ -95,9 +99,13 @@ func (g *Gallery) Identify(emb []float32, threshold float32, k int) (cands []Can
 	if err != nil {
 		return nil, false, err
 	}
+	distTo, err := g.comparer(u)
+	if err != nil {
+		return nil, false, err
+	}
 	cands = make([]Candidate, 0, len(g.people))
 	for id, p := range g.people {
-		d := dist(u, p.template)
+		d := distTo(p)
 		cands = append(cands, Candidate{ID: id, Distance: d, Score: Score(d, t), Match: d <= t})
 	}
 	slices.SortFunc(cands, func(a, b Candidate) int {
@@ -107,6 +115,41 @@ func (g *Gallery) Identify(emb []float32, threshold float32, k int) (cands []Can
 		cands = cands[:k:k]
 	}
 	return cands, len(cands) == 0 || !cands[0].Match, nil
+}
+
+// comparer returns the function that gives the distance from the unit
+// probe u to a person's template: the raw squared distance, or with a
+// cohort the normalised one (u's statistics computed once here, the
+// templates' cached). Callers hold g.mu for reading.
+func (g *Gallery) comparer(u []float32) (func(p *person) float32, error) {
+	c := g.cohort
+	if c == nil {
+		return func(p *person) float32 { return dist(u, p.template) }, nil
+	}
+	su, err := c.Stats(u)
+	if err != nil {
+		return nil, err
+	}
+	return func(p *person) float32 { return c.Distance(u, p.template, su, g.templateStats(c, p)) }, nil
+}
+
+// templateStats returns the cohort statistics of p's template, computing
+// them on first use. Callers hold g.mu for reading; c is g.cohort.
+func (g *Gallery) templateStats(c *Cohort, p *person) CohortStats {
+	g.statsMu.Lock()
+	defer g.statsMu.Unlock()
+	if s, ok := g.stats[p]; ok {
+		return s
+	}
+	if g.stats == nil || len(g.stats) > 2*len(g.people)+16 {
+		g.stats = map[*person]CohortStats{} // forget replaced people
+	}
+	s, err := c.Stats(p.template)
+	if err != nil {
+		panic("gallery: " + err.Error()) // lengths are checked by SetCohort, New and probe
+	}
+	g.stats[p] = s
+	return s
 }
 
 // resolveThreshold returns the threshold a call uses. Callers hold g.mu.

@@ -100,6 +100,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("soup: the calibration pairs: %w", err)
 	}
+	// The first run's cohort (cmd/cohort) holds that run's embeddings, not
+	// the soup's; give the soup its own with cmd/cohort.
+	delete(soup.Meta, embedder.MetaCohort)
 	threshold, acc, err := calibrate(ctx, soup, pairs, stderr)
 	if err != nil {
 		return err

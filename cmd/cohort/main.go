@@ -1,0 +1,283 @@
+// Command cohort gives a trained embedder the two things that calibrate
+// its comparisons at verification time, and recalibrates its threshold for
+// them:
+//
+//   - test-time mirroring (metadata "mirror"): every face is embedded with
+//     its mirror image and the two embeddings are averaged;
+//
+//   - a cohort (metadata "cohort", gallery.Cohort): the model's mirrored
+//     embeddings of one plain picture of each training person, against
+//     which every distance is normalised (adaptive symmetric
+//     normalisation over each face's K nearest cohort faces; the gallery
+//     package comment explains it).
+//
+//     go run ./cmd/cohort -model build/compact-soup.oneshot -out models/compact.oneshot
+//
+// The cohort is the first picture of each person of -people (default LFW
+// peopleDevTrain.txt: the training people, never the test people) in which
+// a face is found; it is stored as 8-bit values (~0.53 MB for 4,021 faces of
+// 128 values, ~0.71 MB as base64 in the file's header). The threshold is
+// then chosen, as cmd/train and cmd/soup choose it, to maximise accuracy on
+// -pairs (default pairsDevTrain.txt) with the normalised distances. The
+// people of those pairs are in the cohort too; for each pair the cohort
+// faces of its two people are left out of the statistics (a person is not
+// their own impostor), as they are for any face the cohort does not hold.
+// About 4 minutes on 2 cores.
+//
+// Flags:
+//
+//	-model FILE    the trained embedder (required)
+//	-out FILE      model file to write (required; written whole or not at all)
+//	-k N           nearest cohort faces per face's statistics (default 50)
+//	-mirror        embed with mirroring (default true)
+//	-people FILE   people whose first picture makes the cohort (LFW people format)
+//	-pairs FILE    pairs to calibrate the threshold on (LFW pairs format)
+//	-root DIR      the LFW images folder both name pictures under
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/oneshotface/oneshot/dataset"
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/eval"
+	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/gallery"
+	"github.com/oneshotface/oneshot/nn"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		log.Fatal("cohort: ", err)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	model, out          string
+	k                   int
+	mirror              bool
+	people, pairs, root string
+}
+
+func parse(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("cohort", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.model, "model", "", "the trained embedder's model file")
+	fs.StringVar(&o.out, "out", "", "model file to write")
+	fs.IntVar(&o.k, "k", 50, "nearest cohort faces per face's statistics")
+	fs.BoolVar(&o.mirror, "mirror", true, "embed every face with its mirror image")
+	fs.StringVar(&o.people, "people", "", "people whose first picture makes the cohort (default $ONESHOT_DATA/lfw/peopleDevTrain.txt)")
+	fs.StringVar(&o.pairs, "pairs", "", "pairs of the cohort's people to calibrate the threshold on (default $ONESHOT_DATA/lfw/pairsDevTrain.txt)")
+	fs.StringVar(&o.root, "root", "", "the LFW images folder (default $ONESHOT_DATA/lfw/images)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	if o.model == "" || o.out == "" {
+		return o, errors.New("want -model and -out (see -h)")
+	}
+	if o.k < 1 {
+		return o, fmt.Errorf("-k %d: use at least 1", o.k)
+	}
+	if o.people == "" || o.pairs == "" || o.root == "" {
+		data, err := dataset.Root()
+		if err != nil {
+			return o, fmt.Errorf("no -people, -pairs or -root given and %v", err)
+		}
+		o.people = cmpOr(o.people, filepath.Join(data, "lfw", "peopleDevTrain.txt"))
+		o.pairs = cmpOr(o.pairs, filepath.Join(data, "lfw", "pairsDevTrain.txt"))
+		o.root = cmpOr(o.root, filepath.Join(data, "lfw", "images"))
+	}
+	return o, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	o, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	e, err := embedder.Open(o.model)
+	if err != nil {
+		return err
+	}
+	m := e.Model
+	// A cohort made by other weights, or for another setting of the
+	// mirror, would not describe this model: start clean.
+	delete(m.Meta, embedder.MetaCohort)
+	m.Meta[embedder.MetaMirror] = "0"
+	if o.mirror {
+		m.Meta[embedder.MetaMirror] = "1"
+	}
+	if e, err = embedder.New(m); err != nil {
+		return err
+	}
+	people, err := dataset.ReadPeopleFile(o.people, o.root)
+	if err != nil {
+		return err
+	}
+	pairs, err := dataset.ReadPairsFile(o.pairs, o.root, "lfw")
+	if err != nil {
+		return err
+	}
+	embs, newDetector, err := workers(e)
+	if err != nil {
+		return err
+	}
+
+	// The cohort: the first picture of each person.
+	paths := make([]string, len(people))
+	for i, p := range people {
+		paths[i] = p.Images[0]
+	}
+	vecs, err := eval.Embed(ctx, embs, newDetector, paths, meter(stderr, "cohort"))
+	if err != nil {
+		return err
+	}
+	var cohortVecs [][]float32
+	var names []string // cohort face i is of person names[i]
+	for i, v := range vecs {
+		if v != nil {
+			cohortVecs = append(cohortVecs, v)
+			names = append(names, people[i].Name)
+		}
+	}
+	log.Printf("%d of %d people have a face; comparing every cohort face with every other", len(cohortVecs), len(people))
+	c, err := gallery.NewCohort(cohortVecs, o.k)
+	if err != nil {
+		return err
+	}
+	text, err := c.MarshalText()
+	if err != nil {
+		return err
+	}
+	m.Meta[embedder.MetaCohort] = string(text)
+
+	// The threshold, on the normalised distances of the calibration pairs.
+	r, err := calibrate(ctx, c, names, embs, newDetector, pairs, meter(stderr, "calibration pairs"))
+	if err != nil {
+		return err
+	}
+	if !(r.Threshold > 0) {
+		return fmt.Errorf("no threshold tells the calibration pairs apart (accuracy %.3f): the model does not verify faces", r.Accuracy)
+	}
+	if err := embedder.Describe(m, e.Template, e.Norm, r.Threshold); err != nil {
+		return err
+	}
+	m.Meta["cohort_by"] = "cmd/cohort " + strings.Join(args, " ")
+	m.Meta["cohort_of"] = strconv.Itoa(c.Len()) + " faces, k " + strconv.Itoa(c.K()) + ", from " + filepath.Base(o.people)
+	n, err := nn.SaveFile(o.out, m)
+	if err != nil {
+		return err
+	}
+	log.Printf("wrote %s (%d bytes): %d cohort faces, k %d, mirror %v; threshold %.4f calibrated on %s "+
+		"(accuracy %.4f there; 10-fold %.4f ± %.4f)", o.out, n, c.Len(), c.K(), o.mirror, r.Threshold, filepath.Base(o.pairs),
+		r.AccuracyAt(r.Threshold), r.Accuracy, r.Std)
+	return nil
+}
+
+// workers makes one embedder per CPU, ready for inference, and the
+// detector maker the pipeline needs.
+func workers(e *embedder.Embedder) ([]*embedder.Embedder, func() *face.Detector, error) {
+	cascades, err := face.LoadCascadesFromModule()
+	if err != nil {
+		return nil, nil, err
+	}
+	var embs []*embedder.Embedder
+	for range runtime.NumCPU() {
+		c, err := e.Clone()
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := c.ForInference(); err != nil {
+			return nil, nil, err
+		}
+		embs = append(embs, c)
+	}
+	return embs, cascades.NewDetector, nil
+}
+
+// calibrate embeds the pairs' pictures and returns the report of their
+// normalised distances, each pair's statistics leaving out the cohort
+// faces of its own two people.
+func calibrate(ctx context.Context, c *gallery.Cohort, names []string, embs []*embedder.Embedder,
+	newDetector func() *face.Detector, pairs []dataset.Pair, progress func(int, int)) (eval.Report, error) {
+	index := map[string]int{}
+	var paths []string
+	for _, p := range pairs {
+		for _, path := range []string{p.A, p.B} {
+			if _, ok := index[path]; !ok {
+				index[path] = len(paths)
+				paths = append(paths, path)
+			}
+		}
+	}
+	vecs, err := eval.Embed(ctx, embs, newDetector, paths, progress)
+	if err != nil {
+		return eval.Report{}, err
+	}
+	dist := make([]float32, len(pairs))
+	same := make([]bool, len(pairs))
+	failed := make([]bool, len(pairs))
+	fold := make([]int, len(pairs))
+	for i, p := range pairs {
+		same[i], fold[i] = p.Same, p.Fold
+		a, b := vecs[index[p.A]], vecs[index[p.B]]
+		if a == nil || b == nil {
+			failed[i] = true
+			continue
+		}
+		na, nb := person(p.A), person(p.B)
+		skip := func(j int) bool { return names[j] == na || names[j] == nb }
+		sa, err := c.StatsExcept(a, skip)
+		if err != nil {
+			return eval.Report{}, err
+		}
+		sb, err := c.StatsExcept(b, skip)
+		if err != nil {
+			return eval.Report{}, err
+		}
+		dist[i] = c.Distance(a, b, sa, sb)
+	}
+	return eval.FromDistances(dist, same, failed, fold)
+}
+
+// person is the name of the person in an LFW picture: its folder's name.
+func person(path string) string { return filepath.Base(filepath.Dir(path)) }
+
+// meter returns a progress function printing "what: done/total" on one
+// line of stderr.
+func meter(stderr io.Writer, what string) func(done, total int) {
+	return func(done, total int) {
+		fmt.Fprintf(stderr, "\r%s: %d/%d images", what, done, total)
+		if done == total {
+			fmt.Fprintln(stderr)
+		}
+	}
+}
