@@ -12,7 +12,8 @@ type Verdict struct {
 	// Match is true when Distance ≤ Threshold.
 	Match bool
 	// Distance is the squared distance from the face's embedding to the
-	// person's template, 0…MaxDistance.
+	// person's template, 0…MaxDistance; with a cohort, the normalised one
+	// (see Cohort), on the same scale.
 	Distance float32
 	// Threshold is the threshold the verdict used.
 	Threshold float32
@@ -26,7 +27,7 @@ type Candidate struct {
 	// ID names the person.
 	ID string
 	// Distance is the squared distance from the face's embedding to the
-	// person's template.
+	// person's template (normalised with a cohort, as Verdict.Distance).
 	Distance float32
 	// Score is Distance as a 0–100 similarity, 50 at the threshold.
 	Score float32

@@ -187,7 +187,8 @@ async function removePerson(id) {
 
 function showModelInfo() {
   const m = state.engine.info.model;
-  $("model-info").textContent = `Model ${m.fingerprint ? m.fingerprint.slice(0, 12) : ""}: ${m.params} parameters, ${m.dim}-d embeddings, default threshold ${fmt(m.threshold)}${m.calibrated ? "" : " (not calibrated)"}.`;
+  const compare = [m.mirror ? "each face embedded with its mirror image" : "", m.cohortFaces ? `distances normalised against ${m.cohortFaces} training faces` : ""].filter(Boolean).join(", ");
+  $("model-info").textContent = `Model ${m.fingerprint ? m.fingerprint.slice(0, 12) : ""}: ${m.params} parameters, ${m.dim}-d embeddings, default threshold ${fmt(m.threshold)}${m.calibrated ? "" : " (not calibrated)"}${compare ? "; " + compare : ""}.`;
   showThreshold();
 }
 

@@ -141,7 +141,9 @@ export interface EnrollResult {
 export interface Verification {
   id: string;
   match: boolean;
-  /** Squared distance to the person's template, 0 (same) … 4. */
+  /** Squared distance to the person's template, 0 (same) … 4; with a model
+   * that has a cohort (ModelInfo.cohortFaces > 0), the cohort-normalised
+   * distance, on the same scale. */
   distance: number;
   threshold: number;
   /** 0–100 similarity, 50 at the threshold. */
@@ -194,6 +196,11 @@ export interface ModelInfo {
   architecture?: string;
   /** Set once the model was fine-tuned: mode, triplets, epochs, lr, margin. */
   fineTuned?: string;
+  /** true when each face is embedded together with its mirror image. */
+  mirror: boolean;
+  /** Faces in the model's cohort, which normalises every verify and identify
+   * distance (0: raw squared distances). */
+  cohortFaces: number;
 }
 
 export interface Info {

@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -163,10 +164,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	var cohortVecs [][]float32
 	var names []string // cohort face i is of person names[i]
 	for i, v := range vecs {
-		if v != nil {
-			cohortVecs = append(cohortVecs, v)
-			names = append(names, people[i].Name)
+		if v == nil {
+			continue
 		}
+		// The gallery compares unit vectors, and so do the cohort's
+		// statistics and the calibration below.
+		if n := norm(v); math.Abs(n-1) > 1e-3 {
+			return fmt.Errorf("%s: the model gives embeddings of length %.4g, not unit vectors (no L2 normalisation at its end, and no mirroring, which normalises): a cohort needs unit vectors", paths[i], n)
+		}
+		cohortVecs = append(cohortVecs, v)
+		names = append(names, people[i].Name)
 	}
 	log.Printf("%d of %d people have a face; comparing every cohort face with every other", len(cohortVecs), len(people))
 	c, err := gallery.NewCohort(cohortVecs, o.k)
@@ -266,6 +273,15 @@ func calibrate(ctx context.Context, c *gallery.Cohort, names []string, embs []*e
 		dist[i] = c.Distance(a, b, sa, sb)
 	}
 	return eval.FromDistances(dist, same, failed, fold)
+}
+
+// norm is ‖v‖.
+func norm(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
 }
 
 // person is the name of the person in an LFW picture: its folder's name.

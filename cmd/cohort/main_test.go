@@ -36,3 +36,9 @@ func TestPerson(t *testing.T) {
 		t.Errorf("person = %q", got)
 	}
 }
+
+func TestNorm(t *testing.T) {
+	if n := norm([]float32{3, 4}); n != 5 {
+		t.Errorf("norm(3, 4) = %v", n)
+	}
+}
