@@ -24,12 +24,19 @@
 // their own impostor), as they are for any face the cohort does not hold.
 // About 4 minutes on 2 cores.
 //
+// The cohort's faces are templates of real people (LFW's public figures:
+// no names or pictures are stored). With -blend each cohort face is
+// instead the mean of two people's, a point between two faces that is
+// nobody's template (measured in MODEL_CARD.md: no loss on the test
+// people, one pair of pairsDevTrain's 2,200 fewer).
+//
 // Flags:
 //
 //	-model FILE    the trained embedder (required)
 //	-out FILE      model file to write (required; written whole or not at all)
 //	-k N           nearest cohort faces per face's statistics (default 50)
 //	-mirror        embed with mirroring (default true)
+//	-blend         make each cohort face the mean of two people's (default false)
 //	-people FILE   people whose first picture makes the cohort (LFW people format)
 //	-pairs FILE    pairs to calibrate the threshold on (LFW pairs format)
 //	-root DIR      the LFW images folder both name pictures under
@@ -43,10 +50,12 @@ import (
 	"io"
 	"log"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,7 +82,7 @@ func main() {
 type options struct {
 	model, out          string
 	k                   int
-	mirror              bool
+	mirror, blend       bool
 	people, pairs, root string
 }
 
@@ -85,6 +94,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "model file to write")
 	fs.IntVar(&o.k, "k", 50, "nearest cohort faces per face's statistics")
 	fs.BoolVar(&o.mirror, "mirror", true, "embed every face with its mirror image")
+	fs.BoolVar(&o.blend, "blend", false, "make each cohort face the mean of two people's, so that none is one person's template")
 	fs.StringVar(&o.people, "people", "", "people whose first picture makes the cohort (default $ONESHOT_DATA/lfw/peopleDevTrain.txt)")
 	fs.StringVar(&o.pairs, "pairs", "", "pairs of the cohort's people to calibrate the threshold on (default $ONESHOT_DATA/lfw/pairsDevTrain.txt)")
 	fs.StringVar(&o.root, "root", "", "the LFW images folder (default $ONESHOT_DATA/lfw/images)")
@@ -162,7 +172,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	var cohortVecs [][]float32
-	var names []string // cohort face i is of person names[i]
+	var names [][]string // cohort face i is of the people names[i]
 	for i, v := range vecs {
 		if v == nil {
 			continue
@@ -173,7 +183,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return fmt.Errorf("%s: the model gives embeddings of length %.4g, not unit vectors (no L2 normalisation at its end, and no mirroring, which normalises): a cohort needs unit vectors", paths[i], n)
 		}
 		cohortVecs = append(cohortVecs, v)
-		names = append(names, people[i].Name)
+		names = append(names, []string{people[i].Name})
+	}
+	if o.blend {
+		cohortVecs, names = blend(cohortVecs, names)
 	}
 	log.Printf("%d of %d people have a face; comparing every cohort face with every other", len(cohortVecs), len(people))
 	c, err := gallery.NewCohort(cohortVecs, o.k)
@@ -199,6 +212,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	m.Meta["cohort_by"] = "cmd/cohort " + strings.Join(args, " ")
 	m.Meta["cohort_of"] = strconv.Itoa(c.Len()) + " faces, k " + strconv.Itoa(c.K()) + ", from " + filepath.Base(o.people)
+	if o.blend {
+		m.Meta["cohort_of"] += ", each the mean of two people's"
+	}
 	n, err := nn.SaveFile(o.out, m)
 	if err != nil {
 		return err
@@ -233,7 +249,7 @@ func workers(e *embedder.Embedder) ([]*embedder.Embedder, func() *face.Detector,
 // calibrate embeds the pairs' pictures and returns the report of their
 // normalised distances, each pair's statistics leaving out the cohort
 // faces of its own two people.
-func calibrate(ctx context.Context, c *gallery.Cohort, names []string, embs []*embedder.Embedder,
+func calibrate(ctx context.Context, c *gallery.Cohort, names [][]string, embs []*embedder.Embedder,
 	newDetector func() *face.Detector, pairs []dataset.Pair, progress func(int, int)) (eval.Report, error) {
 	index := map[string]int{}
 	var paths []string
@@ -261,7 +277,7 @@ func calibrate(ctx context.Context, c *gallery.Cohort, names []string, embs []*e
 			continue
 		}
 		na, nb := person(p.A), person(p.B)
-		skip := func(j int) bool { return names[j] == na || names[j] == nb }
+		skip := func(j int) bool { return slices.Contains(names[j], na) || slices.Contains(names[j], nb) }
 		sa, err := c.StatsExcept(a, skip)
 		if err != nil {
 			return eval.Report{}, err
@@ -273,6 +289,30 @@ func calibrate(ctx context.Context, c *gallery.Cohort, names []string, embs []*e
 		dist[i] = c.Distance(a, b, sa, sb)
 	}
 	return eval.FromDistances(dist, same, failed, fold)
+}
+
+// blend returns, for each face i of vecs, the unit mean of it and the face
+// of another person, i + s (mod n) for a shift s drawn once from a fixed
+// seed, with the names of both: a point between two people's faces, the
+// template of neither. Every face takes part in two blends.
+func blend(vecs [][]float32, names [][]string) ([][]float32, [][]string) {
+	n := len(vecs)
+	if n < 2 {
+		return vecs, names
+	}
+	shift := 1 + rand.New(rand.NewPCG(1, 2)).IntN(n-1)
+	out := make([][]float32, n)
+	outNames := make([][]string, n)
+	for i := range vecs {
+		j := (i + shift) % n
+		v := make([]float32, len(vecs[i]))
+		for k := range v {
+			v[k] = vecs[i][k] + vecs[j][k]
+		}
+		out[i] = v // NewCohort scales it to unit length
+		outNames[i] = append(slices.Clone(names[i]), names[j]...)
+	}
+	return out, outNames
 }
 
 // norm is ‖v‖.

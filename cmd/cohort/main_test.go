@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,5 +41,36 @@ func TestPerson(t *testing.T) {
 func TestNorm(t *testing.T) {
 	if n := norm([]float32{3, 4}); n != 5 {
 		t.Errorf("norm(3, 4) = %v", n)
+	}
+}
+
+// TestBlend: every blended face is the sum of two different people's faces
+// and names both; every person takes part in exactly two blends.
+func TestBlend(t *testing.T) {
+	vecs := [][]float32{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}, {1, 1, 0, 0}}
+	names := [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}
+	out, outNames := blend(vecs, names)
+	if len(out) != len(vecs) || len(outNames) != len(vecs) {
+		t.Fatalf("%d faces and %d names from 5", len(out), len(outNames))
+	}
+	uses := map[string]int{}
+	for i, v := range out {
+		if len(outNames[i]) != 2 || outNames[i][0] != names[i][0] || outNames[i][1] == outNames[i][0] {
+			t.Fatalf("blend %d names %v", i, outNames[i])
+		}
+		j := slices.IndexFunc(names, func(n []string) bool { return n[0] == outNames[i][1] })
+		for k := range v {
+			if v[k] != vecs[i][k]+vecs[j][k] {
+				t.Fatalf("blend %d is %v, not face %d + face %d", i, v, i, j)
+			}
+		}
+		for _, n := range outNames[i] {
+			uses[n]++
+		}
+	}
+	for _, n := range names {
+		if uses[n[0]] != 2 {
+			t.Errorf("%s takes part in %d blends, want 2", n[0], uses[n[0]])
+		}
 	}
 }
