@@ -28,7 +28,7 @@
 // no names or pictures are stored). With -blend each cohort face is
 // instead the mean of two people's, a point between two faces that is
 // nobody's template (measured in MODEL_CARD.md: no loss on the test
-// people, one pair of pairsDevTrain's 2,200 fewer).
+// people, four of pairsDevTrain's 2,200 pairs fewer right).
 //
 // Flags:
 //
