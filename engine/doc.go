@@ -44,6 +44,13 @@
 // UncalibratedThreshold, and Info says so. Every Verify and Identify may
 // pass its own threshold instead.
 //
+// A model file may also ask for test-time mirroring (each face embedded
+// with its mirror image) and carry a cohort of training faces that
+// normalises every Verify and Identify distance (gallery.Cohort); its
+// threshold is then calibrated for the normalised distance. The shipped
+// model does both. Info reports them (ModelInfo.Mirror, CohortFaces). A
+// fine-tuned model keeps the cohort, as it keeps the threshold.
+//
 // ImportModel swaps the model: the new file is loaded and tried on a blank
 // crop first, and every enrolled person's kept crops are re-embedded with
 // it, all or nothing. A file that is not a model, a model that is not a face

@@ -81,8 +81,8 @@ const cohortMagic = "OSCOHRT1"
 // length, then stored as 8-bit values with a scale per vector, as its text
 // form keeps them) using the k nearest cohort faces for a face's
 // statistics. It needs more than k + 1 vectors of one length, all finite
-// and non-zero, and 1 ≤ k. It compares every vector with every other once
-// to find μ₀ and σ₀: a few seconds for 4,000 vectors of 128 values.
+// and non-zero, and 1 ≤ k. It compares every vector with every other to find
+// μ₀ and σ₀: a few seconds for 4,000 vectors of 128 values.
 func NewCohort(vecs [][]float32, k int) (*Cohort, error) {
 	n := len(vecs)
 	if k < 1 {
@@ -191,8 +191,8 @@ func (c *Cohort) StatsExcept(u []float32, skip func(i int) bool) (CohortStats, e
 }
 
 // Distance is the normalised squared distance between unit embeddings a
-// and b whose statistics are sa and sb (from Stats): see the package
-// comment. It is symmetric, falls as a·b rises, and lies in 0…MaxDistance.
+// and b whose statistics are sa and sb (from Stats), as Cohort's comment
+// derives it. It is symmetric, falls as a·b rises, and lies in 0…MaxDistance.
 func (c *Cohort) Distance(a, b []float32, sa, sb CohortStats) float32 {
 	s := dot64(a, b)
 	z := 0.5*(s-sa.Mean)/max(sa.Std, minCohortStd) + 0.5*(s-sb.Mean)/max(sb.Std, minCohortStd)

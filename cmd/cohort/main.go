@@ -4,14 +4,15 @@
 //
 //   - test-time mirroring (metadata "mirror"): every face is embedded with
 //     its mirror image and the two embeddings are averaged;
-//
 //   - a cohort (metadata "cohort", gallery.Cohort): the model's mirrored
 //     embeddings of one plain picture of each training person, against
 //     which every distance is normalised (adaptive symmetric
-//     normalisation over each face's K nearest cohort faces; the gallery
-//     package comment explains it).
+//     normalisation over each face's K nearest cohort faces; the comment
+//     of gallery.Cohort derives it).
 //
-//     go run ./cmd/cohort -model build/compact-soup.oneshot -out models/compact.oneshot
+// Run it on the output of cmd/train or cmd/soup:
+//
+//	go run ./cmd/cohort -model build/compact-soup.oneshot -out models/compact.oneshot
 //
 // The cohort is the first picture of each person of -people (default LFW
 // peopleDevTrain.txt: the training people, never the test people) in which
@@ -23,6 +24,12 @@
 // faces of its two people are left out of the statistics (a person is not
 // their own impostor), as they are for any face the cohort does not hold.
 // About 4 minutes on 2 cores.
+//
+// Faces unlike the cohort's (other cameras and light than LFW's press
+// photographs) have only distant cohort neighbours, and their comparisons
+// are judged more leniently: on ORL's greyscale laboratory pictures the
+// stored threshold accepted more impostors than with raw distances
+// (MODEL_CARD.md, "Faces unlike the cohort").
 //
 // The cohort's faces are templates of real people (LFW's public figures:
 // no names or pictures are stored). With -blend each cohort face is
