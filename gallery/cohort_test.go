@@ -308,12 +308,26 @@ func TestVerifyWithCohort(t *testing.T) {
 			t.Errorf("Identify says %v for alice, Verify %v", cand.Distance, v.Distance)
 		}
 	}
+	// A person enrolled again gets their new template's statistics, not
+	// the cached ones of the old.
+	if err := g.Remove("alice"); err != nil {
+		t.Fatal(err)
+	}
+	enroll(t, g, "alice", faces[1])
+	v2, err := g.Verify("alice", probe, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := c.Stats(faces[1])
+	if want := c.Distance(probe, faces[1], sp, s1); v2.Distance != want {
+		t.Fatalf("after enrolling again: %v, want %v", v2.Distance, want)
+	}
 	// Without the cohort, raw distances again.
 	if err := g.SetCohort(nil); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := g.Verify("alice", probe, 0); v.Distance != dist(probe, faces[0]) {
-		t.Errorf("after SetCohort(nil): %v, want the raw %v", v.Distance, dist(probe, faces[0]))
+	if v, _ := g.Verify("alice", probe, 0); v.Distance != dist(probe, faces[1]) {
+		t.Errorf("after SetCohort(nil): %v, want the raw %v", v.Distance, dist(probe, faces[1]))
 	}
 	// A cohort of another embedding length is refused, by New and SetCohort.
 	other, err := NewCohort(randomUnits(r, 20, 8), 3)
