@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		embs = append(embs, c)
 	}
 
-	fmt.Fprintf(stderr, "eval: %d pairs from %s, model %s, %d workers\n", len(pairs), *pairsPath, *modelPath, *workers)
+	fmt.Fprintf(stderr, "eval: %d pairs from %s, model %s%s, %d workers\n", len(pairs), *pairsPath, *modelPath, comparison(e), *workers)
 	meter := newMeter(stderr)
 	report, err := eval.Pairs(ctx, embs, cascades.NewDetector, pairs, meter.update)
 	meter.finish()
@@ -312,4 +312,17 @@ func fmtDuration(s float64) string {
 		return fmt.Sprintf("%d:%02d:%02d", t/3600, t/60%60, t%60)
 	}
 	return fmt.Sprintf("%d:%02d", t/60, t%60)
+}
+
+// comparison says how the model compares faces when that is not the plain
+// squared distance: mirroring and a cohort (see cmd/cohort).
+func comparison(e *embedder.Embedder) string {
+	var s string
+	if e.Mirror {
+		s += ", faces embedded with their mirror images"
+	}
+	if e.Cohort != nil {
+		s += fmt.Sprintf(", distances normalised against a cohort of %d faces (k %d)", e.Cohort.Len(), e.Cohort.K())
+	}
+	return s
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/eval"
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/gallery"
 	"github.com/oneshotface/oneshot/nn"
 )
 
@@ -183,5 +184,26 @@ func TestSummaryUnreachableTAR(t *testing.T) {
 		if !strings.Contains(line, c.want) {
 			t.Errorf("failed pairs %v: TAR line %q, want it to contain %q", c.failed, line, c.want)
 		}
+	}
+}
+
+func TestComparison(t *testing.T) {
+	var e embedder.Embedder
+	if s := comparison(&e); s != "" {
+		t.Errorf("plain model: %q", s)
+	}
+	faces := make([][]float32, 10)
+	for i := range faces {
+		faces[i] = make([]float32, 4)
+		faces[i][i%4] = 1
+		faces[i][(i+1)%4] = float32(i)
+	}
+	c, err := gallery.NewCohort(faces, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Mirror, e.Cohort = true, c
+	if s := comparison(&e); !strings.Contains(s, "mirror") || !strings.Contains(s, "cohort of 10 faces (k 3)") {
+		t.Errorf("mirrored model with a cohort: %q", s)
 	}
 }
