@@ -50,6 +50,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -122,18 +123,11 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		if err != nil {
 			return o, fmt.Errorf("no -people, -pairs or -root given and %v", err)
 		}
-		o.people = cmpOr(o.people, filepath.Join(data, "lfw", "peopleDevTrain.txt"))
-		o.pairs = cmpOr(o.pairs, filepath.Join(data, "lfw", "pairsDevTrain.txt"))
-		o.root = cmpOr(o.root, filepath.Join(data, "lfw", "images"))
+		o.people = cmp.Or(o.people, filepath.Join(data, "lfw", "peopleDevTrain.txt"))
+		o.pairs = cmp.Or(o.pairs, filepath.Join(data, "lfw", "pairsDevTrain.txt"))
+		o.root = cmp.Or(o.root, filepath.Join(data, "lfw", "images"))
 	}
 	return o, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
