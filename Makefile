@@ -61,10 +61,10 @@ teacher:
 	$(GO) run ./cmd/teacher -out build/teacher.oneshot
 
 ## train: train the compact embedder in seven runs, each starting from the last, average the
-## weights of the last two (cmd/soup), then give the soup test-time mirroring and a cohort of the training
-## people's faces with a threshold calibrated for them (cmd/cohort): the shipped model (about 8 h 15 min on
-## 2 cores, the teacher's views included; see MODEL_CARD.md). Built with the simd experiment: natively the packed SIMD matrix
-## kernel trains about 1.6× faster than gonum's.
+## weights of the last two (cmd/soup), then give the soup test-time mirroring and a cohort of the
+## training people's faces with a threshold calibrated for them (cmd/cohort): the shipped model (about
+## 8 h 15 min on 2 cores, the teacher's views included; see MODEL_CARD.md). Built with the simd
+## experiment: natively the packed SIMD matrix kernel trains about 1.6× faster than gonum's.
 train: teacher
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -epochs 20 -out build/compact-v2.oneshot -checkpoint build/train-v2.ckpt
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2.oneshot -epochs 25 -lr 1e-3 \

@@ -50,11 +50,10 @@
 // Verify and Identify compare by a normalised distance instead of the raw
 // one: the raw cosine judged against each face's own nearest impostors
 // among the cohort (embeddings of the embedder's training people), and
-// stated back in the units of a squared distance. Cohort's comment
-// derives it. The threshold is then the one
-// calibrated for normalised distances; Score and ValidateThreshold are
-// unchanged. Enroll's frame distances and Spread stay raw: they compare a
-// person with themselves.
+// stated back in the units of a squared distance (Cohort's comment
+// derives it). The threshold is then the one calibrated for normalised
+// distances; Score and ValidateThreshold are unchanged. Enroll's frame
+// distances and Spread stay raw: they compare a person with themselves.
 //
 // # Score
 //

@@ -147,7 +147,9 @@ func (g *Gallery) templateStats(c *Cohort, p *person) CohortStats {
 	}
 	s, err := c.Stats(p.template)
 	if err != nil {
-		panic("gallery: " + err.Error()) // lengths are checked by SetCohort, New and probe
+		// Not reached: comparer checked the probe against the cohort, and
+		// templates have the probe's length (probe checks it).
+		panic("gallery: " + err.Error())
 	}
 	g.stats[p] = s
 	return s
