@@ -54,6 +54,8 @@ type Embedder struct {
 	folded *nn.Model
 	crop   *image.RGBA
 	input  []float32
+	// both holds a batch and its mirror images, with Mirror.
+	both []float32
 }
 
 // ForInference makes e embed with a copy of its model whose batch norms
@@ -179,13 +181,34 @@ func (e *Embedder) Clone() (*Embedder, error) {
 		return nil, err
 	}
 	c := *e
-	c.Model, c.crop, c.input, c.folded = m, nil, nil, nil
+	c.Model, c.crop, c.input, c.both, c.folded = m, nil, nil, nil, nil
 	if e.folded != nil {
 		if err := c.ForInference(); err != nil {
 			return nil, err
 		}
 	}
 	return &c, nil
+}
+
+// Workers returns n clones of e (Clone), each embedding with its batch
+// norms folded (ForInference), for n goroutines that only embed: eval's
+// workers in cmd/soup and cmd/cohort.
+func (e *Embedder) Workers(n int) ([]*Embedder, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("embedder: %d workers: need at least 1", n)
+	}
+	out := make([]*Embedder, n)
+	for i := range out {
+		c, err := e.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if err := c.ForInference(); err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
 }
 
 // Dim is the embedding's length (128 for the shipped models), found by
@@ -255,7 +278,10 @@ func (e *Embedder) EmbedTensor(x []float32, n int) ([][]float32, error) {
 	if len(x) != n*h*w*3 {
 		return nil, fmt.Errorf("embedder: %d input values for %d crops of %d×%d×3", len(x), n, h, w)
 	}
-	both := make([]float32, 2*len(x))
+	if cap(e.both) < 2*len(x) {
+		e.both = make([]float32, 2*len(x))
+	}
+	both := e.both[:2*len(x)]
 	copy(both, x)
 	mirrorHWC(both[len(x):], x, n, h, w)
 	y, err := e.forward(both, 2*n)

@@ -480,3 +480,45 @@ func TestMirror(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkers: every worker is a clone ready for inference that embeds as
+// the original does; fewer than one worker is refused.
+func TestWorkers(t *testing.T) {
+	m, err := NewCompact(9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Workers(0); err == nil {
+		t.Error("0 workers: no error")
+	}
+	ws, err := e.Workers(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crop := e.Template.NewCrop()
+	for i := range crop.Pix {
+		crop.Pix[i] = uint8(i * 13)
+	}
+	want, err := e.EmbedCrop(crop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range ws {
+		if w == e || w.folded == nil || w.Model == e.Model {
+			t.Fatalf("worker %d is not a folded clone", i)
+		}
+		got, err := w.EmbedCrop(crop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range got {
+			if math.Abs(float64(got[k]-want[k])) > 1e-4 {
+				t.Fatalf("worker %d, value %d: %g, the original %g", i, k, got[k], want[k])
+			}
+		}
+	}
+}

@@ -173,10 +173,7 @@ func TestPairsAltered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	failed := make(map[int]bool)
-	for _, i := range r.Failed {
-		failed[i] = true
-	}
+	failed := failedPairs(r)
 	for i, d := range r.Distances {
 		if d != 0 && !failed[i] {
 			t.Fatalf("pair %d: distance %g between two grey crops", i, d)
@@ -185,4 +182,46 @@ func TestPairsAltered(t *testing.T) {
 	if len(r.Failed) == 0 && r.AUC != 0.5 {
 		t.Errorf("AUC %g with every crop grey, want 0.5", r.AUC)
 	}
+}
+
+// TestPairsBy checks that each pair's distance is the caller's: a
+// distance that names the pair (1 for a matched pair, 3 for a mismatched
+// one) separates the pairs perfectly whatever the embedder, and the
+// function sees both images' embeddings.
+func TestPairsBy(t *testing.T) {
+	pairs, c := devTestSample(t)
+	e := untrainedCompact(t)
+	if _, err := PairsBy(context.Background(), []*embedder.Embedder{e}, c.NewDetector, pairs, nil, nil); err == nil {
+		t.Error("nil distance: no error")
+	}
+	r, err := PairsBy(context.Background(), []*embedder.Embedder{e}, c.NewDetector, pairs, func(p dataset.Pair, a, b []float32) (float32, error) {
+		if len(a) != embedder.EmbeddingDim || len(b) != embedder.EmbeddingDim {
+			t.Errorf("%s, %s: embeddings of %d and %d values", p.A, p.B, len(a), len(b))
+		}
+		if p.Same {
+			return 1, nil
+		}
+		return 3, nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedPairs(r)
+	for i, d := range r.Distances {
+		if want := map[bool]float32{true: 1, false: 3}[pairs[i].Same]; !failed[i] && d != want {
+			t.Fatalf("pair %d: distance %g, want %g", i, d, want)
+		}
+	}
+	if len(r.Failed) == 0 && r.AUC != 1 {
+		t.Errorf("AUC %g with distances that name the pairs, want 1", r.AUC)
+	}
+}
+
+// failedPairs is the set of r's failed pairs.
+func failedPairs(r Report) map[int]bool {
+	failed := make(map[int]bool, len(r.Failed))
+	for _, i := range r.Failed {
+		failed[i] = true
+	}
+	return failed
 }

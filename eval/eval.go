@@ -44,6 +44,29 @@ func Pairs(ctx context.Context, embedders []*embedder.Embedder, newDetector func
 // what a compact crop holds.
 func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
 	pairs []dataset.Pair, alter func(crop *image.RGBA), progress func(done, total int)) (Report, error) {
+	return pairsReport(ctx, embedders, newDetector, pairs, alter, nil, progress)
+}
+
+// PairDistance is the distance of pair p whose two images embed to a and
+// b (neither nil), for PairsBy.
+type PairDistance func(p dataset.Pair, a, b []float32) (float32, error)
+
+// PairsBy is Pairs with every pair's distance given by distance instead of
+// the model's own comparison: for measuring a comparison that depends on
+// the pair itself, as cmd/cohort's calibration leaves the pair's own
+// people out of the cohort's statistics.
+func PairsBy(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	pairs []dataset.Pair, distance PairDistance, progress func(done, total int)) (Report, error) {
+	if distance == nil {
+		return Report{}, errors.New("eval: distance is nil")
+	}
+	return pairsReport(ctx, embedders, newDetector, pairs, nil, distance, progress)
+}
+
+// pairsReport is Pairs with alter (nil: none) and distance (nil: the
+// model's comparison, see comparer).
+func pairsReport(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	pairs []dataset.Pair, alter func(crop *image.RGBA), distance PairDistance, progress func(done, total int)) (Report, error) {
 	start := time.Now()
 	if len(embedders) == 0 {
 		return Report{}, errors.New("eval: no embedders: pass one per worker (Embedder.Clone)")
@@ -81,9 +104,13 @@ func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetect
 		return Report{}, err
 	}
 
-	distance, err := comparer(embedders[0].Cohort, imgs)
-	if err != nil {
-		return Report{}, err
+	pairDist := func(i, j, k int) (float32, error) { return distance(pairs[i], imgs[j].emb, imgs[k].emb) }
+	if distance == nil {
+		byImage, err := comparer(embedders[0].Cohort, imgs)
+		if err != nil {
+			return Report{}, err
+		}
+		pairDist = func(_, j, k int) (float32, error) { return byImage(j, k) }
 	}
 	dist := make([]float32, len(pairs))
 	same := make([]bool, len(pairs))
@@ -100,7 +127,7 @@ func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetect
 		if a.fallback || b.fallback {
 			fallbackPairs++
 		}
-		if dist[i], err = distance(pairImg[i][0], pairImg[i][1]); err != nil {
+		if dist[i], err = pairDist(i, pairImg[i][0], pairImg[i][1]); err != nil {
 			return Report{}, fmt.Errorf("eval: pair %d (%s, %s): %w", i, p.A, p.B, err)
 		}
 	}

@@ -233,16 +233,9 @@ func workers(e *embedder.Embedder) ([]*embedder.Embedder, func() *face.Detector,
 	if err != nil {
 		return nil, nil, err
 	}
-	var embs []*embedder.Embedder
-	for range runtime.NumCPU() {
-		c, err := e.Clone()
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := c.ForInference(); err != nil {
-			return nil, nil, err
-		}
-		embs = append(embs, c)
+	embs, err := e.Workers(runtime.NumCPU())
+	if err != nil {
+		return nil, nil, err
 	}
 	return embs, cascades.NewDetector, nil
 }
@@ -252,44 +245,19 @@ func workers(e *embedder.Embedder) ([]*embedder.Embedder, func() *face.Detector,
 // faces of its own two people.
 func calibrate(ctx context.Context, c *gallery.Cohort, names [][]string, embs []*embedder.Embedder,
 	newDetector func() *face.Detector, pairs []dataset.Pair, progress func(int, int)) (eval.Report, error) {
-	index := map[string]int{}
-	var paths []string
-	for _, p := range pairs {
-		for _, path := range []string{p.A, p.B} {
-			if _, ok := index[path]; !ok {
-				index[path] = len(paths)
-				paths = append(paths, path)
-			}
-		}
-	}
-	vecs, err := eval.Embed(ctx, embs, newDetector, paths, progress)
-	if err != nil {
-		return eval.Report{}, err
-	}
-	dist := make([]float32, len(pairs))
-	same := make([]bool, len(pairs))
-	failed := make([]bool, len(pairs))
-	fold := make([]int, len(pairs))
-	for i, p := range pairs {
-		same[i], fold[i] = p.Same, p.Fold
-		a, b := vecs[index[p.A]], vecs[index[p.B]]
-		if a == nil || b == nil {
-			failed[i] = true
-			continue
-		}
+	return eval.PairsBy(ctx, embs, newDetector, pairs, func(p dataset.Pair, a, b []float32) (float32, error) {
 		na, nb := person(p.A), person(p.B)
 		skip := func(j int) bool { return slices.Contains(names[j], na) || slices.Contains(names[j], nb) }
 		sa, err := c.StatsExcept(a, skip)
 		if err != nil {
-			return eval.Report{}, err
+			return 0, err
 		}
 		sb, err := c.StatsExcept(b, skip)
 		if err != nil {
-			return eval.Report{}, err
+			return 0, err
 		}
-		dist[i] = c.Distance(a, b, sa, sb)
-	}
-	return eval.FromDistances(dist, same, failed, fold)
+		return c.Distance(a, b, sa, sb), nil
+	}, progress)
 }
 
 // blend returns, for each face i of vecs, the unit mean of it and the face

@@ -154,16 +154,9 @@ func calibrate(ctx context.Context, m *nn.Model, pairs []dataset.Pair, stderr io
 	if err != nil {
 		return 0, 0, err
 	}
-	var embs []*embedder.Embedder
-	for range runtime.NumCPU() {
-		c, err := e.Clone()
-		if err != nil {
-			return 0, 0, err
-		}
-		if err := c.ForInference(); err != nil {
-			return 0, 0, err
-		}
-		embs = append(embs, c)
+	embs, err := e.Workers(runtime.NumCPU())
+	if err != nil {
+		return 0, 0, err
 	}
 	r, err := eval.Pairs(ctx, embs, cascades.NewDetector, pairs, func(done, total int) {
 		fmt.Fprintf(stderr, "\rcalibrating: %d/%d images", done, total)
