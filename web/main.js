@@ -72,13 +72,16 @@ async function load() {
   state.originalModel = await engine.exportModel();
   await restore();
   await probeFineTune();
+  // The page says it is ready only once it shows what was restored: the
+  // enrolled people and the model in use (a script or a person acting on
+  // "ready" must not see an empty list that is about to fill).
+  await refreshPeople();
+  showModelInfo();
   const m = engine.info.model;
   const note = m.calibrated ? "" : " (untrained model: verdicts are not meaningful)";
   setStatus(`Oneshot ${engine.version} is ready${note}.`, "ok");
-  document.body.dataset.ready = "true";
   for (const id of ["camera-start", "enroll-button"]) $(id).disabled = false;
-  await refreshPeople();
-  showModelInfo();
+  document.body.dataset.ready = "true";
 }
 
 // restore loads the saved model, gallery and settings from IndexedDB.
