@@ -6,7 +6,9 @@
 //
 // writes build/holdout/people.txt (the people to train on, for cmd/train
 // -people) and build/holdout/pairs.txt (pairs of the held-out people, for
-// cmd/eval -pairs … -format lfw, cmd/cohort -pairs, cmd/train -val).
+// cmd/eval -pairs … -format lfw). A run on people.txt validates each epoch
+// on the pairs of -val that show people it trains on (cmd/train drops the
+// others); its figure on the held-out people is cmd/eval's afterwards.
 //
 // Why: a model is chosen among candidates on pairs of people; pairs of
 // the test people (pairsDevTest.txt) may not be used for that (the data

@@ -188,6 +188,19 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		}
 		people = append(people, o...)
 	}
+	var pairs []dataset.Pair
+	if valPairs != "" {
+		if pairs, err = dataset.ReadPairsFile(valPairs, images, "lfw"); err != nil {
+			return err
+		}
+		all := len(pairs)
+		switch pairs = trainedPairs(pairs, people); {
+		case len(pairs) == 0:
+			return fmt.Errorf("no pair of %s shows two people trained on (-people): give -val pairs of them (or -val \"\" for no validation and no threshold)", valPairs)
+		case len(pairs) < all:
+			log.Printf("validating on %d of the %d pairs of %s: the others show people not trained on (-people), whose faces were not prepared", len(pairs), all, valPairs)
+		}
+	}
 	cascades, err := face.LoadCascadesFromModule()
 	if err != nil {
 		return err
@@ -252,12 +265,6 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	tr, err := train.NewTrainer(m, emb.Template, emb.Norm, samples, targets, cfg)
 	if err != nil {
 		return err
-	}
-	var pairs []dataset.Pair
-	if valPairs != "" {
-		if pairs, err = dataset.ReadPairsFile(valPairs, images, "lfw"); err != nil {
-			return err
-		}
 	}
 	first, history := 0, []train.EpochRecord(nil)
 	if resume {
@@ -467,4 +474,26 @@ func bar(what string) func(done, total int) {
 		n := done * 30 / max(total, 1)
 		fmt.Fprintf(os.Stderr, "\r%-8s [%s%s] %d/%d %5.1f/s ETA %v   ", what, strings.Repeat("#", n), strings.Repeat(".", 30-n), done, total, rate, eta.Round(time.Second))
 	}
+}
+
+// trainedPairs keeps the pairs both of whose images belong to people
+// trained on. Validation embeds only the prepared faces of those people,
+// and it counts a pair with an image it has no face for as an error (as
+// cmd/eval does when no face is found): without this filter a run on a
+// subset of the people (cmd/holdout's people.txt) would count every pair
+// of a held-out person as an error. Each kept pair keeps its fold.
+func trainedPairs(pairs []dataset.Pair, people []dataset.Person) []dataset.Pair {
+	images := map[string]bool{}
+	for _, p := range people {
+		for _, im := range p.Images {
+			images[filepath.Clean(im)] = true
+		}
+	}
+	var kept []dataset.Pair
+	for _, p := range pairs {
+		if images[filepath.Clean(p.A)] && images[filepath.Clean(p.B)] {
+			kept = append(kept, p)
+		}
+	}
+	return kept
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/train"
 )
@@ -138,5 +139,28 @@ func TestEpochsTime(t *testing.T) {
 	}
 	if got := epochsTime(nil); got != 0 {
 		t.Errorf("epochsTime of no epochs = %v, want 0", got)
+	}
+}
+
+// TestTrainedPairs checks that validation keeps only the pairs of people
+// trained on, each with its fold: a pair of a held-out person is dropped,
+// not counted as an error.
+func TestTrainedPairs(t *testing.T) {
+	root := "images"
+	people := []dataset.Person{
+		{Name: "Ann", Images: []string{dataset.LFWImage(root, "Ann", 1), dataset.LFWImage(root, "Ann", 2)}},
+		{Name: "Bob", Images: []string{dataset.LFWImage(root, "Bob", 1)}},
+	}
+	pairs := []dataset.Pair{
+		{A: dataset.LFWImage(root, "Ann", 1), B: dataset.LFWImage(root, "Ann", 2), Same: true, Fold: 0},
+		{A: dataset.LFWImage(root, "Cid", 1), B: dataset.LFWImage(root, "Cid", 2), Same: true, Fold: 1}, // held out
+		{A: dataset.LFWImage(root, "Ann", 1), B: dataset.LFWImage(root, "Ann", 3), Same: true, Fold: 2}, // an image not in the list
+		{A: dataset.LFWImage(root, "Ann", 2), B: dataset.LFWImage(root, "Bob", 1), Fold: 3},
+		{A: dataset.LFWImage(root, "Bob", 1), B: dataset.LFWImage(root, "Cid", 1), Fold: 4}, // one side held out
+	}
+	got := trainedPairs(pairs, people)
+	want := []dataset.Pair{pairs[0], pairs[3]}
+	if !slices.Equal(got, want) {
+		t.Errorf("trainedPairs kept %v, want %v", got, want)
 	}
 }
