@@ -36,11 +36,11 @@
 package main
 
 import (
-	"bufio"
-	"cmp"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math/rand/v2"
 	"os"
@@ -76,10 +76,13 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	if err := writeFile(filepath.Join(*out, "people.txt"), s.WritePeople); err != nil {
+	var peopleTxt, pairsTxt bytes.Buffer
+	s.WritePeople(&peopleTxt)
+	s.WritePairs(&pairsTxt)
+	if err := writeFile(filepath.Join(*out, "people.txt"), peopleTxt.Bytes()); err != nil {
 		log.Fatal(err)
 	}
-	if err := writeFile(filepath.Join(*out, "pairs.txt"), s.WritePairs); err != nil {
+	if err := writeFile(filepath.Join(*out, "pairs.txt"), pairsTxt.Bytes()); err != nil {
 		log.Fatal(err)
 	}
 	log.Printf("%d people to train on (%d images); %d held out (%d images): %d matched + %d mismatched pairs in %s",
@@ -186,7 +189,7 @@ func Split(people []Person, c Config) (Result, error) {
 }
 
 // WritePeople writes the people to train on as an LFW people list.
-func (r Result) WritePeople(w *bufio.Writer) {
+func (r Result) WritePeople(w io.Writer) {
 	fmt.Fprintln(w, len(r.Train))
 	for _, p := range r.Train {
 		fmt.Fprintf(w, "%s\t%d\n", p.Name, p.Images)
@@ -195,7 +198,7 @@ func (r Result) WritePeople(w *bufio.Writer) {
 
 // WritePairs writes the held-out pairs in LFW's View 1 format: the count,
 // the matched pairs, then as many mismatched ones.
-func (r Result) WritePairs(w *bufio.Writer) {
+func (r Result) WritePairs(w io.Writer) {
 	fmt.Fprintln(w, len(r.Matched))
 	for _, p := range r.Matched {
 		fmt.Fprintf(w, "%s\t%d\t%d\n", p.A.Name, p.A.N, p.B.N)
@@ -222,20 +225,16 @@ func images(ps []Person) int {
 	return n
 }
 
-// writeFile writes a file whole or not at all (a temporary file renamed).
-func writeFile(path string, write func(*bufio.Writer)) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".holdout-*")
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(tmp)
-	write(w)
-	err = cmp.Or(w.Flush(), tmp.Close())
+// writeFile writes a file whole or not at all: a temporary file renamed
+// over path, as nn.SaveFile writes models.
+func writeFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	err := os.WriteFile(tmp, data, 0o644)
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		os.Remove(tmp)
 	}
 	return err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"slices"
 	"strings"
@@ -125,12 +124,8 @@ func TestFilesReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pb, qb strings.Builder
-	w := bufio.NewWriter(&pb)
-	r.WritePeople(w)
-	w.Flush()
-	w = bufio.NewWriter(&qb)
-	r.WritePairs(w)
-	w.Flush()
+	r.WritePeople(&pb)
+	r.WritePairs(&qb)
 
 	got, err := dataset.ReadPeople(strings.NewReader(pb.String()), "root")
 	if err != nil {
