@@ -341,3 +341,45 @@ func TestCoarseToFine(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryFine checks the photo detector's second, finer scan on LFW
+// training images in which the usual grid finds no face: without the retry
+// there is none, with it the face in the middle of the picture is found,
+// with both pupils. The camera's frame detector does not retry.
+func TestRetryFine(t *testing.T) {
+	dir := dataDir(t)
+	once := testDetector(t)
+	once.Params.RetryFine = false
+	retry := testDetector(t)
+	if !retry.Params.RetryFine || testCascades(t).NewFrameDetector().Params.RetryFine {
+		t.Fatal("want RetryFine on for the photo detector and off for the frame detector")
+	}
+	for _, rel := range []string{
+		"Bill_Clinton/Bill_Clinton_0027.jpg",
+		"Bonnie_Hunt/Bonnie_Hunt_0001.jpg",
+		"Kobe_Bryant/Kobe_Bryant_0001.jpg",
+	} {
+		img := decodeFile(t, filepath.Join(dir, "lfw", "images", rel))
+		a, err := once.Analyze(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Faces) != 0 {
+			t.Errorf("%s: the usual scan finds %d faces; this test wants an image it misses", rel, len(a.Faces))
+			continue
+		}
+		a, err = retry.Analyze(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Faces) == 0 {
+			t.Errorf("%s: no face after the finer scan", rel)
+			continue
+		}
+		// LFW's deep-funneled pictures are centred on the face.
+		f := a.Faces[0]
+		if math.Hypot(f.X-125, f.Y-125) > 30 || !a.Eyes.Found {
+			t.Errorf("%s: face at (%.0f, %.0f), pupils found %v; want the face in the middle with both pupils", rel, f.X, f.Y, a.Eyes.Found)
+		}
+	}
+}

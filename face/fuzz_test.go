@@ -168,14 +168,14 @@ func FuzzAlign(f *testing.F) {
 }
 
 func FuzzParams(f *testing.F) {
-	f.Add(0.1, 24, 0.1, 1.1, 0.2, float32(3), 0.25, 31, false)
-	f.Add(0.1, 24, 0.1, 1.1, 0.2, float32(3), 0.25, 31, true)
-	f.Add(math.Inf(1), -5, math.NaN(), math.Inf(1), 7.0, float32(math.Inf(1)), math.Inf(-1), 1000, true)
-	f.Add(1e-9, 1<<40, 1e-9, 1.0000001, -1.0, float32(-1), 5.0, -3, true)
+	f.Add(0.1, 24, 0.1, 1.1, 0.2, float32(3), 0.25, 31, false, true)
+	f.Add(0.1, 24, 0.1, 1.1, 0.2, float32(3), 0.25, 31, true, false)
+	f.Add(math.Inf(1), -5, math.NaN(), math.Inf(1), 7.0, float32(math.Inf(1)), math.Inf(-1), 1000, true, true)
+	f.Add(1e-9, 1<<40, 1e-9, 1.0000001, -1.0, float32(-1), 5.0, -3, true, true)
 	frame := noiseImage(120, 100, 5)
-	f.Fuzz(func(t *testing.T, minFace float64, minPx int, shift, scaleStep, iou float64, minScore float32, pad float64, perturbs int, coarse bool) {
+	f.Fuzz(func(t *testing.T, minFace float64, minPx int, shift, scaleStep, iou float64, minScore float32, pad float64, perturbs int, coarse, retry bool) {
 		d := fuzzDetector(t)
-		d.Params = Params{MinFace: minFace, MinFacePixels: minPx, Shift: shift, ScaleStep: scaleStep, IoU: iou, MinScore: minScore, Pad: pad, Perturbs: perturbs, CoarseToFine: coarse}
+		d.Params = Params{MinFace: minFace, MinFacePixels: minPx, Shift: shift, ScaleStep: scaleStep, IoU: iou, MinScore: minScore, Pad: pad, Perturbs: perturbs, CoarseToFine: coarse, RetryFine: retry}
 		a, err := d.Analyze(frame)
 		if err != nil {
 			t.Fatal(err)

@@ -79,6 +79,7 @@ func main() {
 	flag.Float64Var(&params.ScaleStep, "scalestep", params.ScaleStep, "window growth per scale")
 	flag.IntVar(&params.Perturbs, "perturbs", params.Perturbs, "pupil localiser starts per eye")
 	flag.BoolVar(&params.CoarseToFine, "coarse", params.CoarseToFine, "scan coarse-to-fine, as the engine does (see face.Params.CoarseToFine)")
+	flag.BoolVar(&params.RetryFine, "retry", params.RetryFine, "when the scan finds no face, scan again on a finer grid (see face.Params.RetryFine; the engine does not)")
 	flag.Parse()
 
 	if *cascades {
