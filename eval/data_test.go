@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"image"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -181,6 +182,48 @@ func TestPairsAltered(t *testing.T) {
 	}
 	if len(r.Failed) == 0 && r.AUC != 0.5 {
 		t.Errorf("AUC %g with every crop grey, want 0.5", r.AUC)
+	}
+}
+
+// TestEmbedAltered checks that EmbedAltered embeds the altered crops and
+// Embed the crops as aligned: with every crop painted one grey, every face
+// embeds to the same vector; as aligned, two faces do not.
+func TestEmbedAltered(t *testing.T) {
+	pairs, c := devTestSample(t)
+	e := untrainedCompact(t)
+	var paths []string
+	for _, p := range pairs[:5] {
+		paths = append(paths, p.A, p.B)
+	}
+	grey := func(crop *image.RGBA) {
+		for i := range crop.Pix {
+			crop.Pix[i] = 128
+		}
+	}
+	for _, altered := range []bool{false, true} {
+		var vecs [][]float32
+		var err error
+		if altered {
+			vecs, err = EmbedAltered(context.Background(), []*embedder.Embedder{e}, c.NewDetector, paths, grey, nil)
+		} else {
+			vecs, err = Embed(context.Background(), []*embedder.Embedder{e}, c.NewDetector, paths, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found [][]float32
+		for _, v := range vecs {
+			if v != nil {
+				found = append(found, v)
+			}
+		}
+		if len(found) < 2 {
+			t.Fatalf("faces found in %d of %d images", len(found), len(paths))
+		}
+		identical := slices.Equal(found[0], found[1])
+		if identical != altered {
+			t.Errorf("altered %v: the first two faces embed identically: %v", altered, identical)
+		}
 	}
 }
 

@@ -154,13 +154,21 @@ func pairsReport(ctx context.Context, embedders []*embedder.Embedder, newDetecto
 // nil for an image where no face was found. progress is as for Pairs.
 func Embed(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
 	paths []string, progress func(done, total int)) ([][]float32, error) {
+	return EmbedAltered(ctx, embedders, newDetector, paths, nil, progress)
+}
+
+// EmbedAltered is Embed with every aligned crop passed to alter before it
+// is embedded (nil: none), as PairsAltered: cmd/ttaprobe embeds shifted
+// and scaled copies of each crop.
+func EmbedAltered(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	paths []string, alter func(crop *image.RGBA), progress func(done, total int)) ([][]float32, error) {
 	if len(embedders) == 0 {
 		return nil, errors.New("eval: no embedders: pass one per worker (Embedder.Clone)")
 	}
 	if newDetector == nil {
 		return nil, errors.New("eval: newDetector is nil")
 	}
-	imgs, err := embedImages(ctx, embedders, newDetector, paths, nil, progress)
+	imgs, err := embedImages(ctx, embedders, newDetector, paths, alter, progress)
 	if err != nil {
 		return nil, err
 	}
