@@ -240,4 +240,3 @@ func report(pairs []dataset.Pair, index map[string]int, vecs [][]float32, cohort
 	}
 	return eval.FromDistances(dist, same, failed, fold)
 }
-
