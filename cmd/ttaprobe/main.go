@@ -29,6 +29,7 @@ import (
 	"log"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/oneshotface/oneshot/dataset"
@@ -76,13 +77,20 @@ func main() {
 		modelPath  = flag.String("model", "", "embedder model file (required)")
 		pairsPath  = flag.String("pairs", "", "pairs file, LFW format (required)")
 		peoplePath = flag.String("people", "", "cohort people, LFW people format (required)")
-		root       = flag.String("root", "../shared/data/lfw/images", "LFW images folder")
+		root       = flag.String("root", "", "the LFW images folder (default $ONESHOT_DATA/lfw/images)")
 		k          = flag.Int("k", 50, "nearest cohort faces per face's statistics")
 	)
 	flag.Parse()
 	if *modelPath == "" || *pairsPath == "" || *peoplePath == "" {
 		flag.Usage()
 		os.Exit(2)
+	}
+	if *root == "" {
+		data, err := dataset.Root()
+		if err != nil {
+			log.Fatal(err)
+		}
+		*root = filepath.Join(data, "lfw", "images")
 	}
 	if err := run(*modelPath, *pairsPath, *peoplePath, *root, *k); err != nil {
 		log.Fatal(err)
