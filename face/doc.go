@@ -26,7 +26,11 @@
 // into faces, whose Score is the merged cascade output. The cascade only
 // looks at windows that lie inside the image, so a face that fills the
 // frame would never be seen: Detect therefore surrounds the image with a
-// flat grey border (Params.Pad) and maps the answers back.
+// flat grey border (Params.Pad) and maps the answers back. The windows
+// are a grid, 10% of their size apart and 10% apart in size; a face the
+// cascade would accept between two of them can be missed, so for photographs
+// (DefaultParams) an image with no face is scanned once more on a grid
+// twice as fine (Params.RetryFine). Camera frames are not (NewFrameDetector).
 //
 // # Eyes
 //
