@@ -60,13 +60,21 @@ func checkUnit(v []float32) error {
 	return nil
 }
 
-// meanUnit is the template of unit embeddings: their mean, re-normalised to
-// unit length (the package comment says why). Frames that point in
-// opposite directions have no mean direction and give an error.
-func meanUnit(embs [][]float32) ([]float32, error) {
+// MeanUnit is the template of unit embeddings: their mean, re-normalised to
+// unit length (the package comment says why), as enrollment makes a
+// person's template from their frames. Embeddings that point in opposite
+// directions have no mean direction and give an error, as do none at all
+// and embeddings of different lengths.
+func MeanUnit(embs [][]float32) ([]float32, error) {
+	if len(embs) == 0 {
+		return nil, errors.New("no embeddings to average")
+	}
 	dim := len(embs[0])
 	sum := make([]float64, dim)
 	for _, e := range embs {
+		if len(e) != dim {
+			return nil, fmt.Errorf("embeddings of %d and %d values", dim, len(e))
+		}
 		for k, x := range e {
 			sum[k] += float64(x)
 		}
@@ -93,7 +101,7 @@ func newPerson(id string, enrolled int64, frames []frame) (*person, error) {
 	for i, f := range frames {
 		embs[i] = f.emb
 	}
-	t, err := meanUnit(embs)
+	t, err := MeanUnit(embs)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"image"
 	"log"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -161,7 +160,9 @@ func run(modelPath, pairsPath, peoplePath, root string, k int) error {
 	for _, c := range combos {
 		mean := make([][]float32, len(paths))
 		for i := range paths {
-			mean[i] = average(vecs, c.alts, i)
+			if mean[i], err = average(vecs, c.alts, i); err != nil {
+				return fmt.Errorf("%s: %w", paths[i], err)
+			}
 		}
 		var cohortVecs [][]float32
 		for _, v := range mean[nPair:] {
@@ -188,63 +189,55 @@ func run(modelPath, pairsPath, peoplePath, root string, k int) error {
 }
 
 // average is the unit-length mean of image i's embeddings under the
-// alterations alts (nil when any has no face).
-func average(vecs [][][]float32, alts []int, i int) []float32 {
-	var sum []float64
-	for _, a := range alts {
-		v := vecs[a][i]
-		if v == nil {
-			return nil
-		}
-		if sum == nil {
-			sum = make([]float64, len(v))
-		}
-		for j, x := range v {
-			sum[j] += float64(x)
+// alterations alts, as the gallery makes a template (nil when any has no
+// face).
+func average(vecs [][][]float32, alts []int, i int) ([]float32, error) {
+	embs := make([][]float32, len(alts))
+	for k, a := range alts {
+		if embs[k] = vecs[a][i]; embs[k] == nil {
+			return nil, nil
 		}
 	}
-	var n float64
-	for _, x := range sum {
-		n += x * x
-	}
-	out := make([]float32, len(sum))
-	for j, x := range sum {
-		out[j] = float32(x / math.Sqrt(n))
-	}
-	return out
+	return gallery.MeanUnit(embs)
 }
 
 // report scores the pairs with squared distances, or normalised ones when
-// cohort is not nil.
+// cohort is not nil (each image's cohort statistics computed once).
 func report(pairs []dataset.Pair, index map[string]int, vecs [][]float32, cohort *gallery.Cohort) (eval.Report, error) {
+	var stats []gallery.CohortStats
+	if cohort != nil {
+		stats = make([]gallery.CohortStats, len(vecs))
+		for k, v := range vecs {
+			if v == nil {
+				continue
+			}
+			s, err := cohort.Stats(v)
+			if err != nil {
+				return eval.Report{}, err
+			}
+			stats[k] = s
+		}
+	}
 	dist := make([]float32, len(pairs))
 	same := make([]bool, len(pairs))
 	failed := make([]bool, len(pairs))
 	fold := make([]int, len(pairs))
 	for i, p := range pairs {
-		a, b := vecs[index[p.A]], vecs[index[p.B]]
+		j, k := index[p.A], index[p.B]
+		a, b := vecs[j], vecs[k]
 		same[i], fold[i] = p.Same, p.Fold
-		if a == nil || b == nil {
+		switch {
+		case a == nil || b == nil:
 			failed[i] = true
-			continue
-		}
-		if cohort == nil {
+		case cohort != nil:
+			dist[i] = cohort.Distance(a, b, stats[j], stats[k])
+		default:
 			d, err := loss.SquaredDistance(a, b)
 			if err != nil {
 				return eval.Report{}, err
 			}
 			dist[i] = d
-			continue
 		}
-		sa, err := cohort.Stats(a)
-		if err != nil {
-			return eval.Report{}, err
-		}
-		sb, err := cohort.Stats(b)
-		if err != nil {
-			return eval.Report{}, err
-		}
-		dist[i] = cohort.Distance(a, b, sa, sb)
 	}
 	return eval.FromDistances(dist, same, failed, fold)
 }

@@ -57,11 +57,14 @@ func TestAverage(t *testing.T) {
 		{{1, 0}, {0, 1}},
 		{{0, 1}, nil},
 	}
-	got := average(vecs, []int{0, 1}, 0)
+	got, err := average(vecs, []int{0, 1}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(got) != 2 || math.Abs(float64(got[0])-math.Sqrt(0.5)) > 1e-6 || math.Abs(float64(got[1])-math.Sqrt(0.5)) > 1e-6 {
 		t.Errorf("mean of (1,0) and (0,1) = %v, want (0.707, 0.707)", got)
 	}
-	if got := average(vecs, []int{0, 1}, 1); got != nil {
-		t.Errorf("a face missing under one alteration averages to %v, want nil", got)
+	if got, err := average(vecs, []int{0, 1}, 1); got != nil || err != nil {
+		t.Errorf("a face missing under one alteration averages to %v (error %v), want nil", got, err)
 	}
 }
