@@ -36,7 +36,6 @@ import (
 	"github.com/oneshotface/oneshot/eval"
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/gallery"
-	"github.com/oneshotface/oneshot/loss"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/math/f64"
 )
@@ -174,11 +173,11 @@ func run(modelPath, pairsPath, peoplePath, root string, k int) error {
 		if err != nil {
 			return err
 		}
-		raw, err := report(pairs, index, mean, nil)
+		raw, err := eval.FromVectors(pairs, index, mean, nil)
 		if err != nil {
 			return err
 		}
-		normed, err := report(pairs, index, mean, cohort)
+		normed, err := eval.FromVectors(pairs, index, mean, cohort)
 		if err != nil {
 			return err
 		}
@@ -199,45 +198,4 @@ func average(vecs [][][]float32, alts []int, i int) ([]float32, error) {
 		}
 	}
 	return gallery.MeanUnit(embs)
-}
-
-// report scores the pairs with squared distances, or normalised ones when
-// cohort is not nil (each image's cohort statistics computed once).
-func report(pairs []dataset.Pair, index map[string]int, vecs [][]float32, cohort *gallery.Cohort) (eval.Report, error) {
-	var stats []gallery.CohortStats
-	if cohort != nil {
-		stats = make([]gallery.CohortStats, len(vecs))
-		for k, v := range vecs {
-			if v == nil {
-				continue
-			}
-			s, err := cohort.Stats(v)
-			if err != nil {
-				return eval.Report{}, err
-			}
-			stats[k] = s
-		}
-	}
-	dist := make([]float32, len(pairs))
-	same := make([]bool, len(pairs))
-	failed := make([]bool, len(pairs))
-	fold := make([]int, len(pairs))
-	for i, p := range pairs {
-		j, k := index[p.A], index[p.B]
-		a, b := vecs[j], vecs[k]
-		same[i], fold[i] = p.Same, p.Fold
-		switch {
-		case a == nil || b == nil:
-			failed[i] = true
-		case cohort != nil:
-			dist[i] = cohort.Distance(a, b, stats[j], stats[k])
-		default:
-			d, err := loss.SquaredDistance(a, b)
-			if err != nil {
-				return eval.Report{}, err
-			}
-			dist[i] = d
-		}
-	}
-	return eval.FromDistances(dist, same, failed, fold)
 }
