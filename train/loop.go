@@ -553,14 +553,15 @@ func (t *Trainer) alignBatch(idx []int, pics []View) error {
 	return errors.Join(errs...)
 }
 
-// mineUnmixed mines triplets among the batch's faces that are not blends
-// (pics[k].Mixed()): a blend is mostly its own person but not only, so it
-// is neither a fair positive nor a fair negative. It is still distilled.
+// mineUnmixed mines triplets among the batch's faces that are not blends,
+// swaps or warps (pics[k].Composite()): such a face is mostly its own
+// person but not only, so it is neither a fair positive nor a fair
+// negative. It is still distilled.
 // The triplets name rows of emb.
 func mineUnmixed(mine loss.Miner, emb [][]float32, labels []int, pics []View, margin float32) ([]loss.Triplet, error) {
 	var rows []int
 	for k := range emb {
-		if pics == nil || !pics[k].Mixed() {
+		if pics == nil || !pics[k].Composite() {
 			rows = append(rows, k)
 		}
 	}

@@ -53,6 +53,11 @@ type Composition struct {
 	// instead of a horizontal band: half of one face, half of another.
 	// 0 for none.
 	Side float64
+	// Warp is the probability that a view other than view 0, composed or
+	// not, is also reshaped by a Warp: 0 for none. Its draws come from a
+	// stream of their own, so the views' other draws are those of the same
+	// set without warps.
+	Warp float64
 }
 
 // Validate refuses probabilities outside 0…1.
@@ -60,7 +65,7 @@ func (c Composition) Validate() error {
 	for _, p := range []struct {
 		name string
 		v    float64
-	}{{"blend", c.Mix}, {"swap", c.Swap}, {"side", c.Side}} {
+	}{{"blend", c.Mix}, {"swap", c.Swap}, {"side", c.Side}, {"warp", c.Warp}} {
 		if !(p.v >= 0 && p.v <= 1) {
 			return fmt.Errorf("train: %s probability %g; want 0…1", p.name, p.v)
 		}
@@ -69,13 +74,15 @@ func (c Composition) Validate() error {
 }
 
 // String is the composition as cache file names spell it: the
-// probabilities in effect, e.g. "mix1-swap1-side1"; "" for none.
+// probabilities in effect, e.g. "mix1-swap1-side1" or "warp1"; "" for
+// none.
 func (c Composition) String() string { return c.spell("%s%g", "-") }
 
 // spell writes each probability in effect — the blend probability, the
-// swap probability among blends, the side probability among swaps; none
-// after a 0 — with format (name, value), joined by sep. Cache file names
-// and cache keys are both spelt here, so they always name the same thing.
+// swap probability among blends, the side probability among swaps (none
+// after a 0), and the warp probability — with format (name, value),
+// joined by sep. Cache file names and cache keys are both spelt here, so
+// they always name the same thing.
 func (c Composition) spell(format, sep string) string {
 	var terms []string
 	for _, t := range []struct {
@@ -87,6 +94,9 @@ func (c Composition) spell(format, sep string) string {
 		}
 		terms = append(terms, fmt.Sprintf(format, t.name, t.p))
 	}
+	if c.Warp > 0 {
+		terms = append(terms, fmt.Sprintf(format, "warp", c.Warp))
+	}
 	return strings.Join(terms, sep)
 }
 
@@ -94,13 +104,14 @@ func (c Composition) spell(format, sep string) string {
 // through Jitter, blended, when Partner ≥ 0, with sample Partner seen
 // through PartnerJitter, pixel by pixel, Weight of the first and
 // 1 − Weight of the second — or, when Band is not empty, the second
-// face inside Band and the first outside it.
+// face inside Band and the first outside it; then reshaped by Warp.
 type View struct {
 	Jitter        face.Jitter
 	Partner       int
 	PartnerJitter face.Jitter
 	Weight        float64
 	Band          Band
+	Warp          Warp
 }
 
 // Band is a horizontal band of the face, from Top to Bottom, in pupil
@@ -137,15 +148,35 @@ func plainView(j face.Jitter) View { return View{Jitter: j, Partner: -1, Weight:
 // Mixed reports whether the view blends in a second face.
 func (v View) Mixed() bool { return v.Partner >= 0 }
 
+// Composite reports whether the view is a face no photograph shows: a
+// blend, a swap or a warp. Training distils such views but leaves them
+// out of triplet mining.
+func (v View) Composite() bool { return v.Mixed() || !v.Warp.Empty() }
+
 // MinMixWeight is the least weight a blend gives its own face: every
 // blend is mostly the sample it belongs to.
 const MinMixWeight = 0.5
 
 // View returns view v of sample i: none for view 0; otherwise its jitter,
-// and whether and with what it is blended, drawn by a generator seeded
-// with Seed, i and v alone, so it can be made again on any machine
+// whether and with what it is blended, and its warp, drawn by generators
+// seeded with Seed, i and v alone, so it can be made again on any machine
 // without storing it. With Mix = 0 its jitter is ViewJitter's.
 func (vw *Views) View(i, v int) View {
+	out := vw.composed(i, v)
+	if v == 0 || vw.Warp <= 0 {
+		return out
+	}
+	rng := warpRand(vw.Seed, i, v)
+	// The same number of draws whatever the outcome.
+	warp := rng.Float64() < vw.Warp
+	if w := drawWarp(rng); warp {
+		out.Warp = w
+	}
+	return out
+}
+
+// composed is view v of sample i without its warp.
+func (vw *Views) composed(i, v int) View {
 	if v == 0 {
 		return plainView(face.Jitter{})
 	}
@@ -252,6 +283,7 @@ func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t fac
 		return err
 	}
 	if !vw.Mixed() {
+		warpCrop(dst, vw.Warp, t)
 		return nil
 	}
 	if vw.Partner >= len(samples) {
@@ -265,9 +297,10 @@ func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t fac
 	}
 	if !vw.Band.Empty() {
 		swapBand(dst, scratch, vw.Band, t)
-		return nil
+	} else {
+		blend(dst, scratch, vw.Weight)
 	}
-	blend(dst, scratch, vw.Weight)
+	warpCrop(dst, vw.Warp, t)
 	return nil
 }
 
@@ -373,13 +406,13 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	}
 	vw.Vecs = make([][]float32, len(named))
 	var todo []int // views the teacher has to embed
-	if c.Mix > 0 && cachePath != "" {
+	if (c.Mix > 0 || c.Warp > 0) && cachePath != "" {
 		if t, err := readTargets(cachePath, plainKey, named); err == nil {
 			copy(vw.Vecs, t.Plain)
 		}
 	}
 	for k := range named {
-		if vw.Vecs[k] == nil || vw.View(k/count, k%count).Mixed() {
+		if vw.Vecs[k] == nil || vw.View(k/count, k%count).Composite() {
 			todo = append(todo, k)
 		}
 	}

@@ -38,7 +38,7 @@ func TestViewJitter(t *testing.T) {
 // from their cache without a teacher, and a cache made with another seed
 // or composition is not used.
 func TestViewsAreConsistent(t *testing.T) {
-	for _, c := range []Composition{{}, {Mix: 0.6}, {Mix: 0.8, Swap: 0.6}, {Mix: 1, Swap: 1, Side: 0.5}} {
+	for _, c := range []Composition{{}, {Mix: 0.6}, {Mix: 0.8, Swap: 0.6}, {Mix: 1, Swap: 1, Side: 0.5}, {Warp: 0.7}, {Mix: 0.5, Warp: 0.5}} {
 		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) { testViewsAreConsistent(t, c) })
 	}
 }
@@ -77,7 +77,7 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 	tr := newTrainer(t, samples, targets, tinyConfig())
 	var idx, views []int
 	var pics []View
-	mixed, swapped, sides := 0, 0, 0
+	mixed, swapped, sides, warped := 0, 0, 0, 0
 	for i := range samples {
 		for v := range count {
 			idx, views, pics = append(idx, i), append(views, v), append(pics, vw.View(i, v))
@@ -91,11 +91,17 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 			if p.Band.Vertical {
 				sides++
 			}
+			if !p.Warp.Empty() {
+				warped++
+			}
 		}
 	}
 	if (mix > 0) != (mixed > 0) || (swap > 0) != (swapped > 0) || swapped == mixed && swap < 1 && swap > 0 ||
 		(side > 0) != (sides > 0) || sides == swapped && side < 1 && side > 0 {
 		t.Fatalf("%+v made %d blends, %d swaps, %d sides of %d views", comp, mixed, swapped, sides, len(pics))
+	}
+	if (comp.Warp > 0) != (warped > 0) {
+		t.Fatalf("%+v made %d warps of %d views", comp, warped, len(pics))
 	}
 	seen := embedsToTargets(t, tr, teacher, idx, pics, views)
 	if d := seen[0][0] - seen[1][0]; d == 0 {
@@ -152,7 +158,10 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 	if side > 0 && cached(5, Composition{Mix: mix, Swap: swap}) == nil {
 		t.Error("a cache of views made with another side probability was used")
 	}
-	for _, bad := range []Composition{{Mix: mix, Swap: -0.1}, {Mix: 1.5, Swap: swap}, {Mix: mix, Swap: swap, Side: math.NaN()}} {
+	if comp.Warp > 0 && cached(5, Composition{Mix: mix, Swap: swap, Side: side}) == nil {
+		t.Error("a cache of views made with another warp probability was used")
+	}
+	for _, bad := range []Composition{{Mix: mix, Swap: -0.1}, {Mix: 1.5, Swap: swap}, {Mix: mix, Swap: swap, Side: math.NaN()}, {Mix: mix, Warp: 2}} {
 		if err := cached(5, bad); err == nil || !strings.Contains(err.Error(), "probability") {
 			t.Errorf("composition %+v: error %v, want a refused probability", bad, err)
 		}

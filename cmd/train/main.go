@@ -105,7 +105,7 @@ func main() {
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch, or the one -arch grows from) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
 	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
-	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; default: the one set of -seed)")
+	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; 'w' and a probability after it warps the shape of that share of the views, e.g. 21w1 or 22x2w0.5:0.5; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	retryFine = flag.Bool("retry", true, "scan an image once more, on a finer grid, when no face is found (face.Params.RetryFine); -retry=false prepares the faces as runs before commit 09f8ab9 did, so their teacher caches serve again")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
@@ -262,7 +262,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			for _, set := range sets {
 				plain := filepath.Join(cacheDir, set.cacheName(key))
 				vcache := train.MixedCachePath(plain, set.Composition)
-				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g (cached in %s)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, vcache)
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g, warp probability %g (cached in %s)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, set.Warp, vcache)
 				jitter, err := cfg.Jitter.Scaled(set.jitter)
 				if err != nil {
 					return err
@@ -384,7 +384,9 @@ const maxJitter = 4
 // when not given), by another ":" and the probability that a blend swaps
 // a band of the face instead, and by a third ":" and the probability that
 // a swap takes a side of the face rather than a horizontal band (each 0
-// when not given). The empty list is the one set of the run's seed.
+// when not given). A "w" and a probability after the seed (and its jitter
+// factor) warp that share of the views (train.Warp), e.g. 21w1 or
+// 22x2w0.5:0.5. The empty list is the one set of the run's seed.
 func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 	if strings.TrimSpace(list) == "" {
 		return []viewSet{{seed, 1, train.Composition{Mix: mix}}}, nil
@@ -398,13 +400,19 @@ func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 		}
 		set := viewSet{jitter: 1, Composition: train.Composition{Mix: mix}}
 		var err error
-		seedText, jitterText, strong := strings.Cut(fields[0], "x")
+		seedPart, warpText, warped := strings.Cut(fields[0], "w")
+		seedText, jitterText, strong := strings.Cut(seedPart, "x")
 		if set.seed, err = strconv.ParseUint(seedText, 10, 64); err != nil {
 			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5,3:1:0.5,4x2)", item)
 		}
 		if strong {
 			if set.jitter, err = strconv.ParseFloat(jitterText, 64); err != nil || !(set.jitter > 0 && set.jitter <= maxJitter) {
 				return nil, fmt.Errorf("-view-seeds: %q: the jitter factor after 'x' must be in (0, %g]", item, float64(maxJitter))
+			}
+		}
+		if warped {
+			if set.Warp, err = strconv.ParseFloat(warpText, 64); err != nil || !(set.Warp > 0 && set.Warp <= 1) {
+				return nil, fmt.Errorf("-view-seeds: %q: the warp probability after 'w' must be in (0, 1]", item)
 			}
 		}
 		if len(fields) > 1 {
