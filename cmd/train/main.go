@@ -19,7 +19,8 @@
 // set written 6:1:0.5 blends every view and makes half of the blends
 // swaps, a band of the other face — its eyes, or nose and mouth — in
 // place of the same band of this one; 11:1:1:0.5 makes half of the swaps
-// sides, the left or right half of the other face). At
+// sides, the left or right half of the other face; 21w1 warps every view
+// but the plain one, a smooth change of the face's shape, train.Warp). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 //
