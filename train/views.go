@@ -370,10 +370,10 @@ func MixedCachePath(cachePath string, c Composition) string {
 // templates' pupil distances to blur the face alike. The embeddings are
 // read from MixedCachePath(cachePath, c) when it holds them for the same
 // samples, teacher key, count, range, seed and composition, and otherwise
-// computed and written there. A view that is not a blend is the same
-// picture with or without blends, so views with blends take those from
-// the cache of views without, when it is there, and the teacher embeds
-// only the blends.
+// computed and written there. A view that is not composite (neither a
+// blend nor a warp) is the same picture with or without compositions, so
+// views with them take those from the cache of views without, when it is
+// there, and the teacher embeds only the composite views.
 func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, c Composition, cachePath, key string, progress func(done, total int)) (*Views, error) {
 	if count < 1 || count > maxViews {
 		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)

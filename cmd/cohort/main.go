@@ -170,6 +170,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if _, done := m.Meta[whiten.MetaWhitening]; done && o.whiten {
+		// Checked before the pictures are embedded, as whiten.Fold would.
+		return errors.New("-whiten: the model is whitened already (metadata \"whitening\"): whiten the model it was made from")
+	}
 	if o.whiten {
 		t, err := learnWhitening(ctx, o.model, people, o.shrink, stderr)
 		if err != nil {
