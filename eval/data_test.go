@@ -227,6 +227,50 @@ func TestEmbedAltered(t *testing.T) {
 	}
 }
 
+// TestEmbedAlterations checks that embedding several alterations in one
+// pass (one detection per image, batches of several crops per face) gives
+// exactly what one pass per alteration gives, each copy altered from the
+// crop as aligned, with 17 alterations (more than a batch) too.
+func TestEmbedAlterations(t *testing.T) {
+	pairs, c := devTestSample(t)
+	e := untrainedCompact(t)
+	var paths []string
+	for _, p := range pairs[:6] {
+		paths = append(paths, p.A, p.B)
+	}
+	shade := func(v uint8) func(*image.RGBA) {
+		return func(crop *image.RGBA) {
+			for i := range crop.Pix {
+				crop.Pix[i] = crop.Pix[i]/2 + v // half the crop, so it is not the same for every face
+			}
+		}
+	}
+	embs := []*embedder.Embedder{e}
+	for _, alters := range [][]func(*image.RGBA){{nil, shade(10), shade(90)}, append([]func(*image.RGBA){nil}, slices.Repeat([]func(*image.RGBA){shade(40)}, 16)...)} {
+		got, err := EmbedAlterations(context.Background(), embs, c.NewDetector, paths, alters, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(alters) {
+			t.Fatalf("%d sets of embeddings for %d alterations", len(got), len(alters))
+		}
+		for a, alter := range alters {
+			want, err := EmbedAltered(context.Background(), embs, c.NewDetector, paths, alter, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range paths {
+				if !slices.Equal(got[a][i], want[i]) {
+					t.Fatalf("%d alterations: image %d, alteration %d differs from its own pass", len(alters), i, a)
+				}
+			}
+		}
+	}
+	if _, err := EmbedAlterations(context.Background(), embs, c.NewDetector, paths, nil, nil); err == nil {
+		t.Error("no alterations: no error")
+	}
+}
+
 // TestPairsBy checks that each pair's distance is the caller's: a
 // distance that names the pair (1 for a matched pair, 3 for a mismatched
 // one) separates the pairs perfectly whatever the embedder, and the

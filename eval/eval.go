@@ -16,7 +16,8 @@ import (
 	"github.com/oneshotface/oneshot/loss"
 )
 
-// batchSize is how many aligned crops a worker embeds in one forward pass.
+// batchSize is how many aligned crops a worker embeds in one forward pass
+// (more when one face has more alterations: its crops stay in one batch).
 const batchSize = 16
 
 // Pairs runs the verification test on pairs: it embeds every distinct image
@@ -99,12 +100,12 @@ func pairsReport(ctx context.Context, embedders []*embedder.Embedder, newDetecto
 		}
 	}
 
-	imgs, err := embedImages(ctx, embedders, newDetector, paths, alter, progress)
+	imgs, err := embedImages(ctx, embedders, newDetector, paths, []func(*image.RGBA){alter}, progress)
 	if err != nil {
 		return Report{}, err
 	}
 
-	pairDist := func(i, j, k int) (float32, error) { return distance(pairs[i], imgs[j].emb, imgs[k].emb) }
+	pairDist := func(i, j, k int) (float32, error) { return distance(pairs[i], imgs[j].emb(), imgs[k].emb()) }
 	if distance == nil {
 		byImage, err := comparer(embedders[0].Cohort, imgs)
 		if err != nil {
@@ -158,23 +159,45 @@ func Embed(ctx context.Context, embedders []*embedder.Embedder, newDetector func
 }
 
 // EmbedAltered is Embed with every aligned crop passed to alter before it
-// is embedded (nil: none), as PairsAltered: cmd/ttaprobe embeds shifted
-// and scaled copies of each crop.
+// is embedded (nil: none), as PairsAltered.
 func EmbedAltered(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
 	paths []string, alter func(crop *image.RGBA), progress func(done, total int)) ([][]float32, error) {
+	out, err := EmbedAlterations(ctx, embedders, newDetector, paths, []func(*image.RGBA){alter}, progress)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// EmbedAlterations is EmbedAltered for several alterations at once:
+// out[a][i] is image i's embedding with its aligned crop passed to
+// alters[a] (nil: as aligned), nil where no face was found. Each image is
+// decoded, searched and aligned once, however many alterations: cmd/ttaprobe
+// embeds shifted and scaled copies of each crop, whiten.Outputs each crop
+// and its mirror image.
+func EmbedAlterations(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
+	paths []string, alters []func(crop *image.RGBA), progress func(done, total int)) ([][][]float32, error) {
 	if len(embedders) == 0 {
 		return nil, errors.New("eval: no embedders: pass one per worker (Embedder.Clone)")
 	}
 	if newDetector == nil {
 		return nil, errors.New("eval: newDetector is nil")
 	}
-	imgs, err := embedImages(ctx, embedders, newDetector, paths, alter, progress)
+	if len(alters) == 0 {
+		return nil, errors.New("eval: no alterations (pass nil for the crops as aligned)")
+	}
+	imgs, err := embedImages(ctx, embedders, newDetector, paths, alters, progress)
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]float32, len(imgs))
-	for k, im := range imgs {
-		out[k] = im.emb
+	out := make([][][]float32, len(alters))
+	for a := range out {
+		out[a] = make([][]float32, len(imgs))
+		for k, im := range imgs {
+			if im.embs != nil {
+				out[a][k] = im.embs[a]
+			}
+		}
 	}
 	return out, nil
 }
@@ -185,36 +208,46 @@ func EmbedAltered(ctx context.Context, embedders []*embedder.Embedder, newDetect
 // statistics computed once.
 func comparer(c *gallery.Cohort, imgs []imageResult) (func(j, k int) (float32, error), error) {
 	if c == nil {
-		return func(j, k int) (float32, error) { return loss.SquaredDistance(imgs[j].emb, imgs[k].emb) }, nil
+		return func(j, k int) (float32, error) { return loss.SquaredDistance(imgs[j].emb(), imgs[k].emb()) }, nil
 	}
 	stats := make([]gallery.CohortStats, len(imgs))
 	for k, im := range imgs {
 		if im.noFace {
 			continue
 		}
-		s, err := c.Stats(im.emb)
+		s, err := c.Stats(im.emb())
 		if err != nil {
 			return nil, fmt.Errorf("eval: the model's cohort: %w", err)
 		}
 		stats[k] = s
 	}
 	return func(j, k int) (float32, error) {
-		return c.Distance(imgs[j].emb, imgs[k].emb, stats[j], stats[k]), nil
+		return c.Distance(imgs[j].emb(), imgs[k].emb(), stats[j], stats[k]), nil
 	}, nil
 }
 
 // imageResult is what the pipeline made of one image.
 type imageResult struct {
-	emb      []float32
-	noFace   bool // no face found: the image cannot be embedded
-	fallback bool // face found, pupils not: aligned with box-estimated eyes
+	embs     [][]float32 // one embedding per alteration; nil without a face
+	noFace   bool        // no face found: the image cannot be embedded
+	fallback bool        // face found, pupils not: aligned with box-estimated eyes
 }
 
-// embedImages runs the face pipeline (with alter, if not nil, on each
-// aligned crop) and the embedder on every path, one worker per embedder,
-// and returns one result per path.
+// emb is the image's embedding with the first alteration, nil without a
+// face.
+func (r imageResult) emb() []float32 {
+	if r.embs == nil {
+		return nil
+	}
+	return r.embs[0]
+}
+
+// embedImages runs the face pipeline and the embedder on every path, one
+// worker per embedder, and returns one result per path: each aligned crop
+// is embedded once per element of alters, passed to it first (nil: as
+// aligned).
 func embedImages(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
-	paths []string, alter func(*image.RGBA), progress func(done, total int)) ([]imageResult, error) {
+	paths []string, alters []func(*image.RGBA), progress func(done, total int)) ([]imageResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -232,7 +265,7 @@ func embedImages(ctx context.Context, embedders []*embedder.Embedder, newDetecto
 
 	workers := make([]*worker, len(embedders))
 	for i, e := range embedders {
-		workers[i] = &worker{e: e, det: newDetector(), alter: alter, results: results, done: done}
+		workers[i] = &worker{e: e, det: newDetector(), alters: alters, results: results, done: done}
 		if workers[i].det == nil {
 			return nil, errors.New("eval: newDetector returned nil")
 		}
@@ -282,16 +315,15 @@ func embedImages(ctx context.Context, embedders []*embedder.Embedder, newDetecto
 type worker struct {
 	e       *embedder.Embedder
 	det     *face.Detector
-	alter   func(*image.RGBA) // nil: crops as aligned
+	alters  []func(*image.RGBA) // one crop per alteration of each face; nil: as aligned
 	results []imageResult
 	done    chan<- int
 
 	crops []*image.RGBA
-	batch []int // image index of each crop in use
+	batch []int // image index of each crop in use; an image's crops are consecutive, one per alteration
 }
 
 func (w *worker) run(ctx context.Context, jobs <-chan int, paths []string) error {
-	w.crops = make([]*image.RGBA, batchSize)
 	for k := range jobs {
 		if ctx.Err() != nil {
 			continue // drain
@@ -304,7 +336,7 @@ func (w *worker) run(ctx context.Context, jobs <-chan int, paths []string) error
 			w.done <- 1
 			continue
 		}
-		if len(w.batch) == batchSize {
+		if len(w.batch)+len(w.alters) > batchSize {
 			if err := w.flush(); err != nil {
 				return err
 			}
@@ -317,7 +349,8 @@ func (w *worker) run(ctx context.Context, jobs <-chan int, paths []string) error
 }
 
 // prepare decodes image k and finds its face; when there is one it aligns
-// it into the next free crop of the batch and reports true.
+// it into the next free crops of the batch, one per alteration, and
+// reports true.
 func (w *worker) prepare(k int, path string) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -337,17 +370,27 @@ func (w *worker) prepare(k int, path string) (bool, error) {
 		return false, nil
 	}
 	w.results[k].fallback = !a.Eyes.Found
-	i := len(w.batch)
-	if w.crops[i] == nil {
-		w.crops[i] = w.e.Template.NewCrop()
+	first := len(w.batch)
+	for n := range w.alters {
+		i := first + n
+		if i == len(w.crops) {
+			w.crops = append(w.crops, w.e.Template.NewCrop())
+		}
+		if n == 0 {
+			if err := face.Align(w.crops[i], img, a.Eyes, w.e.Template); err != nil {
+				return false, fmt.Errorf("eval: %s: %w", path, err)
+			}
+		} else {
+			copy(w.crops[i].Pix, w.crops[first].Pix) // the crop as aligned
+		}
+		w.batch = append(w.batch, k)
 	}
-	if err := face.Align(w.crops[i], img, a.Eyes, w.e.Template); err != nil {
-		return false, fmt.Errorf("eval: %s: %w", path, err)
+	// Alter the copies once all are made, so each starts from the crop as aligned.
+	for n, alter := range w.alters {
+		if alter != nil {
+			alter(w.crops[first+n])
+		}
 	}
-	if w.alter != nil {
-		w.alter(w.crops[i])
-	}
-	w.batch = append(w.batch, k)
 	return true, nil
 }
 
@@ -361,9 +404,10 @@ func (w *worker) flush() error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	for i, k := range w.batch {
-		w.results[k].emb = embs[i]
+		r := &w.results[k]
+		r.embs = append(r.embs, embs[i]) // in the order of the alterations
 	}
-	w.done <- len(w.batch)
+	w.done <- len(w.batch) / len(w.alters)
 	w.batch = w.batch[:0]
 	return nil
 }

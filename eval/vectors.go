@@ -67,3 +67,19 @@ func FromVectors(pairs []dataset.Pair, index map[string]int, vecs [][]float32, c
 	}
 	return FromDistances(dist, same, failed, fold)
 }
+
+// RawAndNormalised is FromVectors twice: with squared distances, and
+// normalised against a cohort of cohortVecs (gallery.NewCohort, k nearest
+// faces per face's statistics), the two ways a probe scores one set of
+// embeddings.
+func RawAndNormalised(pairs []dataset.Pair, index map[string]int, vecs, cohortVecs [][]float32, k int) (raw, normed Report, err error) {
+	cohort, err := gallery.NewCohort(cohortVecs, k)
+	if err != nil {
+		return Report{}, Report{}, err
+	}
+	if raw, err = FromVectors(pairs, index, vecs, nil); err != nil {
+		return Report{}, Report{}, err
+	}
+	normed, err = FromVectors(pairs, index, vecs, cohort)
+	return raw, normed, err
+}

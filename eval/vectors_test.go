@@ -52,6 +52,20 @@ func TestFromVectors(t *testing.T) {
 			t.Errorf("cohort %v: failures %d, accuracy %g; want 1 failure counted wrong", c != nil, r.Failures, r.Accuracy)
 		}
 	}
+	// RawAndNormalised is the two FromVectors calls.
+	cohortVecs := [][]float32{unit(5), unit(100), unit(200), unit(300)}
+	raw, normed, err := RawAndNormalised(pairs, index, vecs, cohortVecs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRaw, _ := FromVectors(pairs, index, vecs, nil)
+	wantNormed, _ := FromVectors(pairs, index, vecs, cohort)
+	if raw.Accuracy != wantRaw.Accuracy || raw.AUC != wantRaw.AUC || normed.Accuracy != wantNormed.Accuracy || normed.AUC != wantNormed.AUC {
+		t.Errorf("RawAndNormalised = %+v, %+v; want FromVectors' %+v, %+v", raw, normed, wantRaw, wantNormed)
+	}
+	if _, _, err := RawAndNormalised(pairs, index, vecs, nil, 2); err == nil {
+		t.Error("RawAndNormalised with no cohort faces: no error")
+	}
 	if _, err := FromVectors(append(pairs, dataset.Pair{A: "a1", B: "nowhere"}), index, vecs, nil); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("a pair with an unknown image: error %v, want one naming it", err)
 	}

@@ -100,7 +100,7 @@ func NewCohort(vecs [][]float32, k int) (*Cohort, error) {
 		if len(v) != dim {
 			return nil, fmt.Errorf("cohort: face %d has %d values, face 0 has %d", i, len(v), dim)
 		}
-		u, err := unit(v)
+		u, err := Unit(v)
 		if err != nil {
 			return nil, fmt.Errorf("cohort: face %d: %w", i, err)
 		}

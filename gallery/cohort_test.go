@@ -18,7 +18,7 @@ func randomUnits(r *rand.Rand, n, dim int) [][]float32 {
 		for j := range v {
 			v[j] = float32(r.NormFloat64())
 		}
-		u, err := unit(v)
+		u, err := Unit(v)
 		if err != nil {
 			panic(err)
 		}

@@ -152,7 +152,7 @@ func captureFrame(c Capture) (frame, error) {
 	if len(c.Embedding) > MaxDim {
 		return frame{}, fmt.Errorf("embedding has %d values, the limit is %d", len(c.Embedding), MaxDim)
 	}
-	e, err := unit(c.Embedding)
+	e, err := Unit(c.Embedding)
 	if err != nil {
 		return frame{}, err
 	}

@@ -69,7 +69,7 @@ func (g *Gallery) reembed(model string, embed EmbedFunc) error {
 			if len(v) != want {
 				return fmt.Errorf("re-embedding %q, frame %d of %d: %w (the gallery is unchanged)", id, i+1, len(old.frames), &DimensionError{Got: len(v), Want: want})
 			}
-			u, err := unit(v)
+			u, err := Unit(v)
 			if err != nil {
 				return fmt.Errorf("re-embedding %q, frame %d of %d: %w (the gallery is unchanged)", id, i+1, len(old.frames), err)
 			}

@@ -27,9 +27,9 @@ func norm(v []float32) (float64, error) {
 	return math.Sqrt(s), nil
 }
 
-// unit returns v scaled to unit length, as a new slice. It refuses empty
+// Unit returns v scaled to unit length, as a new slice. It refuses empty
 // and all-zero vectors (which have no direction) and non-finite values.
-func unit(v []float32) ([]float32, error) {
+func Unit(v []float32) ([]float32, error) {
 	if len(v) == 0 {
 		return nil, errors.New("embedding is empty")
 	}

@@ -178,5 +178,5 @@ func (g *Gallery) probe(emb []float32) ([]float32, error) {
 	if len(emb) > MaxDim {
 		return nil, fmt.Errorf("embedding has %d values, the limit is %d", len(emb), MaxDim)
 	}
-	return unit(emb)
+	return Unit(emb)
 }

@@ -478,7 +478,7 @@ func TestSwapBand(t *testing.T) {
 }
 
 // TestMineUnmixed: triplets are mined among the faces that are not
-// blends, and name rows of the whole batch.
+// composite (blends, warps), and name rows of the whole batch.
 func TestMineUnmixed(t *testing.T) {
 	emb := [][]float32{{1, 0}, {0, 1}, {0.9, 0.1}, {0.1, 0.9}, {1, 0}, {0, 1}}
 	labels := []int{0, 1, 0, 1, 0, 1}
@@ -486,7 +486,8 @@ func TestMineUnmixed(t *testing.T) {
 	for k := range pics {
 		pics[k] = plainView(face.Jitter{})
 	}
-	pics[2].Partner, pics[3].Partner = 1, 0 // rows 2 and 3 are blends
+	pics[2].Partner = 1                          // row 2 is a blend
+	pics[3].Warp[0] = Bump{Radius: 0.5, DX: 0.1} // row 3 a warped face
 	trips, err := mineUnmixed(loss.BatchHard, emb, labels, pics, 0.2)
 	if err != nil {
 		t.Fatal(err)
@@ -497,7 +498,7 @@ func TestMineUnmixed(t *testing.T) {
 	for _, tr := range trips {
 		for _, k := range []int{tr.A, tr.P, tr.N} {
 			if k == 2 || k == 3 {
-				t.Fatalf("triplet %+v uses a blend", tr)
+				t.Fatalf("triplet %+v uses a blend or a warped face", tr)
 			}
 		}
 		if labels[tr.A] != labels[tr.P] || labels[tr.A] == labels[tr.N] {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/oneshotface/oneshot/face"
-	"github.com/oneshotface/oneshot/loss"
 )
 
 // TestWarpIsInPupilDistances: one bump moves a small bright square at its
@@ -108,28 +107,5 @@ func TestViewWarps(t *testing.T) {
 	}
 	if err := (Composition{Warp: 1.5}).Validate(); err == nil {
 		t.Error("warp probability 1.5 accepted")
-	}
-}
-
-// TestMineLeavesWarpsOut: a warped face, like a blend, is not mined.
-func TestMineLeavesWarpsOut(t *testing.T) {
-	emb := [][]float32{{1, 0}, {0, 1}, {0.9, 0.1}, {0.1, 0.9}, {1, 0}, {0, 1}}
-	labels := []int{0, 1, 0, 1, 0, 1}
-	pics := make([]View, len(emb))
-	for k := range pics {
-		pics[k] = plainView(face.Jitter{})
-	}
-	pics[2].Warp[0] = Bump{Radius: 0.5, DX: 0.1}
-	trips, err := mineUnmixed(loss.BatchHard, emb, labels, pics, 0.2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(trips) == 0 {
-		t.Fatal("no triplets mined")
-	}
-	for _, tr := range trips {
-		if tr.A == 2 || tr.P == 2 || tr.N == 2 {
-			t.Fatalf("triplet %+v uses the warped face", tr)
-		}
 	}
 }

@@ -32,25 +32,16 @@ func Outputs(ctx context.Context, modelPath string, paths []string, progress fun
 	if err != nil {
 		return nil, err
 	}
+	// One pass: each face is found and aligned once, and embedded as
+	// aligned and mirrored.
+	vecs, err := eval.EmbedAlterations(ctx, embs, cascades.NewDetector, paths, []func(*image.RGBA){nil, mirrorCrop}, progress)
+	if err != nil {
+		return nil, err
+	}
 	out := make([][][]float32, len(paths))
-	for pass, alter := range []func(*image.RGBA){nil, mirrorCrop} {
-		report := progress
-		if progress != nil {
-			report = func(done, total int) { progress(pass*total+done, 2*total) }
-		}
-		vecs, err := eval.EmbedAltered(ctx, embs, cascades.NewDetector, paths, alter, report)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range vecs {
-			switch {
-			case v == nil:
-				out[i] = nil
-			case pass == 0:
-				out[i] = [][]float32{v}
-			case out[i] != nil:
-				out[i] = append(out[i], v)
-			}
+	for i := range paths {
+		if vecs[0][i] != nil {
+			out[i] = [][]float32{vecs[0][i], vecs[1][i]}
 		}
 	}
 	return out, nil

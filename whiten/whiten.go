@@ -108,56 +108,24 @@ func Learn(people [][][][]float32, shrink float64) (*Transform, error) {
 
 	mean := make([]float64, d)
 	for _, p := range people {
-		for _, f := range p {
-			for _, v := range f {
-				for k, x := range v {
-					mean[k] += float64(x)
-				}
-			}
-		}
+		addCrops(mean, p, 1/float64(crops))
 	}
-	for k := range mean {
-		mean[k] /= float64(crops)
-	}
-
 	total := mat.NewSymDense(d, nil)  // about the mean, every crop
 	within := mat.NewSymDense(d, nil) // about each person's mean, people with ≥ 2 faces
-	diff := mat.NewVecDense(d, nil)
 	t := &Transform{Mean: mean, Shrink: shrink}
 	var withinCrops int
 	for _, p := range people {
-		for _, f := range p {
-			for _, v := range f {
-				for k, x := range v {
-					diff.SetVec(k, float64(x)-mean[k])
-				}
-				total.SymRankOne(total, 1, diff)
-			}
-		}
+		addScatter(total, p, mean)
 		if len(p) < 2 {
 			continue
 		}
+		n := 0
+		for _, f := range p {
+			n += len(f)
+		}
 		mu := make([]float64, d)
-		var n int
-		for _, f := range p {
-			for _, v := range f {
-				for k, x := range v {
-					mu[k] += float64(x)
-				}
-				n++
-			}
-		}
-		for k := range mu {
-			mu[k] /= float64(n)
-		}
-		for _, f := range p {
-			for _, v := range f {
-				for k, x := range v {
-					diff.SetVec(k, float64(x)-mu[k])
-				}
-				within.SymRankOne(within, 1, diff)
-			}
-		}
+		addCrops(mu, p, 1/float64(n))
+		addScatter(within, p, mu)
 		withinCrops += n
 		t.People++
 		t.Faces += len(p)
@@ -192,6 +160,30 @@ func Learn(people [][][][]float32, shrink float64) (*Transform, error) {
 		t.Var[r] = psp.At(r, r)
 	}
 	return t, nil
+}
+
+// addCrops adds w times every crop of faces to sum.
+func addCrops(sum []float64, faces [][][]float32, w float64) {
+	for _, f := range faces {
+		for _, v := range f {
+			for k, x := range v {
+				sum[k] += w * float64(x)
+			}
+		}
+	}
+}
+
+// addScatter adds (v − centre)(v − centre)ᵀ for every crop v of faces to s.
+func addScatter(s *mat.SymDense, faces [][][]float32, centre []float64) {
+	diff := mat.NewVecDense(len(centre), nil)
+	for _, f := range faces {
+		for _, v := range f {
+			for k, x := range v {
+				diff.SetVec(k, float64(x)-centre[k])
+			}
+			s.SymRankOne(s, 1, diff)
+		}
+	}
 }
 
 // inverseRoot returns W^(−1/2) of a symmetric positive semi-definite W,

@@ -30,7 +30,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -116,7 +115,7 @@ func run(modelPath, pairsPath, peoplePath, root string, k int, alphas []float64)
 	}
 	outs, err := whiten.Outputs(context.Background(), modelPath, paths, func(done, total int) {
 		if done%500 == 0 || done == total {
-			fmt.Fprintf(os.Stderr, "\rmodel outputs: %d/%d crops", done, total)
+			fmt.Fprintf(os.Stderr, "\rmodel outputs: %d/%d pictures (each with its mirror image)", done, total)
 		}
 	})
 	fmt.Fprintln(os.Stderr)
@@ -162,15 +161,7 @@ func run(modelPath, pairsPath, peoplePath, root string, k int, alphas []float64)
 				}
 			}
 		}
-		cohort, err := gallery.NewCohort(cohortVecs, k)
-		if err != nil {
-			return err
-		}
-		raw, err := eval.FromVectors(pairs, index, vecs, nil)
-		if err != nil {
-			return err
-		}
-		normed, err := eval.FromVectors(pairs, index, vecs, cohort)
+		raw, normed, err := eval.RawAndNormalised(pairs, index, vecs, cohortVecs, k)
 		if err != nil {
 			return err
 		}
@@ -184,8 +175,8 @@ func run(modelPath, pairsPath, peoplePath, root string, k int, alphas []float64)
 // its outputs for a crop and its mirror image: the unit mean of each
 // output's map scaled to unit length.
 func embed(t *whiten.Transform, crops [][]float32) ([]float32, error) {
-	var embs [][]float32
-	for _, z := range crops {
+	embs := make([][]float32, len(crops))
+	for i, z := range crops {
 		y := z
 		if t != nil {
 			var err error
@@ -193,15 +184,11 @@ func embed(t *whiten.Transform, crops [][]float32) ([]float32, error) {
 				return nil, err
 			}
 		}
-		var n float64
-		for _, x := range y {
-			n += float64(x) * float64(x)
+		u, err := gallery.Unit(y)
+		if err != nil {
+			return nil, err
 		}
-		u := make([]float32, len(y))
-		for j, x := range y {
-			u[j] = float32(float64(x) / math.Sqrt(n))
-		}
-		embs = append(embs, u)
+		embs[i] = u
 	}
 	return gallery.MeanUnit(embs)
 }
