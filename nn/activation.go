@@ -86,6 +86,8 @@ type PReLU struct {
 	rows    int
 	x       *tensor.Dense
 	y, dx   *tensor.Dense
+	xs, gs  []float32 // input of Forward, dy of Backward, while they run
+	part    []float32 // the bands' own dL/dα (see forBands)
 }
 
 func init() {
@@ -116,14 +118,9 @@ func (p *PReLU) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) {
 	}
 	c := p.C
 	p.y = reuse(p.y, x.Shape()...)
-	xs, ys, a := x.Float32s(), p.y.Float32s(), p.Alpha.Value.Float32s()[:c]
-	for r := 0; r < rows; r++ {
-		xr, yr := xs[r*c : (r+1)*c][:len(a)], ys[r*c : (r+1)*c][:len(a)]
-		for i, v := range xr {
-			pos := relu(v)
-			yr[i] = pos + a[i]*(v-pos) // v − max(v, 0) = min(v, 0)
-		}
-	}
+	p.xs = x.Float32s()
+	forBands(rows, bandCount(rows, c), p, (*PReLU).activateRows)
+	p.xs = nil
 	if training {
 		p.trained, p.x, p.rows = true, x, rows
 	}
@@ -137,9 +134,40 @@ func (p *PReLU) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	}
 	c := p.C
 	p.dx = reuse(p.dx, dy.Shape()...)
-	xs, gs, dxs := p.x.Float32s(), dy.Float32s(), p.dx.Float32s()
-	a, da := p.Alpha.Value.Float32s()[:c], p.Alpha.Grad.Float32s()[:c]
-	for r := 0; r < p.rows; r++ {
+	p.gs = dy.Float32s()
+	nb := bandCount(p.rows, c)
+	p.part = growF32(p.part, nb*c)
+	clear(p.part)
+	forBands(p.rows, nb, p, (*PReLU).gradRows)
+	p.gs = nil
+	da := p.Alpha.Grad.Float32s()[:c]
+	for b := range nb {
+		addTo(da, p.part[b*c:(b+1)*c])
+	}
+	return p.dx, nil
+}
+
+// activateRows is the forward pass on rows [lo, hi) of the input xs.
+func (p *PReLU) activateRows(_, lo, hi int) {
+	c := p.C
+	xs, ys, a := p.xs, p.y.Float32s(), p.Alpha.Value.Float32s()[:c]
+	for r := lo; r < hi; r++ {
+		xr, yr := xs[r*c : (r+1)*c][:len(a)], ys[r*c : (r+1)*c][:len(a)]
+		for i, v := range xr {
+			pos := relu(v)
+			yr[i] = pos + a[i]*(v-pos) // v − max(v, 0) = min(v, 0)
+		}
+	}
+}
+
+// gradRows is the backward pass on rows [lo, hi) of dy (gs): dx, and
+// dL/dα summed into band b's part.
+func (p *PReLU) gradRows(b, lo, hi int) {
+	c := p.C
+	xs, gs, dxs := p.x.Float32s(), p.gs, p.dx.Float32s()
+	a, da := p.Alpha.Value.Float32s()[:c], p.part[b*c:(b+1)*c]
+	da = da[:len(a)]
+	for r := lo; r < hi; r++ {
 		xr, gr, dr := xs[r*c : (r+1)*c][:len(a)], gs[r*c : (r+1)*c][:len(a)], dxs[r*c : (r+1)*c][:len(a)]
 		for i, v := range xr {
 			// slope 1 where x > 0, α elsewhere, chosen without a branch
@@ -150,7 +178,6 @@ func (p *PReLU) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 			da[i] += g * (v - relu(v))
 		}
 	}
-	return p.dx, nil
 }
 
 // Params lists "alpha".

@@ -43,6 +43,8 @@ type BatchNorm struct {
 	invStd     []float32 // 1/sqrt(σ²+ε) per channel used by it
 	mean, acc  []float64 // per-channel accumulators
 	acc2       []float64
+	part       []float64 // the bands' own sums (bandSums)
+	xs, gs     []float32 // input of Forward, dy of Backward, while they run
 	scale, sft []float32 // inference affine map
 	y, dx      *tensor.Dense
 }
@@ -103,7 +105,7 @@ func (bn *BatchNorm) inferenceMap() {
 
 // Forward normalises x, (N, H, W, C) or (N, C), with batch statistics in
 // training (at least two values per channel needed) and running ones in
-// inference.
+// inference. Its passes over the rows run in bands (see forBands).
 func (bn *BatchNorm) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) {
 	bn.trained = false
 	if err := bn.validState(); err != nil {
@@ -114,17 +116,13 @@ func (bn *BatchNorm) Forward(x *tensor.Dense, training bool) (*tensor.Dense, err
 		return nil, err
 	}
 	c := bn.C
+	nb := bandCount(rows, c)
 	bn.y = reuse(bn.y, x.Shape()...)
-	xs, ys := x.Float32s(), bn.y.Float32s()
+	bn.xs = x.Float32s()
+	defer func() { bn.xs = nil }()
 	if !training {
 		bn.inferenceMap()
-		scale, sft := bn.scale[:c], bn.sft[:c]
-		for r := 0; r < rows; r++ {
-			xr, yr := xs[r*c:(r+1)*c], ys[r*c:(r+1)*c]
-			for i, v := range xr[:len(scale)] {
-				yr[i] = v*scale[i] + sft[i]
-			}
-		}
+		forBands(rows, nb, bn, (*BatchNorm).inferRows)
 		return bn.y, nil
 	}
 	bn.invStd = growF32(bn.invStd, c)
@@ -140,20 +138,8 @@ func (bn *BatchNorm) Forward(x *tensor.Dense, training bool) (*tensor.Dense, err
 		if rows < 2 {
 			return nil, fmt.Errorf("nn: %s: training needs more than one value per channel, got shape %v (use a larger batch, inference mode or FrozenStats)", bn.id(), x.Shape())
 		}
-		bn.acc, bn.acc2 = growF64(bn.acc, c), growF64(bn.acc2, c)
-		sum, sq := bn.acc[:c], bn.acc2[:c]
-		clear(sum)
-		clear(sq)
-		// One pass over x for Σ(x−k) and Σ(x−k)², shifted by the first
-		// row k so that a large mean does not cancel the variance away.
-		k := xs[:c][:len(sum)]
-		for r := 0; r < rows; r++ {
-			for i, v := range xs[r*c : (r+1)*c][:len(sum)] {
-				d := float64(v) - float64(k[i])
-				sum[i] += d
-				sq[i] += d * d
-			}
-		}
+		sum, sq := bn.bandSums(rows, (*BatchNorm).statRows)
+		k := bn.xs[:c]
 		m := float64(rows)
 		for i := range mean {
 			d := sum[i] / m
@@ -169,22 +155,59 @@ func (bn *BatchNorm) Forward(x *tensor.Dense, training bool) (*tensor.Dense, err
 		}
 	}
 	bn.xhat = growF32(bn.xhat, rows*c)
-	g, b := bn.Gamma.Value.Float32s()[:c], bn.Beta.Value.Float32s()[:c]
 	bn.sft = growF32(bn.sft, c)
-	mu := bn.sft[:c]
 	for i, v := range mean {
-		mu[i] = float32(v)
+		bn.sft[i] = float32(v) // μ, for normaliseRows
 	}
-	for r := 0; r < rows; r++ {
-		xr, yr, hr := xs[r*c:(r+1)*c], ys[r*c:(r+1)*c], bn.xhat[r*c:(r+1)*c]
-		for i, v := range xr[:len(inv)] {
+	forBands(rows, nb, bn, (*BatchNorm).normaliseRows)
+	bn.rows, bn.trained = rows, true
+	return bn.y, nil
+}
+
+// inferRows is inference on rows [lo, hi): y = x·scale + sft.
+func (bn *BatchNorm) inferRows(_, lo, hi int) {
+	c := bn.C
+	scale, sft := bn.scale[:c], bn.sft[:c]
+	xs, ys := bn.xs, bn.y.Float32s()
+	for r := lo; r < hi; r++ {
+		xr, yr := xs[r*c : (r+1)*c][:len(scale)], ys[r*c : (r+1)*c][:len(scale)]
+		for i, v := range xr {
+			yr[i] = v*scale[i] + sft[i]
+		}
+	}
+}
+
+// statRows adds Σ(x−k) and Σ(x−k)² over rows [lo, hi) into band b's
+// sums, shifted by the first row k so that a large mean does not cancel
+// the variance away.
+func (bn *BatchNorm) statRows(b, lo, hi int) {
+	c := bn.C
+	sum, sq := bn.bandPart(b)
+	k := bn.xs[:c][:len(sum)]
+	for r := lo; r < hi; r++ {
+		for i, v := range bn.xs[r*c : (r+1)*c][:len(sum)] {
+			d := float64(v) - float64(k[i])
+			sum[i] += d
+			sq[i] += d * d
+		}
+	}
+}
+
+// normaliseRows is training on rows [lo, hi): x̂ = (x − μ)/sqrt(σ² + ε)
+// (μ in sft), y = γ·x̂ + β.
+func (bn *BatchNorm) normaliseRows(_, lo, hi int) {
+	c := bn.C
+	inv, mu := bn.invStd[:c], bn.sft[:c]
+	g, b := bn.Gamma.Value.Float32s()[:c], bn.Beta.Value.Float32s()[:c]
+	xs, ys := bn.xs, bn.y.Float32s()
+	for r := lo; r < hi; r++ {
+		xr, yr, hr := xs[r*c : (r+1)*c][:len(inv)], ys[r*c : (r+1)*c][:len(inv)], bn.xhat[r*c : (r+1)*c][:len(inv)]
+		for i, v := range xr {
 			h := (v - mu[i]) * inv[i]
 			hr[i] = h
 			yr[i] = g[i]*h + b[i]
 		}
 	}
-	bn.rows, bn.trained = rows, true
-	return bn.y, nil
 }
 
 // Backward adds dL/dγ = Σ dy·x̂ and dL/dβ = Σ dy, and returns
@@ -199,18 +222,9 @@ func (bn *BatchNorm) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	}
 	c, rows := bn.C, bn.rows
 	bn.dx = reuse(bn.dx, dy.Shape()...)
-	gs, dxs := dy.Float32s(), bn.dx.Float32s()
-	bn.acc, bn.acc2 = growF64(bn.acc, c), growF64(bn.acc2, c)
-	sdy, sdyx := bn.acc[:c], bn.acc2[:c]
-	clear(sdy)
-	clear(sdyx)
-	for r := 0; r < rows; r++ {
-		gr, hr := gs[r*c : (r+1)*c][:len(sdy)], bn.xhat[r*c : (r+1)*c][:len(sdy)]
-		for i, v := range gr {
-			sdy[i] += float64(v)
-			sdyx[i] += float64(v * hr[i])
-		}
-	}
+	bn.gs = dy.Float32s()
+	defer func() { bn.gs = nil }()
+	sdy, sdyx := bn.bandSums(rows, (*BatchNorm).gradSumRows)
 	dg, db := bn.Gamma.Grad.Float32s()[:c], bn.Beta.Grad.Float32s()[:c]
 	for i := range sdy {
 		dg[i] += float32(sdyx[i])
@@ -218,34 +232,76 @@ func (bn *BatchNorm) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	}
 	g, inv := bn.Gamma.Value.Float32s()[:c], bn.invStd[:c]
 	bn.scale, bn.sft = growF32(bn.scale, c), growF32(bn.sft, c)
-	k := bn.scale[:c]
-	if bn.FrozenStats {
-		for i := range k {
-			k[i] = g[i] * inv[i]
-		}
-		for r := 0; r < rows; r++ {
-			gr, dr := gs[r*c : (r+1)*c][:len(k)], dxs[r*c : (r+1)*c][:len(k)]
-			for i, v := range gr {
-				dr[i] = k[i] * v
-			}
-		}
-		return bn.dx, nil
-	}
-	// dx = k·(dy − a − x̂·b) with k = γ/sqrt(σ²+ε), a = Σdy/M, b = Σdy·x̂/M.
+	k, a := bn.scale[:c], bn.sft[:c]
+	// dx = k·(dy − a − x̂·b) with k = γ/sqrt(σ²+ε), a = Σdy/M, b = Σdy·x̂/M;
+	// with FrozenStats a = b = 0.
 	m := float64(rows)
-	a := bn.sft[:c]
 	for i := range k {
 		k[i] = g[i] * inv[i]
 		a[i] = float32(sdy[i] / m)
 		sdyx[i] /= m
-	}
-	for r := 0; r < rows; r++ {
-		gr, hr, dr := gs[r*c : (r+1)*c][:len(k)], bn.xhat[r*c : (r+1)*c][:len(k)], dxs[r*c : (r+1)*c][:len(k)]
-		for i, v := range gr {
-			dr[i] = k[i] * (v - a[i] - hr[i]*float32(sdyx[i]))
+		if bn.FrozenStats {
+			a[i], sdyx[i] = 0, 0
 		}
 	}
+	forBands(rows, bandCount(rows, c), bn, (*BatchNorm).gradRows)
 	return bn.dx, nil
+}
+
+// gradSumRows adds Σ dy and Σ dy·x̂ over rows [lo, hi) into band b's sums.
+func (bn *BatchNorm) gradSumRows(b, lo, hi int) {
+	c := bn.C
+	sdy, sdyx := bn.bandPart(b)
+	for r := lo; r < hi; r++ {
+		gr, hr := bn.gs[r*c : (r+1)*c][:len(sdy)], bn.xhat[r*c : (r+1)*c][:len(sdy)]
+		for i, v := range gr {
+			sdy[i] += float64(v)
+			sdyx[i] += float64(v * hr[i])
+		}
+	}
+}
+
+// gradRows is dx = k·(dy − a − x̂·b) on rows [lo, hi), k in scale, a in
+// sft and b in acc2 (see Backward).
+func (bn *BatchNorm) gradRows(_, lo, hi int) {
+	c := bn.C
+	k, a, b := bn.scale[:c], bn.sft[:c], bn.acc2[:c]
+	gs, dxs := bn.gs, bn.dx.Float32s()
+	for r := lo; r < hi; r++ {
+		gr, hr, dr := gs[r*c : (r+1)*c][:len(k)], bn.xhat[r*c : (r+1)*c][:len(k)], dxs[r*c : (r+1)*c][:len(k)]
+		for i, v := range gr {
+			dr[i] = k[i] * (v - a[i] - hr[i]*float32(b[i]))
+		}
+	}
+}
+
+// bandSums returns two per-channel sums over rows rows: rows(bn, b, lo,
+// hi) adds band b's into bandPart(b), and the bands' are added in band
+// order (see forBands). The returned slices are bn.acc and bn.acc2.
+func (bn *BatchNorm) bandSums(rows int, sumRows func(bn *BatchNorm, b, lo, hi int)) (s1, s2 []float64) {
+	c := bn.C
+	nb := bandCount(rows, c)
+	bn.part = growF64(bn.part, 2*nb*c)
+	clear(bn.part)
+	forBands(rows, nb, bn, sumRows)
+	bn.acc, bn.acc2 = growF64(bn.acc, c), growF64(bn.acc2, c)
+	s1, s2 = bn.acc[:c], bn.acc2[:c]
+	clear(s1)
+	clear(s2)
+	for b := range nb {
+		p1, p2 := bn.bandPart(b)
+		for i := range s1 {
+			s1[i] += p1[i]
+			s2[i] += p2[i]
+		}
+	}
+	return s1, s2
+}
+
+// bandPart is band b's two sums of bandSums.
+func (bn *BatchNorm) bandPart(b int) (s1, s2 []float64) {
+	c := bn.C
+	return bn.part[2*b*c : (2*b+1)*c], bn.part[(2*b+1)*c : (2*b+2)*c]
 }
 
 // Params lists "gamma", "beta" and the buffers "running_mean", "running_var".

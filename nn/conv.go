@@ -46,8 +46,9 @@ type Conv2D struct {
 	oh, ow       int           // output sizes
 	cols, dcols  []float32     // im2col patches (all groups) and their gradient
 	wg, yg, dyg  []float32     // one group's packed weights, output, gradient
-	dwg, biasAcc []float32     // one group's weight gradient, bias gradient sums
+	dwg, biasAcc []float32     // one group's (or band's) weight gradient, bias gradient sums
 	zeroBias     []float32     // zeros standing in for a missing depthwise bias
+	dw           depthwiseArgs // a depthwise pass's slices, while it runs
 	y, dx        *tensor.Dense
 }
 
@@ -341,7 +342,7 @@ func (c *Conv2D) col2im(dcols, dxs []float32, c0, cg int) {
 // window wholly inside the input, the common case, sums its nine taps in
 // one pass over the channels, storing each output once.
 func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
-	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+	k, ch := c.Kernel, c.In
 	bias := c.zeroBias[:0]
 	if c.Bias != nil {
 		bias = c.Bias.Value.Float32s()[:ch]
@@ -350,8 +351,26 @@ func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
 		bias = c.zeroBias[:ch]
 		clear(bias)
 	}
-	r := 0
-	for b := 0; b < c.n; b++ {
+	// Images are independent: each band of them is convolved on its own
+	// (see forBands).
+	c.dw = depthwiseArgs{xs: xs, ys: ys, ws: ws, bias: bias}
+	forBands(c.n, bandCount(c.n, c.oh*c.ow*ch*k*k), c, (*Conv2D).forwardDepthwiseImages)
+	c.dw = depthwiseArgs{}
+}
+
+// depthwiseArgs are the slices forwardDepthwise and backwardDepthwise
+// hand to their bands of images.
+type depthwiseArgs struct {
+	xs, ys, ws, bias []float32 // forward
+	gs, dxs, dws     []float32 // backward (ws too)
+}
+
+// forwardDepthwiseImages is forwardDepthwise for images [lo, hi).
+func (c *Conv2D) forwardDepthwiseImages(_, lo, hi int) {
+	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+	xs, ys, ws, bias := c.dw.xs, c.dw.ys, c.dw.ws, c.dw.bias
+	r := lo * c.oh * c.ow
+	for b := lo; b < hi; b++ {
 		for oy := 0; oy < c.oh; oy++ {
 			ih0 := oy*s - p
 			for ox := 0; ox < c.ow; ox++ {
@@ -388,10 +407,12 @@ func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
 	}
 }
 
-// depthwise3x3 computes one output pixel of a 3×3 depthwise convolution
-// from the three input rows under it (each three pixels of C channels) and
-// the filters w, (3, 3, C): y[i] = bias[i] + Σ taps x·w.
-func depthwise3x3(y, bias, r0, r1, r2, w []float32) {
+// depthwise3x3Tail computes channels [i0, C) of one output pixel of a
+// 3×3 depthwise convolution from the three input rows under it (each three
+// pixels of C channels) and the filters w, (3, 3, C): y[i] = bias[i] +
+// Σ taps x·w. depthwise3x3 (depthwise_scalar.go, depthwise_simd.go) is
+// this over all C channels, in vectors where the simd experiment is on.
+func depthwise3x3Tail(i0 int, y, bias, r0, r1, r2, w []float32) {
 	n := len(y)
 	bias = bias[:n]
 	a0, a1, a2 := r0[:n], r0[n:2*n], r0[2*n:3*n]
@@ -400,7 +421,7 @@ func depthwise3x3(y, bias, r0, r1, r2, w []float32) {
 	w0, w1, w2 := w[:n], w[n:2*n], w[2*n:3*n]
 	w3, w4, w5 := w[3*n:4*n], w[4*n:5*n], w[5*n:6*n]
 	w6, w7, w8 := w[6*n:7*n], w[7*n:8*n], w[8*n:9*n]
-	for i := range y {
+	for i := i0; i < n; i++ {
 		y[i] = bias[i] +
 			a0[i]*w0[i] + a1[i]*w1[i] + a2[i]*w2[i] +
 			b0[i]*w3[i] + b1[i]*w4[i] + b2[i]*w5[i] +
@@ -410,11 +431,30 @@ func depthwise3x3(y, bias, r0, r1, r2, w []float32) {
 
 // backwardDepthwise adds dL/dW into dws and writes dL/dx into dxs, with
 // the same interior fast path for 3×3 windows as forwardDepthwise.
+// Each band of images adds its dL/dW into a scratch of its own; the bands'
+// are added to dws in band order (see forBands).
 func (c *Conv2D) backwardDepthwise(xs, gs, dxs, ws, dws []float32) {
-	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
 	clear(dxs)
-	r := 0
-	for b := 0; b < c.n; b++ {
+	nw := c.Kernel * c.Kernel * c.In
+	nb := bandCount(c.n, c.oh*c.ow*nw)
+	c.dwg = growF32(c.dwg, nb*nw)
+	clear(c.dwg)
+	c.dw = depthwiseArgs{xs: xs, gs: gs, dxs: dxs, ws: ws, dws: c.dwg}
+	forBands(c.n, nb, c, (*Conv2D).backwardDepthwiseImages)
+	c.dw = depthwiseArgs{}
+	for b := range nb {
+		addTo(dws[:nw], c.dwg[b*nw:(b+1)*nw])
+	}
+}
+
+// backwardDepthwiseImages is backwardDepthwise for band b, images
+// [lo, hi): dL/dx into their own part of dxs, dL/dW into band b's scratch.
+func (c *Conv2D) backwardDepthwiseImages(band, lo, hi int) {
+	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+	nw := k * k * ch
+	xs, gs, dxs, ws, dws := c.dw.xs, c.dw.gs, c.dw.dxs, c.dw.ws, c.dw.dws[band*nw:(band+1)*nw]
+	r := lo * c.oh * c.ow
+	for b := lo; b < hi; b++ {
 		for oy := 0; oy < c.oh; oy++ {
 			ih0 := oy*s - p
 			for ox := 0; ox < c.ow; ox++ {
@@ -455,16 +495,19 @@ func (c *Conv2D) backwardDepthwise(xs, gs, dxs, ws, dws []float32) {
 	}
 }
 
-// depthwise3Back is one filter row of the 3×3 depthwise backward for one
-// output pixel: x and dx hold the three input pixels under it (C channels
-// each), w and dw the three taps of that row.
-func depthwise3Back(g, x, dx, w, dw []float32) {
+// depthwise3BackTail is channels [i0, C) of one filter row of the 3×3
+// depthwise backward for one output pixel: g is dL/dy there, x and dx
+// hold the three input pixels under it (C channels each), w and dw the
+// three taps of that row. depthwise3Back (depthwise_scalar.go,
+// depthwise_simd.go) is this over all C channels.
+func depthwise3BackTail(i0 int, g, x, dx, w, dw []float32) {
 	n := len(g)
 	x0, x1, x2 := x[:n], x[n:2*n], x[2*n:3*n]
 	d0, d1, d2 := dx[:n], dx[n:2*n], dx[2*n:3*n]
 	w0, w1, w2 := w[:n], w[n:2*n], w[2*n:3*n]
 	v0, v1, v2 := dw[:n], dw[n:2*n], dw[2*n:3*n]
-	for i, gi := range g {
+	for i := i0; i < n; i++ {
+		gi := g[i]
 		d0[i] += gi * w0[i]
 		d1[i] += gi * w1[i]
 		d2[i] += gi * w2[i]

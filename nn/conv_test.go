@@ -7,8 +7,8 @@ import (
 )
 
 // convConfigs covers the code paths of Conv2D: im2col with one group,
-// stride and padding, several groups, depthwise, depthwise with stride, and
-// the 1×1 pointwise shortcut.
+// stride and padding, several groups, depthwise (with stride, and wide
+// enough for the SIMD kernels' vectors), and the 1×1 pointwise shortcut.
 var convConfigs = []struct {
 	name                                 string
 	in, out, kernel, stride, pad, groups int
@@ -23,6 +23,9 @@ var convConfigs = []struct {
 	{"groups2-stride2", 4, 2, 3, 2, 1, 2, false, 5, 5},
 	{"depthwise", 4, 4, 3, 1, 1, 4, true, 4, 5},
 	{"depthwise-stride2", 3, 3, 3, 2, 1, 3, false, 5, 5},
+	// 37 channels: whole SIMD vectors (4, 8 or 16 lanes) and a tail.
+	{"depthwise-37", 37, 37, 3, 1, 1, 37, true, 4, 4},
+	{"depthwise-37-stride2", 37, 37, 3, 2, 1, 37, false, 5, 5},
 	{"pointwise", 4, 5, 1, 1, 0, 1, true, 3, 3},
 	{"1x1-stride2", 3, 2, 1, 2, 0, 1, true, 5, 5},
 }

@@ -1,0 +1,74 @@
+package nn
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Bands of rows: how the layers outside the matrix products use both cores.
+//
+// gemm splits a product across cores by bands of its output rows. The other
+// layers of a training step — batch norm, PReLU, depthwise convolutions —
+// are passes over memory with a per-channel sum here and there (batch
+// statistics, the gradients of γ, β, α and of depthwise filters). They
+// split their rows (or images) the same way: into a few contiguous bands,
+// each on its own goroutine natively, one after the other in WebAssembly.
+//
+// A sum over rows is made per band and the bands' sums are then added in
+// band order. The number of bands depends only on the tensor's shape, never
+// on the machine (GOMAXPROCS) or the platform, so a step computes the same
+// bits on one core, on two and in the browser: runs stay deterministic for
+// a seed (train.TestResumeIsExact) and a model trained natively fine-tunes
+// in the tab from the same numbers.
+
+const (
+	// maxBands caps the bands of one pass: enough for the 2–4 cores of a
+	// laptop, few enough that the bands' partial sums cost nothing.
+	maxBands = 4
+	// bandValues is the least work (values touched) worth a goroutine.
+	bandValues = 1 << 15
+)
+
+// bandLimit is maxBands; tests set it to 1 to compare with one band.
+var bandLimit = maxBands
+
+// bandCount is how many bands a pass over rows rows of width values each
+// is split into: one per bandValues of work, at most maxBands and at most
+// one per row.
+func bandCount(rows, width int) int {
+	return max(1, min(rows*width/bandValues, bandLimit, rows))
+}
+
+// bandRange is band b's rows [lo, hi) of rows rows split into nb bands.
+func bandRange(rows, nb, b int) (lo, hi int) {
+	return b * rows / nb, (b + 1) * rows / nb
+}
+
+// forBands calls f(l, b, lo, hi) for each of the nb bands of rows rows:
+// each on its own goroutine natively (it returns when all are done), in
+// band order in WebAssembly or with one core. f must write only its own
+// rows and band b's own scratch. f is a method expression such as
+// (*BatchNorm).normaliseRows and l the layer, whose fields carry the
+// pass's slices: unlike a closure this allocates nothing on one band or in
+// WebAssembly, so a layer that has seen a shape allocates nothing there
+// (TestLayersNoSteadyStateAllocs); natively the goroutines of a split pass
+// cost a few small allocations, as gemm's do.
+func forBands[L any](rows, nb int, l L, f func(l L, b, lo, hi int)) {
+	if nb <= 1 {
+		f(l, 0, 0, rows)
+		return
+	}
+	if runtime.GOARCH == "wasm" || runtime.GOMAXPROCS(0) == 1 {
+		for b := range nb {
+			lo, hi := bandRange(rows, nb, b)
+			f(l, b, lo, hi)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for b := range nb {
+		lo, hi := bandRange(rows, nb, b)
+		wg.Go(func() { f(l, b, lo, hi) })
+	}
+	wg.Wait()
+}
