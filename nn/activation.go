@@ -152,11 +152,7 @@ func (p *PReLU) activateRows(_, lo, hi int) {
 	c := p.C
 	xs, ys, a := p.xs, p.y.Float32s(), p.Alpha.Value.Float32s()[:c]
 	for r := lo; r < hi; r++ {
-		xr, yr := xs[r*c : (r+1)*c][:len(a)], ys[r*c : (r+1)*c][:len(a)]
-		for i, v := range xr {
-			pos := relu(v)
-			yr[i] = pos + a[i]*(v-pos) // v − max(v, 0) = min(v, 0)
-		}
+		preluRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], a)
 	}
 }
 
@@ -166,17 +162,8 @@ func (p *PReLU) gradRows(b, lo, hi int) {
 	c := p.C
 	xs, gs, dxs := p.x.Float32s(), p.gs, p.dx.Float32s()
 	a, da := p.Alpha.Value.Float32s()[:c], p.part[b*c:(b+1)*c]
-	da = da[:len(a)]
 	for r := lo; r < hi; r++ {
-		xr, gr, dr := xs[r*c : (r+1)*c][:len(a)], gs[r*c : (r+1)*c][:len(a)], dxs[r*c : (r+1)*c][:len(a)]
-		for i, v := range xr {
-			// slope 1 where x > 0, α elsewhere, chosen without a branch
-			m := positiveMask(v)
-			slope := math.Float32frombits(0x3f800000&m | math.Float32bits(a[i])&^m)
-			g := gr[i]
-			dr[i] = g * slope
-			da[i] += g * (v - relu(v))
-		}
+		preluGradRow(dxs[r*c:(r+1)*c], da, xs[r*c:(r+1)*c], gs[r*c:(r+1)*c], a)
 	}
 }
 

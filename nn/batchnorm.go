@@ -41,6 +41,7 @@ type BatchNorm struct {
 	rows       int
 	xhat       []float32 // normalised input of the last training Forward
 	invStd     []float32 // 1/sqrt(σ²+ε) per channel used by it
+	gradB      []float32 // Σ dy·x̂/M per channel, for Backward's rows
 	mean, acc  []float64 // per-channel accumulators
 	acc2       []float64
 	part       []float64 // the bands' own sums (bandSums)
@@ -170,10 +171,7 @@ func (bn *BatchNorm) inferRows(_, lo, hi int) {
 	scale, sft := bn.scale[:c], bn.sft[:c]
 	xs, ys := bn.xs, bn.y.Float32s()
 	for r := lo; r < hi; r++ {
-		xr, yr := xs[r*c : (r+1)*c][:len(scale)], ys[r*c : (r+1)*c][:len(scale)]
-		for i, v := range xr {
-			yr[i] = v*scale[i] + sft[i]
-		}
+		affineRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], scale, sft)
 	}
 }
 
@@ -201,12 +199,7 @@ func (bn *BatchNorm) normaliseRows(_, lo, hi int) {
 	g, b := bn.Gamma.Value.Float32s()[:c], bn.Beta.Value.Float32s()[:c]
 	xs, ys := bn.xs, bn.y.Float32s()
 	for r := lo; r < hi; r++ {
-		xr, yr, hr := xs[r*c : (r+1)*c][:len(inv)], ys[r*c : (r+1)*c][:len(inv)], bn.xhat[r*c : (r+1)*c][:len(inv)]
-		for i, v := range xr {
-			h := (v - mu[i]) * inv[i]
-			hr[i] = h
-			yr[i] = g[i]*h + b[i]
-		}
+		normaliseRow(ys[r*c:(r+1)*c], bn.xhat[r*c:(r+1)*c], xs[r*c:(r+1)*c], mu, inv, g, b)
 	}
 }
 
@@ -230,18 +223,19 @@ func (bn *BatchNorm) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 		dg[i] += float32(sdyx[i])
 		db[i] += float32(sdy[i])
 	}
-	g, inv := bn.Gamma.Value.Float32s()[:c], bn.invStd[:c]
-	bn.scale, bn.sft = growF32(bn.scale, c), growF32(bn.sft, c)
-	k, a := bn.scale[:c], bn.sft[:c]
 	// dx = k·(dy − a − x̂·b) with k = γ/sqrt(σ²+ε), a = Σdy/M, b = Σdy·x̂/M;
 	// with FrozenStats a = b = 0.
+	bn.gradB = growF32(bn.gradB, c)
+	g, inv, b := bn.Gamma.Value.Float32s()[:c], bn.invStd[:c], bn.gradB[:c]
+	bn.scale, bn.sft = growF32(bn.scale, c), growF32(bn.sft, c)
+	k, a := bn.scale[:c], bn.sft[:c]
 	m := float64(rows)
 	for i := range k {
 		k[i] = g[i] * inv[i]
 		a[i] = float32(sdy[i] / m)
-		sdyx[i] /= m
+		b[i] = float32(sdyx[i] / m)
 		if bn.FrozenStats {
-			a[i], sdyx[i] = 0, 0
+			a[i], b[i] = 0, 0
 		}
 	}
 	forBands(rows, bandCount(rows, c), bn, (*BatchNorm).gradRows)
@@ -262,16 +256,13 @@ func (bn *BatchNorm) gradSumRows(b, lo, hi int) {
 }
 
 // gradRows is dx = k·(dy − a − x̂·b) on rows [lo, hi), k in scale, a in
-// sft and b in acc2 (see Backward).
+// sft and b in gradB (see Backward).
 func (bn *BatchNorm) gradRows(_, lo, hi int) {
 	c := bn.C
-	k, a, b := bn.scale[:c], bn.sft[:c], bn.acc2[:c]
+	k, a, b := bn.scale[:c], bn.sft[:c], bn.gradB[:c]
 	gs, dxs := bn.gs, bn.dx.Float32s()
 	for r := lo; r < hi; r++ {
-		gr, hr, dr := gs[r*c : (r+1)*c][:len(k)], bn.xhat[r*c : (r+1)*c][:len(k)], dxs[r*c : (r+1)*c][:len(k)]
-		for i, v := range gr {
-			dr[i] = k[i] * (v - a[i] - hr[i]*float32(b[i]))
-		}
+		bnGradRow(dxs[r*c:(r+1)*c], gs[r*c:(r+1)*c], bn.xhat[r*c:(r+1)*c], k, a, b)
 	}
 }
 
