@@ -17,9 +17,8 @@ import (
 // A sum over rows is made per band and the bands' sums are then added in
 // band order. The number of bands depends only on the tensor's shape, never
 // on the machine (GOMAXPROCS) or the platform, so a step computes the same
-// bits on one core, on two and in the browser: runs stay deterministic for
-// a seed (train.TestResumeIsExact) and a model trained natively fine-tunes
-// in the tab from the same numbers.
+// bits on one core as on several (TestBandsAreDeterministic), and runs stay
+// deterministic for a seed and a build (train.TestResumeIsExact).
 
 const (
 	// maxBands caps the bands of one pass: enough for the 2–4 cores of a

@@ -31,4 +31,12 @@
 //
 // Each layer is checked against finite differences in its tests
 // (gradcheck_test.go).
+//
+// # Speed
+//
+// The matrix products (gemm) run on a packed kernel in SIMD vectors where
+// Go's simd experiment is on (gemm_kernel.go); batch norm, PReLU and the
+// depthwise convolutions split a batch into bands of rows on all cores
+// (bands.go) and do their per-value arithmetic in vectors (rows.go,
+// depthwise_simd.go). In WebAssembly everything runs on the one thread.
 package nn
