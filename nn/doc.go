@@ -34,8 +34,9 @@
 //
 // # Speed
 //
-// The matrix products (gemm) run on a packed kernel in SIMD vectors where
-// Go's simd experiment is on (gemm_kernel.go); batch norm, PReLU and the
+// The matrix products (gemm) run on gonum natively, and on a packed kernel
+// over all cores, in SIMD vectors, where Go's simd experiment is on
+// (gemm_kernel.go; in WebAssembly the same kernel); batch norm, PReLU and the
 // depthwise convolutions split a batch into bands of rows on all cores
 // (bands.go) and do their per-value arithmetic in vectors (rows.go,
 // depthwise_simd.go). In WebAssembly everything runs on the one thread.
