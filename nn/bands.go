@@ -44,14 +44,14 @@ func bandRange(rows, nb, b int) (lo, hi int) {
 }
 
 // forBands calls f(l, b, lo, hi) for each of the nb bands of rows rows:
-// each on its own goroutine natively (it returns when all are done), in
-// band order in WebAssembly or with one core. f must write only its own
-// rows and band b's own scratch. f is a method expression such as
-// (*BatchNorm).normaliseRows and l the layer, whose fields carry the
-// pass's slices: unlike a closure this allocates nothing on one band or in
-// WebAssembly, so a layer that has seen a shape allocates nothing there
-// (TestLayersNoSteadyStateAllocs); natively the goroutines of a split pass
-// cost a few small allocations, as gemm's do.
+// natively each but the first on a goroutine of its own (it returns when
+// all are done), in band order in WebAssembly or with one core. f must
+// write only its own rows and band b's own scratch. f is a method
+// expression such as (*BatchNorm).normaliseRows and l the layer, whose
+// fields carry the pass's slices: unlike a closure this allocates nothing
+// on one band or in WebAssembly, so a layer that has seen a shape
+// allocates nothing there (TestLayersNoSteadyStateAllocs); natively the
+// goroutines of a split pass cost a few small allocations, as gemm's do.
 func forBands[L any](rows, nb int, l L, f func(l L, b, lo, hi int)) {
 	if nb <= 1 {
 		f(l, 0, 0, rows)
@@ -65,9 +65,11 @@ func forBands[L any](rows, nb int, l L, f func(l L, b, lo, hi int)) {
 		return
 	}
 	var wg sync.WaitGroup
-	for b := range nb {
+	for b := 1; b < nb; b++ {
 		lo, hi := bandRange(rows, nb, b)
 		wg.Go(func() { f(l, b, lo, hi) })
 	}
+	lo, hi := bandRange(rows, nb, 0)
+	f(l, 0, lo, hi) // the first band on this goroutine
 	wg.Wait()
 }
