@@ -185,16 +185,23 @@ func TestPairsAltered(t *testing.T) {
 	}
 }
 
+// samplePaths is the images of the first n pairs of devTestSample, both
+// sides of each, with the sample's cascades.
+func samplePaths(t *testing.T, n int) ([]string, *face.Cascades) {
+	pairs, c := devTestSample(t)
+	var paths []string
+	for _, p := range pairs[:n] {
+		paths = append(paths, p.A, p.B)
+	}
+	return paths, c
+}
+
 // TestEmbedAltered checks that EmbedAltered embeds the altered crops and
 // Embed the crops as aligned: with every crop painted one grey, every face
 // embeds to the same vector; as aligned, two faces do not.
 func TestEmbedAltered(t *testing.T) {
-	pairs, c := devTestSample(t)
+	paths, c := samplePaths(t, 5)
 	e := untrainedCompact(t)
-	var paths []string
-	for _, p := range pairs[:5] {
-		paths = append(paths, p.A, p.B)
-	}
 	grey := func(crop *image.RGBA) {
 		for i := range crop.Pix {
 			crop.Pix[i] = 128
@@ -232,12 +239,8 @@ func TestEmbedAltered(t *testing.T) {
 // exactly what one pass per alteration gives, each copy altered from the
 // crop as aligned, with 17 alterations (more than a batch) too.
 func TestEmbedAlterations(t *testing.T) {
-	pairs, c := devTestSample(t)
+	paths, c := samplePaths(t, 6)
 	e := untrainedCompact(t)
-	var paths []string
-	for _, p := range pairs[:6] {
-		paths = append(paths, p.A, p.B)
-	}
 	shade := func(v uint8) func(*image.RGBA) {
 		return func(crop *image.RGBA) {
 			for i := range crop.Pix {

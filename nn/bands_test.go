@@ -37,9 +37,10 @@ func bandedRun(t *testing.T) []float32 {
 	return append(out, must(net.Forward(x, false)).Float32s()...)
 }
 
-// TestBandsAreDeterministic: the banded layers compute the same bits on
-// one core as on several (the bands depend on the shape alone), and what
-// one band computes up to rounding (their sums are added in another order).
+// TestBandsAreDeterministic: the banded layers compute exactly the same
+// values on one core as on several (the bands depend on the shape alone),
+// and what one band computes up to rounding (their sums are added in
+// another order).
 func TestBandsAreDeterministic(t *testing.T) {
 	if nb := bandCount(8*32*32, 16); nb < 2 {
 		t.Fatalf("the test's input makes %d band, want several", nb)
@@ -49,8 +50,8 @@ func TestBandsAreDeterministic(t *testing.T) {
 	serial := bandedRun(t)
 	runtime.GOMAXPROCS(4)
 	parallel := bandedRun(t)
-	if !sameBits(serial, parallel) {
-		t.Error("bands on one core and on four computed different bits")
+	if !identicalF32(serial, parallel) {
+		t.Error("bands on one core and on four computed different values")
 	}
 	bandLimit = 1
 	defer func() { bandLimit = maxBands }()
@@ -66,17 +67,4 @@ func TestBandsAreDeterministic(t *testing.T) {
 	if worst > 1e-4 {
 		t.Errorf("bands and one band differ by up to %g (relative), want rounding only", worst)
 	}
-}
-
-// sameBits reports whether a and b hold the same float32 bits.
-func sameBits(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
