@@ -58,6 +58,11 @@ type Composition struct {
 	// stream of their own, so the views' other draws are those of the same
 	// set without warps.
 	Warp float64
+	// Sight has the teacher embed every view as the student sees it: the
+	// student's crop enlarged into the teacher's, grey beyond it (see
+	// alignSeen), so each target depends on the student's input alone.
+	// Its views are other pictures for the teacher, plain ones included.
+	Sight bool
 }
 
 // Validate refuses probabilities outside 0…1.
@@ -74,8 +79,8 @@ func (c Composition) Validate() error {
 }
 
 // String is the composition as cache file names spell it: the
-// probabilities in effect, e.g. "mix1-swap1-side1" or "warp1"; "" for
-// none.
+// probabilities in effect, e.g. "mix1-swap1-side1" or "warp1", and
+// "sight" for the student's sight; "" for none.
 func (c Composition) String() string { return c.spell("%s%g", "-") }
 
 // spell writes each probability in effect — the blend probability, the
@@ -96,6 +101,9 @@ func (c Composition) spell(format, sep string) string {
 	}
 	if c.Warp > 0 {
 		terms = append(terms, fmt.Sprintf(format, "warp", c.Warp))
+	}
+	if c.Sight {
+		terms = append(terms, "sight")
 	}
 	return strings.Join(terms, sep)
 }
@@ -373,7 +381,9 @@ func MixedCachePath(cachePath string, c Composition) string {
 // computed and written there. A view that is not composite (neither a
 // blend nor a warp) is the same picture with or without compositions, so
 // views with them take those from the cache of views without, when it is
-// there, and the teacher embeds only the composite views.
+// there, and the teacher embeds only the composite views — unless c.Sight
+// has the teacher look through the student's crop, which makes every view
+// a picture of its own.
 func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, c Composition, cachePath, key string, progress func(done, total int)) (*Views, error) {
 	if count < 1 || count > maxViews {
 		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
@@ -406,7 +416,7 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	}
 	vw.Vecs = make([][]float32, len(named))
 	var todo []int // views the teacher has to embed
-	if (c.Mix > 0 || c.Warp > 0) && cachePath != "" {
+	if (c.Mix > 0 || c.Warp > 0) && !c.Sight && cachePath != "" {
 		if t, err := readTargets(cachePath, plainKey, named); err == nil {
 			copy(vw.Vecs, t.Plain)
 		}
@@ -419,6 +429,9 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	vecs, err := teach(ctx, teachers, len(todo), func(te *embedder.Embedder, n int) (*image.RGBA, string, error) {
 		i, v := todo[n]/count, todo[n]%count
 		c, view := te.Template.NewCrop(), vw.View(i, v)
+		if vw.Sight {
+			return c, samples[i].Path, alignSeen(c, samples, i, view, te.Template, student)
+		}
 		var scratch *image.RGBA
 		if view.Mixed() {
 			scratch = te.Template.NewCrop()

@@ -20,7 +20,9 @@
 // swaps, a band of the other face — its eyes, or nose and mouth — in
 // place of the same band of this one; 11:1:1:0.5 makes half of the swaps
 // sides, the left or right half of the other face; 21w1 warps every view
-// but the plain one, a smooth change of the face's shape, train.Warp). At
+// but the plain one, a smooth change of the face's shape, train.Warp;
+// -sight has the teacher see every view through the student's crop,
+// train.Composition.Sight). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 //
@@ -36,6 +38,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -62,6 +65,9 @@ import (
 
 // flippedTargets asks for the teacher's embeddings of mirrored faces too.
 var flippedTargets *bool
+
+// sight has the teacher embed views as the student sees them (-sight).
+var sight *bool
 
 // retryFine asks the face detector for its finer second scan (-retry).
 var retryFine *bool
@@ -108,6 +114,7 @@ func main() {
 	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
 	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; 'w' and a probability after it warps the shape of that share of the views, e.g. 21w1 or 22x2w0.5:0.5; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
+	sight = flag.Bool("sight", false, "with -views: the teacher embeds every view as the student sees it — the student's crop enlarged into its own, grey beyond it — so each target depends on the student's input alone (train.Composition.Sight; new teacher views, cached apart)")
 	retryFine = flag.Bool("retry", true, "scan an image once more, on a finer grid, when no face is found (face.Params.RetryFine); -retry=false prepares the faces as runs before commit 09f8ab9 did, so their teacher caches serve again")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -180,6 +187,12 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	}
 	if *viewSeeds != "" && *views == 0 {
 		return fmt.Errorf("-view-seeds %q names sets of views: it needs -views", *viewSeeds)
+	}
+	if *sight && *views == 0 {
+		return errors.New("-sight is how the teacher sees views: it needs -views")
+	}
+	for i := range sets {
+		sets[i].Sight = *sight
 	}
 	var people []dataset.Person
 	if peopleFile != "" {
@@ -263,7 +276,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			for _, set := range sets {
 				plain := filepath.Join(cacheDir, set.cacheName(key))
 				vcache := train.MixedCachePath(plain, set.Composition)
-				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g, warp probability %g (cached in %s)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, set.Warp, vcache)
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g, warp probability %g, through the student's crop %v (cached in %s)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, set.Warp, set.Sight, vcache)
 				jitter, err := cfg.Jitter.Scaled(set.jitter)
 				if err != nil {
 					return err
