@@ -142,4 +142,7 @@ func TestViewsThroughTheStudentsSight(t *testing.T) {
 	if again, err := TeacherViews(ctx, nil, samples, student, count, r, 5, comp, plain, "k", nil); err != nil || again.Vecs[5][7] != vw.Vecs[5][7] {
 		t.Errorf("views through the student's sight not read back from their cache (%v)", err)
 	}
+	if _, err := TeacherViews(ctx, nil, samples, face.TemplateCompact80, count, r, 5, comp, plain, "k", nil); err == nil {
+		t.Error("views seen through one student's crop were read back for a student with another template")
+	}
 }

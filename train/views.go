@@ -400,6 +400,10 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	if terms := c.spell("%s %g", " "); terms != "" {
 		key += " " + terms // e.g. " mix 1 swap 1"
 	}
+	if c.Sight {
+		// The teacher's pictures are the student's crops.
+		key += fmt.Sprintf(" student %s %dx%d %v %v", student.Name, student.Width, student.Height, student.Left, student.Right)
+	}
 	if cachePath != "" {
 		path = MixedCachePath(cachePath, c)
 	}
