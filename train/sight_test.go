@@ -69,14 +69,7 @@ func TestViewsThroughTheStudentsSight(t *testing.T) {
 	// A teacher with a wider crop than the student's, as dlib's is.
 	arch := embedder.CompactV2At80
 	arch.Name, arch.Template = "teacher-80-wide", face.DlibTemplate(80, 0.25)
-	m, err := arch.New(9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	teacher, err := embedder.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher := newTeacher(t, arch)
 	student := embedder.CompactTemplate
 	const count = 4
 	ctx, dir := context.Background(), t.TempDir()
@@ -119,26 +112,11 @@ func TestViewsThroughTheStudentsSight(t *testing.T) {
 	if composite == 0 {
 		t.Fatal("no blended or warped view to check")
 	}
-	if err := tr.alignBatch(idx, pics); err != nil {
-		t.Fatal(err)
-	}
-	enlarged := make([]*image.RGBA, len(idx))
-	for k := range idx {
-		enlarged[k] = teacher.Template.NewCrop()
-		enlargeInto(enlarged[k], tr.crops[k], teacher.Template, student)
-	}
-	seen, err := teacher.EmbedCrops(enlarged)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range idx {
-		want := tr.target(idx, pics, views, k)
-		for c := range want {
-			if d := math.Abs(float64(seen[k][c] - want[c])); d > 1e-5 {
-				t.Fatalf("sample %d view %d: the student's crop, enlarged, embeds to %g at %d; the target is %g", idx[k], views[k], seen[k][c], c, want[c])
-			}
-		}
-	}
+	embedsToTargetsSeen(t, tr, teacher, idx, pics, views, func(crop *image.RGBA) *image.RGBA {
+		enlarged := teacher.Template.NewCrop()
+		enlargeInto(enlarged, crop, teacher.Template, student)
+		return enlarged
+	})
 	if again, err := TeacherViews(ctx, nil, samples, student, count, r, 5, comp, plain, "k", nil); err != nil || again.Vecs[5][7] != vw.Vecs[5][7] {
 		t.Errorf("views through the student's sight not read back from their cache (%v)", err)
 	}

@@ -46,14 +46,7 @@ func TestViewsAreConsistent(t *testing.T) {
 func testViewsAreConsistent(t *testing.T, comp Composition) {
 	mix, swap, side := comp.Mix, comp.Swap, comp.Side
 	samples := synthetic(3, 2, 8)
-	m, err := embedder.NewCompact(9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	teacher, err := embedder.New(m) // same template as the student: blur unscaled
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher := newTeacher(t, embedder.CompactV2) // same template as the student: blur unscaled
 	const count = 4
 	path := filepath.Join(t.TempDir(), "views.bin")
 	ctx := context.Background()
@@ -186,16 +179,44 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 	}
 }
 
+// newTeacher is a fresh model of architecture a (seed 9) as an embedder,
+// standing in for the teacher.
+func newTeacher(t *testing.T, a embedder.CompactArch) *embedder.Embedder {
+	t.Helper()
+	m, err := a.New(9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher, err := embedder.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return teacher
+}
+
 // embedsToTargets checks consistency: the trainer's crop of each sample
 // idx[k] seen as pics[k] (view views[k], numbered across the sets), run
 // through the teacher, embeds within 1e-5 to the target the trainer pulls
 // it towards. It returns the teacher's embeddings of the crops.
 func embedsToTargets(t *testing.T, tr *Trainer, teacher *embedder.Embedder, idx []int, pics []View, views []int) [][]float32 {
 	t.Helper()
+	return embedsToTargetsSeen(t, tr, teacher, idx, pics, views, nil)
+}
+
+// embedsToTargetsSeen is embedsToTargets with the teacher given see(crop)
+// instead of each crop itself (nil: the crop).
+func embedsToTargetsSeen(t *testing.T, tr *Trainer, teacher *embedder.Embedder, idx []int, pics []View, views []int, see func(*image.RGBA) *image.RGBA) [][]float32 {
+	t.Helper()
 	if err := tr.alignBatch(idx, pics); err != nil {
 		t.Fatal(err)
 	}
-	seen, err := teacher.EmbedCrops(tr.crops[:len(idx)])
+	crops := slices.Clone(tr.crops[:len(idx)])
+	if see != nil {
+		for k := range crops {
+			crops[k] = see(crops[k])
+		}
+	}
+	seen, err := teacher.EmbedCrops(crops)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,14 +237,7 @@ func embedsToTargets(t *testing.T, tr *Trainer, teacher *embedder.Embedder, idx 
 // made from nothing.
 func TestBlendsReuseViews(t *testing.T) {
 	samples := synthetic(3, 2, 8)
-	m, err := embedder.NewCompact(9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	teacher, err := embedder.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher := newTeacher(t, embedder.CompactV2)
 	const count, mix = 5, 0.5
 	ctx, dir := context.Background(), t.TempDir()
 	r, tmpl, teachers := face.DefaultJitterRange, teacher.Template, []*embedder.Embedder{teacher}
@@ -544,14 +558,7 @@ func TestStepLeavesBlendsOutOfMining(t *testing.T) {
 // teacher to the target it is pulled towards.
 func TestViewSets(t *testing.T) {
 	samples := synthetic(3, 2, 8)
-	m, err := embedder.NewCompact(9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	teacher, err := embedder.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teacher := newTeacher(t, embedder.CompactV2)
 	ctx := context.Background()
 	var sets []*Views
 	for _, s := range []struct {
