@@ -48,6 +48,14 @@
 // box; such images are counted in FallbackEyes, a figure of the detector's
 // health rather than of the embedder's.
 //
+// # Comparing two models
+//
+// Compare takes two Reports of the same pairs and says how far apart the
+// models are and how sure that is: fold accuracies paired fold by fold,
+// AUCs by a paired bootstrap. Two related models trip on the same hard
+// pairs, so their difference is known far better than either figure;
+// cmd/compare is its command-line face.
+//
 // # Plots
 //
 // PlotROC and PlotHistogram draw a Report as PNG images with the standard
