@@ -52,9 +52,13 @@ type Comparison struct {
 	Rounds int `json:"rounds"`
 }
 
-// MinRounds is the fewest bootstrap rounds Compare accepts: with fewer the
-// 2.5th and 97.5th percentiles rest on a handful of rounds each.
-const MinRounds = 200
+// MinRounds and MaxRounds bound the bootstrap rounds Compare accepts:
+// with fewer than MinRounds the 2.5th and 97.5th percentiles rest on a
+// handful of rounds each; more than MaxRounds add nothing but time.
+const (
+	MinRounds = 200
+	MaxRounds = 1_000_000
+)
 
 // Compare compares report b with report a, measured on the same pairs in
 // the same order (see Comparison for what it computes), with the given
@@ -63,7 +67,7 @@ const MinRounds = 200
 //
 // It returns an error if the reports hold no per-pair distances (a report
 // read back from JSON holds them), differ in their pairs' number, labels
-// or folds, or rounds is below MinRounds.
+// or folds, or rounds lies outside MinRounds…MaxRounds.
 func Compare(a, b Report, rounds int, seed uint64) (Comparison, error) {
 	n := len(a.Distances)
 	switch {
@@ -75,8 +79,8 @@ func Compare(a, b Report, rounds int, seed uint64) (Comparison, error) {
 		return Comparison{}, errors.New("eval: compare: the reports' pair labels differ: they must be measured on the same pairs, in the same order")
 	case len(a.Folds) != len(b.Folds) || len(a.Folds) < 2:
 		return Comparison{}, fmt.Errorf("eval: compare: the reports have %d and %d folds: need the same number, at least 2", len(a.Folds), len(b.Folds))
-	case rounds < MinRounds:
-		return Comparison{}, fmt.Errorf("eval: compare: %d bootstrap rounds: need at least %d", rounds, MinRounds)
+	case rounds < MinRounds || rounds > MaxRounds:
+		return Comparison{}, fmt.Errorf("eval: compare: %d bootstrap rounds: need %d to %d", rounds, MinRounds, MaxRounds)
 	}
 	c := Comparison{Pairs: n, Folds: len(a.Folds), Rounds: rounds}
 

@@ -106,8 +106,10 @@ func TestCompareRefusesDifferentPairs(t *testing.T) {
 			t.Errorf("%s: error %v, want one saying %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := Compare(a, a, MinRounds-1, 1); err == nil || !strings.Contains(err.Error(), "rounds") {
-		t.Errorf("too few rounds: error %v, want one about rounds", err)
+	for _, rounds := range []int{MinRounds - 1, MaxRounds + 1} {
+		if _, err := Compare(a, a, rounds, 1); err == nil || !strings.Contains(err.Error(), "rounds") {
+			t.Errorf("%d rounds: error %v, want one about rounds", rounds, err)
+		}
 	}
 }
 

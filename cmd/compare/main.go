@@ -21,7 +21,7 @@
 //
 // Flags:
 //
-//	-rounds N   bootstrap rounds (default 2000, at least eval.MinRounds)
+//	-rounds N   bootstrap rounds (default 2000, eval.MinRounds to eval.MaxRounds)
 //	-seed S     seed of the bootstrap's draws (default 1)
 //	-json       end the output with the comparison as one line of JSON
 package main
