@@ -3,6 +3,7 @@ package train
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -106,9 +107,11 @@ const teacherBatch = 8
 // otherwise computed with the teachers (one Embedder per worker) and
 // written there. key identifies the teacher (for example a hash of its
 // model file), so a cache of another teacher is never used. The plain
-// targets are cached at cachePath, those with mirror images beside it (see
-// FlippedCachePath), so neither overwrites the other; a run without mirror
-// images also takes them from the latter.
+// targets are cached under the name cachePath, those with mirror images
+// beside it (see FlippedCachePath), so neither overwrites the other; a run
+// without mirror images also takes them from the latter. Each name is
+// given the samples' number and digest (SamplesCachePath), so caches of
+// other samples stay beside it.
 func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, flipped bool, cachePath, key string, progress func(done, total int)) (*Targets, error) {
 	if cachePath != "" {
 		flippedPath, flippedKey := FlippedCachePath(cachePath), key+"+flipped"
@@ -225,7 +228,29 @@ feed:
 // float32s, then a CRC-32 of everything before.
 const targetsMagic = "OSTARGET"
 
+// SamplesCachePath is the file a cache named path is written to for one
+// list of samples: the number of samples and a digest of their paths
+// before the extension, e.g. views-KEY-seed36-99210-1a2b3c4d.bin. A cache
+// holds one list of samples, so without it a run on other people (all the
+// training people after a run that held some out) would replace the
+// other's cache — many minutes of teacher time — instead of keeping its
+// own beside it. Caches written before this naming, at path itself, are
+// still read when they hold the same samples (readTargets), never
+// written.
+func SamplesCachePath(path string, samples []Sample) string {
+	h := sha256.New()
+	for _, s := range samples {
+		io.WriteString(h, s.Path)
+		h.Write([]byte{0})
+	}
+	ext := filepath.Ext(path)
+	return fmt.Sprintf("%s-%d-%x%s", strings.TrimSuffix(path, ext), len(samples), h.Sum(nil)[:4], ext)
+}
+
+// writeTargets writes t, the targets of samples under key, to the cache
+// named path (at SamplesCachePath(path, samples)), whole or not at all.
 func writeTargets(path, key string, samples []Sample, t *Targets) error {
+	path = SamplesCachePath(path, samples)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -270,7 +295,25 @@ func writeTargets(path, key string, samples []Sample, t *Targets) error {
 	return os.Rename(tmp, path) // never leave a half-written cache behind
 }
 
+// readTargets reads the targets of samples under key from the cache named
+// path: from SamplesCachePath(path, samples) or, failing that, from a
+// cache written before that naming at path itself. It returns an error
+// when neither holds them: no file, another teacher or version (key),
+// other samples, or a corrupted file.
 func readTargets(path, key string, samples []Sample) (*Targets, error) {
+	t, err := readTargetsFile(SamplesCachePath(path, samples), key, samples)
+	if err == nil {
+		return t, nil
+	}
+	if legacy, lerr := readTargetsFile(path, key, samples); lerr == nil {
+		return legacy, nil
+	}
+	return nil, err
+}
+
+// readTargetsFile reads the targets of samples under key from the file at
+// path.
+func readTargetsFile(path, key string, samples []Sample) (*Targets, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

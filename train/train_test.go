@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -228,6 +229,58 @@ func TestTargetsCache(t *testing.T) {
 	}
 	if plain.Flipped != nil || plain.Plain[1][2] != targets.Plain[1][2] {
 		t.Error("plain targets from a flipped cache: wrong values or mirrored ones kept")
+	}
+}
+
+// TestCachesOfOtherSamplesLiveSideBySide: a cache of the same name written
+// for another list of samples (a run on other people) goes to a file of
+// its own and leaves the first one readable; a cache written before files
+// were named by their samples, at the plain name, is still read.
+func TestCachesOfOtherSamplesLiveSideBySide(t *testing.T) {
+	samples := synthetic(3, 2, 4)
+	few := samples[:4]
+	all, some := randomTargets(len(samples), 8), randomTargets(len(few), 9)
+	path := filepath.Join(t.TempDir(), "views.bin")
+	if err := writeTargets(path, "k", samples, all); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeTargets(path, "k", few, some); err != nil {
+		t.Fatal(err)
+	}
+	if SamplesCachePath(path, samples) == SamplesCachePath(path, few) {
+		t.Fatalf("two lists of samples share the cache file %s", SamplesCachePath(path, few))
+	}
+	for _, c := range []struct {
+		name    string
+		samples []Sample
+		want    *Targets
+	}{{"all the samples", samples, all}, {"some of them", few, some}} {
+		got, err := readTargets(path, "k", c.samples)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got.Plain[len(c.samples)-1][3] != c.want.Plain[len(c.samples)-1][3] {
+			t.Errorf("%s: read another list's targets", c.name)
+		}
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a cache was written at the plain name %s (stat: %v)", path, err)
+	}
+
+	// Before: one file at the plain name. Read, and not written again.
+	legacy := filepath.Join(t.TempDir(), "old.bin")
+	if err := writeTargets(legacy, "k", samples, all); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(SamplesCachePath(legacy, samples), legacy); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readTargets(legacy, "k", samples)
+	if err != nil || got.Plain[2][1] != all.Plain[2][1] {
+		t.Errorf("a cache at the plain name is not read back (err %v)", err)
+	}
+	if _, err := readTargets(legacy, "k", few); err == nil {
+		t.Error("a cache at the plain name was accepted for other samples")
 	}
 }
 

@@ -376,9 +376,10 @@ func MixedCachePath(cachePath string, c Composition) string {
 // is the template of the crops the student will see: a jitter's blur is
 // in crop pixels, so the teacher's is scaled by the ratio of the two
 // templates' pupil distances to blur the face alike. The embeddings are
-// read from MixedCachePath(cachePath, c) when it holds them for the same
-// samples, teacher key, count, range, seed and composition, and otherwise
-// computed and written there. A view that is not composite (neither a
+// read from MixedCachePath(cachePath, c) (named for the samples' views,
+// SamplesCachePath) when it holds them for the same samples, teacher key,
+// count, range, seed and composition, and otherwise computed and written
+// there. A view that is not composite (neither a
 // blend nor a warp) is the same picture with or without compositions, so
 // views with them take those from the cache of views without, when it is
 // there, and the teacher embeds only the composite views — unless c.Sight

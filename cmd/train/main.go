@@ -31,7 +31,10 @@
 // since commit 09f8ab9: ~1 image in 200 more of LFW's). The teacher caches
 // hold the faces they were made for, so a run continuing a chain started
 // before that commit passes -retry=false to train on the same faces and
-// reuse its caches.
+// reuse its caches. Each cache file is named for its pictures as well
+// (train.SamplesCachePath: their number and a digest of their paths), so
+// runs on different people — a chain that holds some out and a run on
+// them all — keep their caches side by side in one -cache folder.
 package main
 
 import (
@@ -264,9 +267,9 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 		}
 		cache := filepath.Join(cacheDir, "targets-"+key+".bin")
 		if *flippedTargets {
-			log.Printf("teacher embeddings (cached in %s)", train.FlippedCachePath(cache))
+			log.Printf("teacher embeddings (cached in %s)", train.SamplesCachePath(train.FlippedCachePath(cache), samples))
 		} else {
-			log.Printf("teacher embeddings (cached in %s)", cache)
+			log.Printf("teacher embeddings (cached in %s)", train.SamplesCachePath(cache, samples))
 		}
 		targets, err = train.TeacherTargets(ctx, teachers, samples, *flippedTargets, cache, key, bar("teacher"))
 		if err != nil {
@@ -276,7 +279,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			for _, set := range sets {
 				plain := filepath.Join(cacheDir, set.cacheName(key))
 				vcache := train.MixedCachePath(plain, set.Composition)
-				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g, warp probability %g, through the student's crop %v (cached in %s)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, set.Warp, set.Sight, vcache)
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g, warp probability %g, through the student's crop %v (cached in %s, with the views' number and digest before .bin)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, set.Warp, set.Sight, vcache)
 				jitter, err := cfg.Jitter.Scaled(set.jitter)
 				if err != nil {
 					return err
