@@ -88,11 +88,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		a.AUC, b.AUC, c.AUCDiff, c.AUCDiffLow, c.AUCDiffHigh, c.Rounds)
 	fmt.Fprintf(stdout, "  B's AUC the higher in %.1f%% of the rounds\n", 100*c.AUCBFirst)
 	if *asJSON {
-		line, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s\n", line)
+		return json.NewEncoder(stdout).Encode(c) // one line, newline-terminated
 	}
 	return nil
 }
