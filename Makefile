@@ -61,9 +61,10 @@ teacher:
 	$(GO) run ./cmd/teacher -out build/teacher.oneshot
 
 ## train: train the compact embedder in seven runs, each starting from the last, average the
-## weights of the last two (cmd/soup), then give the soup test-time mirroring and a cohort of the
+## weights of the last two (cmd/soup), train two more runs from the soup on the teacher's views made
+## through the student's crop (-sight), then give the last test-time mirroring and a cohort of the
 ## training people's faces with a threshold calibrated for them (cmd/cohort): the shipped model (about
-## 8 h 15 min on 2 cores, the teacher's views included; see MODEL_CARD.md). Built with the simd
+## 10 h on 2 cores, the teacher's views included; see MODEL_CARD.md). Built with the simd
 ## experiment: natively the packed SIMD matrix kernel trains about 1.6× faster than gonum's.
 train: teacher
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -epochs 20 -out build/compact-v2.oneshot -checkpoint build/train-v2.ckpt
@@ -80,7 +81,11 @@ train: teacher
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2u.oneshot -views 10 \
 		-view-seeds 1,2:0.5,3:0.7,5:1,6:1:1 -seed 7 -epochs 50 -lr 5e-4 -out build/compact-v2s.oneshot -checkpoint build/train-v2s.ckpt
 	$(GO) run ./cmd/soup -out build/compact-soup.oneshot build/compact-v2u.oneshot build/compact-v2s.oneshot
-	$(GO) run ./cmd/cohort -model build/compact-soup.oneshot -out models/compact.oneshot
+	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-soup.oneshot -views 10 -sight \
+		-view-seeds 36x2,31x2w1:0.5,32:1:1:0.5 -seed 41 -epochs 50 -lr 5e-4 -out build/compact-s1.oneshot -checkpoint build/train-s1.ckpt
+	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-s1.oneshot -views 10 -sight \
+		-view-seeds 36x2,31x2w1:0.5,32:1:1:0.5,38x2 -seed 43 -epochs 40 -lr 5e-4 -out build/compact-s2.oneshot -checkpoint build/train-s2.ckpt
+	$(GO) run ./cmd/cohort -model build/compact-s2.oneshot -out models/compact.oneshot
 
 ## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
 FUZZTIME ?= 30s

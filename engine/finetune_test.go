@@ -173,8 +173,13 @@ func TestFineTuneLFW(t *testing.T) {
 		t.Fatal("a cancelled run changed the model")
 	}
 
-	// A learning rate of 1000 is rolled back: in full mode training
-	// blows up; in head mode the held-out gap shrinks.
+	// A learning rate of 1000 in full mode blows training up: rolled back.
+	// In head mode only the last layers move, and whether that helps the
+	// held-out triplets of two people depends on the model (it hurt the
+	// model shipped until the seventeenth session and helps the one
+	// after), so what is checked there is that the engine acts on the
+	// held-out verdict: a worse result leaves everything as it was, a
+	// result kept is no worse (train.TestScoreNotWorse tests that verdict).
 	bad, err := e.FineTune(context.Background(), FineTuneRequest{Captures: caps, Mode: "full", Epochs: 5, LR: 1000}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -188,19 +193,20 @@ func TestFineTuneLFW(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("lr 1000: kept %v, %s (held-out %+v → %+v)", bad.Kept, bad.Reason, bad.Before, bad.After)
-	switch {
-	case !bad.Kept:
-		if bad.Reason == "" || bad.Model != nil || e.Info().Model.Fingerprint != info0.Fingerprint {
+	if !bad.Kept {
+		if bad.After.NotWorse(bad.Before) || !strings.Contains(bad.Reason, "got worse") ||
+			bad.Model != nil || e.Info().Model.Fingerprint != info0.Fingerprint {
 			t.Errorf("a rolled-back run: %+v, the engine's model %+v", bad, e.Info().Model)
 		}
 		if v, err := e.Verify("Probe", probe, Options{}); err != nil || v.Distance != v0.Distance {
 			t.Errorf("after the rolled-back run Verify gives %+v, %v; want distance %v", v, err, v0.Distance)
 		}
-	case trained:
-		t.Errorf("a run at learning rate 1000 was kept: %+v", bad)
-	default:
-		// An untrained model has nothing to lose; go back to it.
-		t.Log("the untrained model's run at learning rate 1000 was kept (it was no worse); resetting")
+	} else {
+		if !bad.After.NotWorse(bad.Before) || bad.Model == nil || e.Info().Model.Fingerprint == info0.Fingerprint {
+			t.Errorf("a run kept with a worse held-out result, or not swapped in: %+v, the engine's model %+v", bad, e.Info().Model)
+		}
+		// The real run below starts from the model as shipped.
+		t.Log("the run at learning rate 1000 in head mode was kept (no worse on the held-out triplets); resetting")
 		if _, err := e.ResetModel(); err != nil {
 			t.Fatal(err)
 		}

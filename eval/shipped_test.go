@@ -18,7 +18,7 @@ import (
 // shippedAccuracy is the LFW pairsDevTest accuracy (10-fold, our own
 // pipeline) of models/compact.oneshot as recorded in MODEL_CARD.md. Update
 // both together when a new model ships.
-const shippedAccuracy = 0.919
+const shippedAccuracy = 0.934
 
 // TestShippedModelDoesNotRegress evaluates the committed compact model on
 // the 1,000 pairs of pairsDevTest and fails if its accuracy falls more than

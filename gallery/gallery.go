@@ -69,7 +69,7 @@ type Config struct {
 	// Identify (see the package comment on cohort normalisation): the
 	// model's cohort (embedder.Embedder.Cohort), of the model's embedding
 	// length. Each comparison then costs a pass over the cohort for the
-	// probe (~0.6 ms natively for the shipped model's 4,021 faces), and the
+	// probe (~0.6 ms natively for the shipped model's ~4,000 faces), and the
 	// first comparison with each person one more for their template, kept
 	// until the person or the cohort changes.
 	Cohort *Cohort

@@ -91,6 +91,7 @@ type FormatError struct {
 	Msg    string
 }
 
+// Error returns the message, which names what is wrong with the file and where.
 func (e *FormatError) Error() string { return e.Msg }
 
 // Unwrap returns Kind.

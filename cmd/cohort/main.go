@@ -16,7 +16,7 @@
 //
 // The cohort is the first picture of each person of -people (default LFW
 // peopleDevTrain.txt: the training people, never the test people) in which
-// a face is found; it is stored as 8-bit values (~0.53 MB for 4,021 faces of
+// a face is found; it is stored as 8-bit values (~0.53 MB for ~4,000 faces of
 // 128 values, ~0.71 MB as base64 in the file's header). The threshold is
 // then chosen, as cmd/train and cmd/soup choose it, to maximise accuracy on
 // -pairs (default pairsDevTrain.txt) with the normalised distances. The
