@@ -3,7 +3,6 @@ package train
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/internal/sha256"
 )
 
 // Targets holds the teacher's embeddings of each sample: Plain[i] of the
@@ -237,14 +237,19 @@ const targetsMagic = "OSTARGET"
 // own beside it. Caches written before this naming, at path itself, are
 // still read when they hold the same samples (readTargets), never
 // written.
+//
+// The digest is internal/sha256's, not crypto/sha256's: this package is
+// part of the WebAssembly build (fine-tuning), which that package keeps
+// free of crypto/sha256's FIPS module.
 func SamplesCachePath(path string, samples []Sample) string {
-	h := sha256.New()
+	var names []byte
 	for _, s := range samples {
-		io.WriteString(h, s.Path)
-		h.Write([]byte{0})
+		names = append(names, s.Path...)
+		names = append(names, 0)
 	}
+	sum := sha256.Sum256(names)
 	ext := filepath.Ext(path)
-	return fmt.Sprintf("%s-%d-%x%s", strings.TrimSuffix(path, ext), len(samples), h.Sum(nil)[:4], ext)
+	return fmt.Sprintf("%s-%d-%x%s", strings.TrimSuffix(path, ext), len(samples), sum[:4], ext)
 }
 
 // writeTargets writes t, the targets of samples under key, to the cache

@@ -2,12 +2,15 @@ package train
 
 import (
 	"context"
+	stdsha256 "crypto/sha256"
+	"fmt"
 	"image"
 	"image/color"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/oneshotface/oneshot/embedder"
@@ -249,6 +252,17 @@ func TestCachesOfOtherSamplesLiveSideBySide(t *testing.T) {
 	}
 	if SamplesCachePath(path, samples) == SamplesCachePath(path, few) {
 		t.Fatalf("two lists of samples share the cache file %s", SamplesCachePath(path, few))
+	}
+	// The name's digest is the SHA-256 of the paths, each ended by a zero
+	// byte, as crypto/sha256 computes it: caches already on disk keep
+	// their names.
+	h := stdsha256.New()
+	for _, s := range samples {
+		h.Write([]byte(s.Path))
+		h.Write([]byte{0})
+	}
+	if want := fmt.Sprintf("%s-%d-%x.bin", strings.TrimSuffix(path, ".bin"), len(samples), h.Sum(nil)[:4]); SamplesCachePath(path, samples) != want {
+		t.Errorf("SamplesCachePath = %s, want %s", SamplesCachePath(path, samples), want)
 	}
 	for _, c := range []struct {
 		name    string

@@ -266,11 +266,11 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			teachers = append(teachers, c)
 		}
 		cache := filepath.Join(cacheDir, "targets-"+key+".bin")
+		written := cache
 		if *flippedTargets {
-			log.Printf("teacher embeddings (cached in %s)", train.SamplesCachePath(train.FlippedCachePath(cache), samples))
-		} else {
-			log.Printf("teacher embeddings (cached in %s)", train.SamplesCachePath(cache, samples))
+			written = train.FlippedCachePath(cache)
 		}
+		log.Printf("teacher embeddings (cached in %s)", train.SamplesCachePath(written, samples))
 		targets, err = train.TeacherTargets(ctx, teachers, samples, *flippedTargets, cache, key, bar("teacher"))
 		if err != nil {
 			return err
