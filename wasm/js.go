@@ -211,7 +211,10 @@ type detailedError struct {
 	details any
 }
 
+// Error is the wrapped error's message.
 func (e *detailedError) Error() string { return e.err.Error() }
+
+// Unwrap gives errors.Is and errors.As the wrapped error.
 func (e *detailedError) Unwrap() error { return e.err }
 
 // jsError makes a JavaScript Error for err, with a details property when

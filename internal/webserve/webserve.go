@@ -56,6 +56,7 @@ type gzipWriter struct {
 	decided bool
 }
 
+// WriteHeader decides, once, whether the body is compressed: only a 200 is.
 func (g *gzipWriter) WriteHeader(code int) {
 	if !g.decided {
 		g.decided = true
@@ -70,6 +71,7 @@ func (g *gzipWriter) WriteHeader(code int) {
 	g.ResponseWriter.WriteHeader(code)
 }
 
+// Write sends p through the compressor when WriteHeader chose one.
 func (g *gzipWriter) Write(p []byte) (int, error) {
 	if !g.decided {
 		g.WriteHeader(http.StatusOK)
@@ -80,6 +82,7 @@ func (g *gzipWriter) Write(p []byte) (int, error) {
 	return g.ResponseWriter.Write(p)
 }
 
+// Close flushes the compressed stream's end; the handler must call it.
 func (g *gzipWriter) Close() error {
 	if g.zw != nil {
 		return g.zw.Close()
