@@ -7,6 +7,9 @@
 //	"norm"      the face.Normalization as JSON (per-channel mean and scale)
 //	"threshold" the calibrated verification threshold on d = ‖f(x₁) − f(x₂)‖²
 //	            (on the cohort-normalised d when there is a cohort)
+//	"threshold_strict"
+//	            a stricter point on the same d: where 1% of the calibration
+//	            pairs of two different people were accepted
 //	"mirror"    "1": embed each crop with its mirror image (Embedder.Mirror)
 //	"cohort"    the model's cohort of training faces (gallery.Cohort), which
 //	            normalises comparisons

@@ -19,6 +19,10 @@ const (
 	MetaTemplate  = "template"
 	MetaNorm      = "norm"
 	MetaThreshold = "threshold"
+	// MetaStrictThreshold is a stricter operating point than the
+	// threshold: the distance at which 1% of the calibration pairs of two
+	// different people were accepted (cmd/cohort writes it; DescribeStrict).
+	MetaStrictThreshold = "threshold_strict"
 	// MetaMirror "1" asks for test-time mirroring: every crop is embedded
 	// together with its mirror image, and the embedding is the mean of the
 	// two, scaled to unit length (Embedder.Mirror).
@@ -40,6 +44,12 @@ type Embedder struct {
 	// squared distance (0 when the model file has none); with a Cohort, on
 	// the cohort-normalised distance.
 	Threshold float32
+	// StrictThreshold is the model's stricter operating point on the same
+	// distance (meta "threshold_strict"; 0 when the file has none): where
+	// 1% of the calibration pairs of two different people were accepted,
+	// against Threshold's best accuracy. It trades false rejects for fewer
+	// false accepts.
+	StrictThreshold float32
 	// Mirror is true when every crop is embedded with its mirror image
 	// and the two embeddings are averaged (meta "mirror"): a face and its
 	// mirror are the same person, and the mean cancels some of the
@@ -117,12 +127,12 @@ func New(m *nn.Model) (*Embedder, error) {
 	} else {
 		e.Norm = face.NormSigned
 	}
-	if s, ok := m.Meta[MetaThreshold]; ok {
-		v, err := strconv.ParseFloat(s, 32)
-		if err != nil || v <= 0 || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("embedder: model's threshold %q is not a positive number", s)
-		}
-		e.Threshold = float32(v)
+	var err error
+	if e.Threshold, err = metaThreshold(m, MetaThreshold, "threshold"); err != nil {
+		return nil, err
+	}
+	if e.StrictThreshold, err = metaThreshold(m, MetaStrictThreshold, "strict threshold"); err != nil {
+		return nil, err
 	}
 	switch v := m.Meta[MetaMirror]; v {
 	case "", "0":
@@ -145,8 +155,24 @@ func New(m *nn.Model) (*Embedder, error) {
 	return &e, nil
 }
 
+// metaThreshold reads a threshold from m.Meta[key]: 0 when it is absent,
+// an error naming what when it is not a positive number.
+func metaThreshold(m *nn.Model, key, what string) (float32, error) {
+	s, ok := m.Meta[key]
+	if !ok {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(s, 32)
+	if err != nil || !(v > 0) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("embedder: model's %s %q is not a positive number", what, s)
+	}
+	return float32(v), nil
+}
+
 // Describe writes t, n and threshold (0: none) into m.Meta, and sets
-// m.Input to the crop's shape, so that New can read them back.
+// m.Input to the crop's shape, so that New can read them back. A strict
+// threshold the file had is removed: it was calibrated with the threshold
+// Describe replaces (DescribeStrict writes a new one).
 func Describe(m *nn.Model, t face.Template, n face.Normalization, threshold float32) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -169,7 +195,27 @@ func Describe(m *nn.Model, t face.Template, n face.Normalization, threshold floa
 	} else {
 		delete(m.Meta, MetaThreshold)
 	}
+	delete(m.Meta, MetaStrictThreshold)
 	m.Input = [3]int{t.Height, t.Width, 3}
+	return nil
+}
+
+// DescribeStrict writes a stricter operating point than m's threshold into
+// m.Meta (MetaStrictThreshold), for New to read back. It must be positive,
+// finite and below the threshold Describe wrote: a point that accepts as
+// many pairs as the default is not stricter.
+func DescribeStrict(m *nn.Model, strict float32) error {
+	t, err := metaThreshold(m, MetaThreshold, "threshold")
+	if err != nil {
+		return err
+	}
+	if t == 0 {
+		return errors.New("embedder: a strict threshold needs the model's threshold first (Describe)")
+	}
+	if !(strict > 0) || strict >= t {
+		return fmt.Errorf("embedder: strict threshold %g is not between 0 and the model's threshold %g", strict, t)
+	}
+	m.Meta[MetaStrictThreshold] = strconv.FormatFloat(float64(strict), 'g', 6, 32)
 	return nil
 }
 

@@ -96,6 +96,40 @@ func TestDescribeRoundTripsThroughTheModelFile(t *testing.T) {
 	}
 }
 
+// TestStrictThreshold: DescribeStrict writes a point below the threshold
+// that New reads back, refuses one that is not stricter, and Describe
+// drops it when it recalibrates the threshold it was measured against.
+func TestStrictThreshold(t *testing.T) {
+	m, _ := NewCompact(3)
+	if err := DescribeStrict(m, 0.5); err == nil {
+		t.Error("a strict threshold was written to a model without a threshold")
+	}
+	if err := Describe(m, CompactTemplate, CompactNorm, 1.1); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []float32{0, -0.5, 1.1, 1.5, float32(math.NaN()), float32(math.Inf(1))} {
+		if err := DescribeStrict(m, bad); err == nil {
+			t.Errorf("strict threshold %g accepted beside threshold 1.1", bad)
+		}
+	}
+	if err := DescribeStrict(m, 0.97); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Threshold != 1.1 || e.StrictThreshold != 0.97 {
+		t.Fatalf("read back threshold %g, strict %g; want 1.1, 0.97", e.Threshold, e.StrictThreshold)
+	}
+	if err := Describe(m, CompactTemplate, CompactNorm, 1.2); err != nil {
+		t.Fatal(err)
+	}
+	if e, err = New(m); err != nil || e.StrictThreshold != 0 {
+		t.Fatalf("after a new threshold the strict one reads %g (%v), want none", e.StrictThreshold, err)
+	}
+}
+
 func TestNewRefusesModelsItCannotFeed(t *testing.T) {
 	m, _ := NewCompact(3)
 	for name, edit := range map[string]func(*nn.Model){
@@ -105,10 +139,11 @@ func TestNewRefusesModelsItCannotFeed(t *testing.T) {
 		"bad threshold": func(m *nn.Model) {
 			m.Meta[MetaThreshold] = "-1"
 		},
-		"input size":   func(m *nn.Model) { m.Input = [3]int{32, 32, 3} },
-		"bad mirror":   func(m *nn.Model) { m.Meta[MetaMirror] = "yes" },
-		"bad cohort":   func(m *nn.Model) { m.Meta[MetaCohort] = "T1NDT0hSVDE=" },
-		"not a cohort": func(m *nn.Model) { m.Meta[MetaCohort] = "%" },
+		"bad strict threshold": func(m *nn.Model) { m.Meta[MetaStrictThreshold] = "NaN" },
+		"input size":           func(m *nn.Model) { m.Input = [3]int{32, 32, 3} },
+		"bad mirror":           func(m *nn.Model) { m.Meta[MetaMirror] = "yes" },
+		"bad cohort":           func(m *nn.Model) { m.Meta[MetaCohort] = "T1NDT0hSVDE=" },
+		"not a cohort":         func(m *nn.Model) { m.Meta[MetaCohort] = "%" },
 	} {
 		c, err := m.Clone()
 		if err != nil {

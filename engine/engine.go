@@ -124,6 +124,11 @@ func loadModel(file []byte) (m loadedModel, err error) {
 	} else if err := gallery.ValidateThreshold(t); err != nil {
 		return m, fmt.Errorf("the model's calibrated %w", err)
 	}
+	if st := emb.StrictThreshold; st != 0 {
+		if err := gallery.ValidateThreshold(st); err != nil {
+			return m, fmt.Errorf("the model's strict %w", err)
+		}
+	}
 	// Try the model on a blank crop: a model whose layers do not fit its
 	// input, or that gives no usable embedding, is refused now rather than
 	// on the first face. A foreign model may even panic.
@@ -506,18 +511,19 @@ func (e *Engine) Info() Info {
 func (e *Engine) modelInfo() ModelInfo {
 	m := e.model
 	return ModelInfo{
-		Fingerprint:  m.fingerprint,
-		Bytes:        len(m.file),
-		Threshold:    m.threshold,
-		Calibrated:   m.emb.Threshold != 0,
-		Dim:          m.dim,
-		CropWidth:    m.emb.Template.Width,
-		CropHeight:   m.emb.Template.Height,
-		Params:       m.emb.Model.NumParams(),
-		Architecture: m.emb.Model.Meta["architecture"],
-		FineTuned:    m.emb.Model.Meta["fine_tuned"],
-		Mirror:       m.emb.Mirror,
-		CohortFaces:  cohortFaces(m.emb.Cohort),
+		Fingerprint:     m.fingerprint,
+		Bytes:           len(m.file),
+		Threshold:       m.threshold,
+		Calibrated:      m.emb.Threshold != 0,
+		StrictThreshold: m.emb.StrictThreshold,
+		Dim:             m.dim,
+		CropWidth:       m.emb.Template.Width,
+		CropHeight:      m.emb.Template.Height,
+		Params:          m.emb.Model.NumParams(),
+		Architecture:    m.emb.Model.Meta["architecture"],
+		FineTuned:       m.emb.Model.Meta["fine_tuned"],
+		Mirror:          m.emb.Mirror,
+		CohortFaces:     cohortFaces(m.emb.Cohort),
 	}
 }
 

@@ -613,3 +613,34 @@ func TestModelCohort(t *testing.T) {
 		t.Errorf("a model with a cohort of another length: %v", err)
 	}
 }
+
+// TestStrictThreshold: a model's strict operating point reaches Info, and
+// a model whose strict threshold is no distance is refused.
+func TestStrictThreshold(t *testing.T) {
+	c := cascades(t)
+	load := func(strict string) (*Engine, error) {
+		m, err := nn.Load(bytes.NewReader(tinyModel(t, face.TemplateCompact64)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Meta[embedder.MetaStrictThreshold] = strict
+		var buf bytes.Buffer
+		if err := nn.Save(&buf, m); err != nil {
+			t.Fatal(err)
+		}
+		return Load(c, buf.Bytes())
+	}
+	e, err := load("0.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mi := e.Info().Model; mi.StrictThreshold != 0.3 || mi.Threshold != 0.5 {
+		t.Errorf("Info: strict %v, threshold %v; want 0.3, 0.5", mi.StrictThreshold, mi.Threshold)
+	}
+	if _, err := load("4.5"); err == nil || !strings.Contains(err.Error(), "strict") {
+		t.Errorf("a strict threshold of 4.5: %v, want an error about it", err)
+	}
+	if e, err := Load(c, tinyModel(t, face.TemplateCompact64)); err != nil || e.Info().Model.StrictThreshold != 0 {
+		t.Errorf("a model without a strict threshold: %v", err)
+	}
+}

@@ -274,6 +274,11 @@ type ModelInfo struct {
 	// false when the model file has none and UncalibratedThreshold is used.
 	Threshold  float32 `json:"threshold"`
 	Calibrated bool    `json:"calibrated"`
+	// StrictThreshold is the model's stricter operating point (0: none):
+	// the distance at which 1% of its calibration pairs of two different
+	// people were accepted. Pass it as Options.Threshold when a false
+	// accept costs more than a false reject.
+	StrictThreshold float32 `json:"strictThreshold,omitempty"`
 	// Dim is the embedding length.
 	Dim int `json:"dim"`
 	// CropWidth and CropHeight are the size of the aligned crop it reads.

@@ -24,7 +24,7 @@ const state = {
   people: [],
   mode: "preview", // preview | enroll | verify | identify
   running: false, // the camera loop
-  threshold: null, // null: the model's default
+  threshold: null, // null: the model's default; "strict": the model's strict point; else a distance
   enroll: null, // {name, frames: [ImageData], last}
   captures: [], // fine-tuning captures: {label, image}
   lastGood: null, // {image, box}: the last good frame, for "Add current frame"
@@ -105,7 +105,7 @@ async function restore() {
     if (Array.isArray(captures)) state.captures = captures.filter((c) => c && c.image instanceof ImageData);
     renderCaptures();
     const threshold = await state.store.get("threshold");
-    if (typeof threshold === "number") state.threshold = threshold;
+    if (typeof threshold === "number" || threshold === "strict") state.threshold = threshold;
   } catch (err) {
     show(ss, `Could not restore the saved data: ${err.message}`, "message");
   }
@@ -191,22 +191,32 @@ async function removePerson(id) {
 function showModelInfo() {
   const m = state.engine.info.model;
   const compare = [m.mirror ? "each face embedded with its mirror image" : "", m.cohortFaces ? `distances normalised against ${m.cohortFaces} training faces` : ""].filter(Boolean).join(", ");
-  $("model-info").textContent = `Model ${m.fingerprint ? m.fingerprint.slice(0, 12) : ""}: ${m.params} parameters, ${m.dim}-d embeddings, default threshold ${fmt(m.threshold)}${m.calibrated ? "" : " (not calibrated)"}${compare ? "; " + compare : ""}.`;
+  $("model-info").textContent = `Model ${m.fingerprint ? m.fingerprint.slice(0, 12) : ""}: ${m.params} parameters, ${m.dim}-d embeddings, default threshold ${fmt(m.threshold)}${m.calibrated ? "" : " (not calibrated)"}${m.strictThreshold ? `, strict point ${fmt(m.strictThreshold)}` : ""}${compare ? "; " + compare : ""}.`;
   showThreshold();
 }
 
+// currentThreshold is the distance verdicts use. "strict" follows the model:
+// after a model import or reset it is that model's strict point (its
+// default when it has none).
 function currentThreshold() {
-  return state.threshold ?? state.engine.info.model.threshold;
+  const m = state.engine.info.model;
+  if (state.threshold === "strict") return m.strictThreshold ?? m.threshold;
+  return state.threshold ?? m.threshold;
 }
 
 function showThreshold() {
+  const m = state.engine.info.model;
   const t = currentThreshold();
+  let which = "";
+  if (state.threshold == null) which = " (model default)";
+  else if (state.threshold === "strict") which = m.strictThreshold ? " (model's strict point)" : " (model default: this model has no strict point)";
   $("threshold").value = t;
-  $("threshold-value").textContent = `${fmt(t, 2)}${state.threshold == null ? " (model default)" : ""}`;
+  $("threshold-value").textContent = `${fmt(t, 2)}${which}`;
+  $("threshold-strict").disabled = !m.strictThreshold;
 }
 
 function options() {
-  return state.threshold == null ? undefined : { threshold: state.threshold };
+  return state.threshold == null ? undefined : { threshold: currentThreshold() };
 }
 
 // ---- the camera loop ----
@@ -624,6 +634,7 @@ function wire() {
   $("finetune-rollback").addEventListener("click", rollBack);
   $("threshold").addEventListener("input", (ev) => setThreshold(Number(ev.target.value)));
   $("threshold-reset").addEventListener("click", () => setThreshold(null));
+  $("threshold-strict").addEventListener("click", () => setThreshold("strict"));
   $("export-gallery").addEventListener("click", () => settingsAction("Export gallery", async () => {
     download(await state.engine.exportGallery(), "oneshot.gallery");
   }));

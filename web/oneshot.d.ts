@@ -189,6 +189,12 @@ export interface ModelInfo {
   threshold: number;
   /** false when the model has no calibrated threshold (an untrained model). */
   calibrated: boolean;
+  /**
+   * A stricter operating point than `threshold`, when the model has one: the distance at which 1% of
+   * its calibration pairs of two different people were accepted. Pass it as `{threshold}` to
+   * `verify`/`identify` when a false accept costs more than a false reject.
+   */
+  strictThreshold?: number;
   dim: number;
   cropWidth: number;
   cropHeight: number;

@@ -111,6 +111,23 @@ func TestDemoPage(t *testing.T) {
 	s.shot("04b-verify-A-strict-threshold")
 	s.click("threshold-reset")
 	s.poll(`document.getElementById("threshold").dataset.saved === "default"`, 10*time.Second)
+	if trained {
+		// The model's strict point: below the default, and what verdicts use once chosen
+		// (the slider shows thresholds to its step, 0.01).
+		def := s.poll(`(() => { const d = document.getElementById("verify-verdict").dataset; const t = Number(document.getElementById("threshold").value);
+			return Math.abs(Number(d.threshold) - t) <= 0.005 && d.threshold; })()`, 60*time.Second)
+		s.click("threshold-strict")
+		s.poll(`document.getElementById("threshold").dataset.saved === "strict"`, 10*time.Second)
+		strict := s.poll(fmt.Sprintf(`(() => { const d = document.getElementById("verify-verdict").dataset;
+			return Number(d.threshold) < %s && Math.abs(Number(d.threshold) - Number(document.getElementById("threshold").value)) <= 0.005 && d.threshold; })()`, def), 60*time.Second)
+		if got := s.eval(`document.getElementById("threshold-value").textContent`); !strings.Contains(got, "strict point") {
+			t.Errorf("after choosing the strict point the threshold reads %q", got)
+		}
+		s.shot("04c-verify-A-model-strict-point")
+		t.Logf("verdict threshold: default %s, strict %s", def, strict)
+		s.click("threshold-reset")
+		s.poll(`document.getElementById("threshold").dataset.saved === "default"`, 10*time.Second)
+	}
 	s.close()
 
 	// Browser 2: same profile (IndexedDB), the camera shows B.

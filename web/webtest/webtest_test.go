@@ -213,6 +213,9 @@ func TestJavaScriptAPI(t *testing.T) {
 	if ld.Version == "" || ld.Info.Model.Dim != 128 || ld.Info.Model.Calibrated != trained || len(ld.Info.People) != 0 {
 		t.Errorf("load: %+v", ld)
 	}
+	if m := ld.Info.Model; trained && !(m.StrictThreshold > 0 && m.StrictThreshold < m.Threshold) {
+		t.Errorf("the shipped model's strict point %v is not between 0 and its threshold %v", m.StrictThreshold, m.Threshold)
+	}
 	for _, s := range []string{"wasm", "model", "facefinder", "puploc", "init"} {
 		if !strings.Contains(strings.Join(ld.Stages, " "), s) {
 			t.Errorf("no progress reported for %q (got %v)", s, ld.Stages)
