@@ -231,8 +231,8 @@ func TestFineTuneLFW(t *testing.T) {
 		if res.Model == nil || res.Model.Fingerprint == info0.Fingerprint || info.Fingerprint != res.Model.Fingerprint || info.FineTuned == "" || res.Reembedded != 1 {
 			t.Errorf("kept, but the engine's model is %+v (result %+v)", info, res)
 		}
-		if info.Threshold != info0.Threshold {
-			t.Errorf("the threshold changed from %v to %v", info0.Threshold, info.Threshold)
+		if info.Threshold != info0.Threshold || info.StrictThreshold != info0.StrictThreshold {
+			t.Errorf("the thresholds changed from %v (strict %v) to %v (strict %v)", info0.Threshold, info0.StrictThreshold, info.Threshold, info.StrictThreshold)
 		}
 		if _, err := e.Verify("Probe", probe, Options{}); err != nil {
 			t.Errorf("verify after fine-tuning: %v", err)
