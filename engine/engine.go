@@ -396,6 +396,9 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := e.checkStrict(opts); err != nil {
+		return Verification{}, err
+	}
 	// Say "not enrolled" before looking at the picture.
 	if _, err := e.gallery.Person(id); err != nil {
 		return Verification{}, err
@@ -408,7 +411,7 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	if err != nil {
 		return Verification{}, err
 	}
-	verdict, err := e.gallery.Verify(id, v, opts.Threshold)
+	verdict, err := e.gallery.Verify(id, v, e.threshold(opts))
 	if err != nil {
 		return Verification{}, err
 	}
@@ -438,6 +441,9 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := e.checkStrict(opts); err != nil {
+		return Identification{}, err
+	}
 	an, err := e.analyze(f, sw)
 	if err != nil {
 		return Identification{}, err
@@ -446,7 +452,7 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	if err != nil {
 		return Identification{}, err
 	}
-	t := opts.Threshold
+	t := e.threshold(opts)
 	if t == 0 {
 		t = e.gallery.Threshold()
 	}
@@ -465,12 +471,34 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	return out, nil
 }
 
+// checkStrict says when Options ask for a strict point the model does not
+// have. Callers hold e.mu.
+func (e *Engine) checkStrict(o Options) error {
+	if o.Strict && e.model.emb.StrictThreshold == 0 {
+		return errors.New("this model has no strict point (a model made by cmd/cohort has one): pass a threshold instead")
+	}
+	return nil
+}
+
+// threshold is the threshold Options ask for: the model's strict point,
+// their own, or 0 for the gallery's default. Callers hold e.mu and have
+// checked the options (checkOptions, checkStrict).
+func (e *Engine) threshold(o Options) float32 {
+	if o.Strict {
+		return e.model.emb.StrictThreshold
+	}
+	return o.Threshold
+}
+
 // checkOptions validates Options.
 func checkOptions(o Options) error {
 	if o.Threshold != 0 {
 		if err := gallery.ValidateThreshold(o.Threshold); err != nil {
 			return err
 		}
+	}
+	if o.Strict && o.Threshold != 0 {
+		return fmt.Errorf("both a threshold (%v) and the strict point were asked for: give one", o.Threshold)
 	}
 	if o.K < 0 || o.K > gallery.MaxPeople {
 		return fmt.Errorf("k is %d: ask for 1 to %d candidates, or 0 for %d", o.K, gallery.MaxPeople, DefaultCandidates)

@@ -260,6 +260,10 @@ type Options struct {
 	// Threshold overrides the model's threshold when not 0; it must be
 	// between 0 and 4 (exclusive).
 	Threshold float32 `json:"threshold,omitempty"`
+	// Strict asks for the model's strict point (ModelInfo.StrictThreshold)
+	// instead of its default threshold; it is an error for a model that
+	// has none, and beside a Threshold.
+	Strict bool `json:"strict,omitempty"`
 	// K is how many candidates Identify returns (0: DefaultCandidates).
 	K int `json:"k,omitempty"`
 }

@@ -123,7 +123,8 @@ func idArg(fn string, v safejs.Value) (string, error) {
 	return id, nil
 }
 
-// optionsArg reads {threshold?, k?}; undefined and null mean none.
+// optionsArg reads {threshold?, k?}; undefined and null mean none, and
+// threshold "strict" asks for the model's strict point.
 func optionsArg(fn string, v safejs.Value, allowK bool) (engine.Options, error) {
 	var o engine.Options
 	if v.IsUndefined() || v.IsNull() {
@@ -136,9 +137,14 @@ func optionsArg(fn string, v safejs.Value, allowK bool) (engine.Options, error) 
 	if err != nil {
 		return o, argError(fn, "options.threshold: %v", err)
 	}
-	if !t.IsUndefined() && !t.IsNull() {
+	if t.Type() == safejs.TypeString {
+		if str, err := t.String(); err != nil || str != "strict" {
+			return o, argError(fn, "options.threshold is %s, want a number between 0 and %d or \"strict\"", describe(t), gallery.MaxDistance)
+		}
+		o.Strict = true
+	} else if !t.IsUndefined() && !t.IsNull() {
 		if t.Type() != safejs.TypeNumber {
-			return o, argError(fn, "options.threshold is %s, want a number between 0 and %d", describe(t), gallery.MaxDistance)
+			return o, argError(fn, "options.threshold is %s, want a number between 0 and %d or \"strict\"", describe(t), gallery.MaxDistance)
 		}
 		f, err := t.Float()
 		if err != nil {

@@ -151,6 +151,8 @@ func TestBadArguments(t *testing.T) {
 		{"enroll", []any{"ann", img(2, 2, u8(16))}, "images is an Object"},
 		{"verify", []any{"ann", img(2, 2, u8(16)), obj(t, map[string]any{"threshold": 7})}, "threshold 7"},
 		{"verify", []any{"ann", img(2, 2, u8(16)), "strict"}, "options is a string"},
+		{"verify", []any{"ann", img(2, 2, u8(16)), obj(t, map[string]any{"threshold": "lenient"})}, `or "strict"`},
+		{"identify", []any{img(2, 2, u8(16)), obj(t, map[string]any{"threshold": true})}, "options.threshold is a boolean"},
 		{"identify", []any{img(2, 2, u8(16)), obj(t, map[string]any{"k": 0})}, "options.k is 0"},
 		{"importModel", []any{"bytes"}, "model is a string"},
 		{"importModel", []any{newJS(t, "ArrayBuffer", 0)}, "model is empty"},

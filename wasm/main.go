@@ -13,7 +13,7 @@
 //	detect(image)                        → Promise<Detection>
 //	embed(image)                         → Promise<{vector: Float32Array, face, quality, timings}>
 //	enroll(id, images)                   → Promise<EnrollResult>
-//	verify(id, image, options?)          → Promise<Verification>   options: {threshold?}
+//	verify(id, image, options?)          → Promise<Verification>   options: {threshold?} (a number or "strict")
 //	identify(image, options?)            → Promise<Identification> options: {threshold?, k?}
 //	remove(id)                           → Promise<{removed: id}>
 //	people()                             → Promise<string[]>

@@ -174,8 +174,11 @@ export interface Identification {
 }
 
 export interface VerifyOptions {
-  /** Overrides the model's threshold: a squared distance between 0 and 4 (exclusive). */
-  threshold?: number;
+  /**
+   * Overrides the model's threshold: a squared distance between 0 and 4 (exclusive), or "strict" for
+   * the model's strict point (`ModelInfo.strictThreshold`; an error for a model without one).
+   */
+  threshold?: number | "strict";
 }
 
 export interface IdentifyOptions extends VerifyOptions {

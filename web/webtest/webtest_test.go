@@ -281,6 +281,14 @@ func TestJavaScriptAPI(t *testing.T) {
 	if strict.Match || strict.Threshold != same.Distance/2 {
 		t.Errorf("verify with a threshold of %v: %+v", same.Distance/2, strict)
 	}
+	if trained {
+		// {threshold: "strict"}: the model's strict point, in verify and identify.
+		sv := js[engine.Verification](t, ctx, fmt.Sprintf(`return await engine.verify(%q, await T.image(P[0].urls[3]), {threshold: "strict"});`, alice.Name))
+		si := js[engine.Identification](t, ctx, `return await engine.identify(await T.image(P[0].urls[3]), {threshold: "strict"});`)
+		if want := ld.Info.Model.StrictThreshold; sv.Threshold != want || si.Threshold != want || sv.Distance != same.Distance || sv.Match != (same.Distance <= want) {
+			t.Errorf("verify and identify at the strict point %v: %+v, %+v", want, sv, si)
+		}
+	}
 
 	// Identify among the three.
 	for i, p := range people {
@@ -366,6 +374,7 @@ func TestJavaScriptAPI(t *testing.T) {
 		{"images not an array", `engine.enroll("x", "nope")`, "images is a string"},
 		{"no images", `engine.enroll("x", [])`, "0 images"},
 		{"bad threshold", `(async () => engine.verify(P[0].name, await T.image(P[0].urls[3]), {threshold: -1}))()`, "threshold -1"},
+		{"threshold a word", `(async () => engine.verify(P[0].name, await T.image(P[0].urls[3]), {threshold: "lenient"}))()`, "or \"strict\""},
 		{"bad k", `(async () => engine.identify(await T.image(P[0].urls[3]), {k: 2.5}))()`, "options.k is 2.5"},
 		{"no face", `engine.verify(P[0].name, new ImageData(64, 64))`, "no face"},
 		{"garbage model", `engine.importModel(new Uint8Array([1, 2, 3, 4]))`, "not a usable model"},
