@@ -280,7 +280,7 @@ type ModelInfo struct {
 	Calibrated bool    `json:"calibrated"`
 	// StrictThreshold is the model's stricter operating point (0: none):
 	// the distance at which 1% of its calibration pairs of two different
-	// people were accepted. Pass it as Options.Threshold when a false
+	// people were accepted. Ask for it with Options.Strict when a false
 	// accept costs more than a false reject.
 	StrictThreshold float32 `json:"strictThreshold,omitempty"`
 	// Dim is the embedding length.

@@ -194,8 +194,8 @@ export interface ModelInfo {
   calibrated: boolean;
   /**
    * A stricter operating point than `threshold`, when the model has one: the distance at which 1% of
-   * its calibration pairs of two different people were accepted. Pass it as `{threshold}` to
-   * `verify`/`identify` when a false accept costs more than a false reject.
+   * its calibration pairs of two different people were accepted. Ask `verify`/`identify` for it with
+   * `{threshold: "strict"}` when a false accept costs more than a false reject.
    */
   strictThreshold?: number;
   dim: number;
