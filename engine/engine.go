@@ -396,7 +396,8 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.checkStrict(opts); err != nil {
+	t, err := e.threshold(opts)
+	if err != nil {
 		return Verification{}, err
 	}
 	// Say "not enrolled" before looking at the picture.
@@ -411,7 +412,7 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	if err != nil {
 		return Verification{}, err
 	}
-	verdict, err := e.gallery.Verify(id, v, e.threshold(opts))
+	verdict, err := e.gallery.Verify(id, v, t)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -441,8 +442,12 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.checkStrict(opts); err != nil {
+	t, err := e.threshold(opts)
+	if err != nil {
 		return Identification{}, err
+	}
+	if t == 0 {
+		t = e.gallery.Threshold()
 	}
 	an, err := e.analyze(f, sw)
 	if err != nil {
@@ -451,10 +456,6 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	_, v, err := e.embedFace(an, sw)
 	if err != nil {
 		return Identification{}, err
-	}
-	t := e.threshold(opts)
-	if t == 0 {
-		t = e.gallery.Threshold()
 	}
 	cands, unknown, err := e.gallery.Identify(v, t, k)
 	if err != nil {
@@ -471,23 +472,17 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	return out, nil
 }
 
-// checkStrict says when Options ask for a strict point the model does not
-// have. Callers hold e.mu.
-func (e *Engine) checkStrict(o Options) error {
-	if o.Strict && e.model.emb.StrictThreshold == 0 {
-		return errors.New("this model has no strict point (a model made by cmd/cohort has one): pass a threshold instead")
+// threshold is the threshold checked Options ask for: the model's strict
+// point, their own, or 0 for the gallery's default; an error when they ask
+// for a strict point the model does not have. Callers hold e.mu.
+func (e *Engine) threshold(o Options) (float32, error) {
+	if !o.Strict {
+		return o.Threshold, nil
 	}
-	return nil
-}
-
-// threshold is the threshold Options ask for: the model's strict point,
-// their own, or 0 for the gallery's default. Callers hold e.mu and have
-// checked the options (checkOptions, checkStrict).
-func (e *Engine) threshold(o Options) float32 {
-	if o.Strict {
-		return e.model.emb.StrictThreshold
+	if e.model.emb.StrictThreshold == 0 {
+		return 0, errors.New("this model has no strict point (a model made by cmd/cohort has one): pass a threshold instead")
 	}
-	return o.Threshold
+	return e.model.emb.StrictThreshold, nil
 }
 
 // checkOptions validates Options.

@@ -614,8 +614,10 @@ func TestModelCohort(t *testing.T) {
 	}
 }
 
-// TestStrictThreshold: a model's strict operating point reaches Info, and
-// a model whose strict threshold is no distance is refused.
+// TestStrictThreshold: a model's strict operating point reaches Info and
+// Options.Strict, a model whose strict threshold is no distance is refused,
+// and asking for a strict point that is not there, or beside a threshold,
+// is an error.
 func TestStrictThreshold(t *testing.T) {
 	c := cascades(t)
 	load := func(strict string) (*Engine, error) {
@@ -637,10 +639,23 @@ func TestStrictThreshold(t *testing.T) {
 	if mi := e.Info().Model; mi.StrictThreshold != 0.3 || mi.Threshold != 0.5 {
 		t.Errorf("Info: strict %v, threshold %v; want 0.3, 0.5", mi.StrictThreshold, mi.Threshold)
 	}
+	if got, err := e.threshold(Options{Strict: true}); got != 0.3 || err != nil {
+		t.Errorf("Options{Strict: true} asks for %v (%v), want 0.3", got, err)
+	}
+	if err := checkOptions(Options{Strict: true, Threshold: 0.4}); err == nil {
+		t.Error("both a threshold and the strict point: no error")
+	}
+	if _, err := e.Verify("nobody", grey(100, 100), Options{Strict: true, Threshold: 0.4}); err == nil || !strings.Contains(err.Error(), "give one") {
+		t.Errorf("Verify with both a threshold and the strict point: %v", err)
+	}
 	if _, err := load("4.5"); err == nil || !strings.Contains(err.Error(), "strict") {
 		t.Errorf("a strict threshold of 4.5: %v, want an error about it", err)
 	}
-	if e, err := Load(c, tinyModel(t, face.TemplateCompact64)); err != nil || e.Info().Model.StrictThreshold != 0 {
-		t.Errorf("a model without a strict threshold: %v", err)
+	plain, err := Load(c, tinyModel(t, face.TemplateCompact64))
+	if err != nil || plain.Info().Model.StrictThreshold != 0 {
+		t.Fatalf("a model without a strict threshold: %v", err)
+	}
+	if _, err := plain.Identify(grey(100, 100), Options{Strict: true}); err == nil || !strings.Contains(err.Error(), "no strict point") {
+		t.Errorf("Identify at the strict point of a model without one: %v", err)
 	}
 }
