@@ -24,7 +24,6 @@ var (
 	darkRed   = color.RGBA{190, 20, 30, 255}
 	textFace  = basicfont.Face7x13
 	lineH     = 13 // height of a line of text
-	charW     = 7  // width of a character
 	textAscnt = 11 // baseline below the top of a line of text
 )
 

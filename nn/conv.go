@@ -343,7 +343,7 @@ func (c *Conv2D) col2im(dcols, dxs []float32, c0, cg int) {
 // one pass over the channels, storing each output once.
 func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
 	k, ch := c.Kernel, c.In
-	bias := c.zeroBias[:0]
+	var bias []float32
 	if c.Bias != nil {
 		bias = c.Bias.Value.Float32s()[:ch]
 	} else {

@@ -165,16 +165,3 @@ func sameShape(a tensor.Shape, b []int) bool {
 	}
 	return true
 }
-
-// dims4 checks that x is a 4-d NHWC tensor with c channels (c ≤ 0: any) and
-// returns its sizes.
-func dims4(layer string, x *tensor.Dense, c int) (n, h, w, ch int, err error) {
-	s := x.Shape()
-	if len(s) != 4 {
-		return 0, 0, 0, 0, fmt.Errorf("nn: %s wants an NHWC tensor (4-d), got shape %v", layer, s)
-	}
-	if c > 0 && s[3] != c {
-		return 0, 0, 0, 0, fmt.Errorf("nn: %s wants %d channels, got shape %v", layer, c, s)
-	}
-	return s[0], s[1], s[2], s[3], nil
-}

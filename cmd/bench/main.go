@@ -555,7 +555,7 @@ func frameOf(img image.Image) engine.Frame {
 func runPage(base string, cfg pageConfig) (pr pageResult, readyMs float64, browser string, err error) {
 	path := browsertest.ChromiumPath()
 	if path == "" {
-		return pr, 0, "", fmt.Errorf("Chromium not found (apt-get install chromium, or set $CHROMIUM)")
+		return pr, 0, "", fmt.Errorf("no Chromium found (apt-get install chromium, or set $CHROMIUM)")
 	}
 	udd, err := os.MkdirTemp("", "oneshot-bench-")
 	if err != nil {
