@@ -14,10 +14,12 @@ SIMD_ENV = GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd
 # Runs GOOS=js tests in headless Chromium; the tool itself must be built for
 # the host with the default toolchain, hence the env -u.
 WASM_EXEC = env -u GOOS -u GOARCH -u GOTOOLCHAIN -u GOEXPERIMENT $(GO) tool -modfile=$(CURDIR)/tools/go.mod wasmbrowsertest
+# staticcheck, built for the host from tools/go.mod by `make lint`.
+STATICCHECK = $(CURDIR)/build/staticcheck
 # Packages whose tests also run in the browser.
 WASM_PKGS ?= ./nn/... ./loss/... ./face/... ./gallery/... ./embedder/... ./wasm/...
 
-.PHONY: demo web test test-native test-wasm bench eval fuzz teacher train clean
+.PHONY: demo web test lint test-native test-wasm bench eval fuzz teacher train clean
 
 ## demo: build the wasm module and serve the demo page on http://localhost:8080
 demo: web
@@ -27,17 +29,25 @@ demo: web
 web:
 	bash scripts/build-web.sh $(WEB_OUT)
 
-## test: native tests, then the same packages in headless Chromium, then browser end-to-end tests
-test: test-native test-wasm
+## test: static checks, native tests, then the same packages in headless Chromium, then browser end-to-end tests
+test: lint test-native test-wasm
+
+## lint: go vet and staticcheck (pinned in tools/go.mod), on the native build and on the browser-side
+## packages as GOOS=js builds them
+lint:
+	@mkdir -p build
+	env -u GOOS -u GOARCH -u GOTOOLCHAIN -u GOEXPERIMENT $(GO) build -modfile=tools/go.mod -o $(STATICCHECK) honnef.co/go/tools/cmd/staticcheck
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+	GOOS=js GOARCH=wasm $(STATICCHECK) $(WASM_PKGS)
 
 test-native:
-	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(SIMD_ENV) $(GO) test -count=1 ./nn/... ./embedder/... ./train/...
 
 ## test-wasm: the browser-side packages in headless Chromium, portable build then SIMD build
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec "$(WASM_EXEC)" $(WASM_PKGS)
 	$(SIMD_ENV) GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 	$(SIMD_ENV) GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec "$(WASM_EXEC)" $(WASM_PKGS)

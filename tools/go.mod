@@ -3,13 +3,20 @@
 // (chromedp v0.23), so it is pinned here and run with
 //
 //	go tool -modfile=tools/go.mod wasmbrowsertest
+//
+// staticcheck is pinned here too, so that the linter's own dependencies stay
+// out of the project's graph; `make lint` builds it into build/.
 module github.com/oneshotface/oneshot/tools
 
-go 1.26
+go 1.26.0
 
-tool github.com/agnivade/wasmbrowsertest
+tool (
+	github.com/agnivade/wasmbrowsertest
+	honnef.co/go/tools/cmd/staticcheck
+)
 
 require (
+	github.com/BurntSushi/toml v1.4.1-0.20240526193622-a339e1f7089c // indirect
 	github.com/agnivade/wasmbrowsertest v0.11.0 // indirect
 	github.com/chromedp/cdproto v0.0.0-20240801214329-3f85d328b335 // indirect
 	github.com/chromedp/chromedp v0.10.0 // indirect
@@ -21,5 +28,10 @@ require (
 	github.com/google/pprof v0.0.0-20240727154555-813a5fbdbec8 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect
-	golang.org/x/sys v0.24.0 // indirect
+	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
+	golang.org/x/mod v0.41.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/tools v0.51.0 // indirect
+	honnef.co/go/tools v0.8.2 // indirect
 )
