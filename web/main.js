@@ -12,6 +12,7 @@ import { Oneshot } from "./oneshot.js";
 import { startCamera, stopCamera, Grabber, cloneImage, drawFace, drawOverlay } from "./app/camera.js";
 import { hintFor, hintForError } from "./app/hints.js";
 import { openStore, storageError } from "./app/store.js";
+import { holdStorageLock } from "./app/tablock.js";
 import { LossChart } from "./app/chart.js";
 
 const $ = (id) => document.getElementById(id);
@@ -70,6 +71,7 @@ async function load() {
   globalThis.oneshotEngine = engine;
   $("load-progress").hidden = true;
   state.originalModel = await engine.exportModel();
+  await useStorageHere();
   await restore();
   await probeFineTune();
   // The page says it is ready only once it shows what was restored: the
@@ -82,6 +84,45 @@ async function load() {
   setStatus(`Oneshot ${engine.version} is ready${note}.`, "ok");
   for (const id of ["camera-start", "enroll-button"]) $(id).disabled = false;
   document.body.dataset.ready = "true";
+}
+
+// useStorageHere waits until this tab may use the storage (app/tablock.js):
+// while another tab of the page uses it, this tab's controls are inert and a
+// banner offers to take over.
+async function useStorageHere() {
+  await holdStorageLock({
+    onWaiting(takeOver) {
+      $("main").inert = true;
+      setStatus("Waiting: Oneshot is open in another tab.", "");
+      show($("elsewhere-text"), "Oneshot is open in another tab of this browser. Use it there, or use it here: the other tab then stops, so that the two cannot overwrite each other's enrolled people.");
+      const take = $("elsewhere-take");
+      take.hidden = false;
+      take.onclick = () => {
+        take.disabled = true;
+        takeOver();
+      };
+      $("elsewhere").hidden = false;
+      document.body.dataset.elsewhere = "waiting";
+    },
+    onLost: stopHere,
+  });
+  $("main").inert = false;
+  $("elsewhere").hidden = true;
+  delete document.body.dataset.elsewhere;
+}
+
+// stopHere runs when another tab of the page has taken the storage over:
+// this tab stops saving, stops the camera and fine-tuning, and says why.
+function stopHere() {
+  state.store = null;
+  if (state.fineTuneAbort) state.fineTuneAbort.abort();
+  if (state.running) cameraOff();
+  $("main").inert = true;
+  show($("elsewhere-text"), "Oneshot is now in use in another tab of this browser, which keeps your enrolled people. This tab has stopped so that the two cannot overwrite each other: close it, or reload it to use Oneshot here.");
+  $("elsewhere-take").hidden = true;
+  $("elsewhere").hidden = false;
+  setStatus("Stopped: Oneshot is in use in another tab.", "error");
+  document.body.dataset.elsewhere = "stopped";
 }
 
 // restore loads the saved model, gallery and settings from IndexedDB.

@@ -198,6 +198,41 @@ func TestDemoPage(t *testing.T) {
 	s.shot("10-reloaded")
 	s.phone()
 	s.shot("11-phone-width")
+
+	// A second tab of the page in the same browser waits for the first
+	// (every save writes the whole gallery from one tab's memory: two tabs
+	// saving in turn would drop each other's people) and can take over,
+	// after which the first stops; a third tab takes over by itself when
+	// the tab using the storage closes.
+	tab2 := s.newTab()
+	tab2.navigate(page)
+	tab2.poll(`document.body.dataset.elsewhere === "waiting" && !document.getElementById("elsewhere").hidden`, 90*time.Second)
+	tab2.shot("14-second-tab-waiting")
+	if inert := tab2.eval(`document.getElementById("main").inert`); inert != "true" {
+		t.Errorf("a waiting tab's controls are not inert (inert = %s)", inert)
+	}
+	if got := s.eval(`document.body.dataset.elsewhere || "in use"`); got != "in use" {
+		t.Errorf("opening a second tab changed the first: %q", got)
+	}
+	tab2.click("elsewhere-take")
+	tab2.waitReady()
+	if got := tab2.people(); !slices.Equal(got, want) {
+		t.Errorf("the tab that took over lists %q, want %q", got, want)
+	}
+	s.poll(`document.body.dataset.elsewhere === "stopped"`, 30*time.Second)
+	if inert := s.eval(`document.getElementById("main").inert`); inert != "true" {
+		t.Errorf("the tab that lost the storage keeps its controls (inert = %s)", inert)
+	}
+	s.shot("15-first-tab-stopped")
+	tab3 := s.newTab()
+	tab3.navigate(page)
+	tab3.poll(`document.body.dataset.elsewhere === "waiting"`, 90*time.Second)
+	tab2.closeTab()
+	tab3.waitReady()
+	if got := tab3.people(); !slices.Equal(got, want) {
+		t.Errorf("the tab that took over when the other closed lists %q, want %q", got, want)
+	}
+	tab3.closeTab()
 	s.close()
 
 	// Browser 3: the camera is refused (no fake permission UI: headless
@@ -344,6 +379,23 @@ func (s *session) checkRequests() {
 		s.t.Errorf("never attached to the engine's worker, so its requests were not recorded")
 	}
 	s.t.Logf("%d requests (page and worker), all to %s; %d after the engine was ready, all static files", len(s.requests), s.origin, max(0, len(s.requests)-s.ready))
+}
+
+// newTab opens another tab in the session's browser (same profile, so the
+// same storage and locks). Its requests are not recorded: the first tab's
+// are, and the tabs load the same page.
+func (s *session) newTab() *session {
+	s.t.Helper()
+	ctx, _ := chromedp.NewContext(s.ctx) // the tab opens at its first action
+	return &session{t: s.t, ctx: ctx, dir: s.dir, origin: s.origin, shots: s.shots, ready: -1}
+}
+
+// closeTab closes a tab opened by newTab.
+func (s *session) closeTab() {
+	s.t.Helper()
+	if err := chromedp.Cancel(s.ctx); err != nil {
+		s.t.Errorf("closing a tab: %v", err)
+	}
 }
 
 func (s *session) navigate(u string) {
