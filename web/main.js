@@ -685,6 +685,9 @@ function wire() {
   $("import-gallery").addEventListener("change", (ev) => settingsAction("Import gallery", async () => {
     const f = ev.target.files[0];
     if (!f) return "No file chosen.";
+    // Importing replaces the enrolled people: say who would go first.
+    const people = await state.engine.people();
+    if (people.length && !confirm(`Importing replaces the ${people.length} enrolled ${people.length === 1 ? "person" : "people"} (${people.join(", ")}) with the file's. Export the gallery first to keep them. Replace them?`)) return "Nothing was imported.";
     const r = await state.engine.importGallery(f);
     await saveGallery();
     await refreshPeople();

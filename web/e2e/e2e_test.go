@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/color"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/oneshotface/oneshot/dataset"
@@ -159,6 +161,42 @@ func TestDemoPage(t *testing.T) {
 	}
 	s.shot("08-identify-B")
 	s.click("identify-button")
+
+	// Importing a gallery replaces the enrolled people: the page asks first,
+	// naming them, and "no" keeps them.
+	exported := s.evalPromise(`globalThis.oneshotEngine.exportGallery().then((b) => btoa(Array.from(b, (x) => String.fromCharCode(x)).join("")))`)
+	galleryBytes, err := base64.StdEncoding.DecodeString(exported)
+	if err != nil {
+		t.Fatalf("the exported gallery: %v", err)
+	}
+	galleryFile := filepath.Join(tmp, "exported.gallery")
+	if err := os.WriteFile(galleryFile, galleryBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	answers, asked := s.answerDialogs()
+	for _, accept := range []bool{false, true} {
+		s.eval(`document.getElementById("settings-status").textContent = ""`)
+		answers <- accept
+		if err := chromedp.Do(s.ctx, chromedp.SetUploadFiles(chromedp.ID("import-gallery"), []string{galleryFile})); err != nil {
+			t.Fatalf("choosing the gallery file: %v", err)
+		}
+		var question string
+		select {
+		case question = <-asked:
+		case <-time.After(30 * time.Second):
+			t.Fatal("importing a gallery over two enrolled people did not ask first")
+		}
+		if !strings.Contains(question, a.name) || !strings.Contains(question, b.name) || !strings.Contains(question, "replaces") {
+			t.Errorf("the import's question does not say whom it replaces: %q", question)
+		}
+		status := s.poll(`document.getElementById("settings-status").textContent.match(/^(Nothing was imported|Imported|Import gallery failed).*/)?.[0]`, 30*time.Second)
+		if want := map[bool]string{false: "Nothing was imported.", true: "Imported 2 people."}[accept]; status != want {
+			t.Errorf("import answered %v: the page says %q, want %q", accept, status, want)
+		}
+		if n := len(s.people()); n != 2 {
+			t.Errorf("import answered %v: %d people enrolled, want 2", accept, n)
+		}
+	}
 
 	keptModel := false
 	if s.eval(`document.getElementById("finetune-section").dataset.available`) == "true" {
@@ -450,6 +488,41 @@ func (s *session) eval(expr string) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// evalPromise evaluates a JavaScript expression whose value is a promise
+// and returns what it resolves to, as a string.
+func (s *session) evalPromise(expr string) string {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		s.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// answerDialogs answers each dialog the page opens (confirm) with the next
+// value sent on answers, and sends the dialog's message on asked.
+func (s *session) answerDialogs() (answers chan<- bool, asked <-chan string) {
+	ans, msgs := make(chan bool, 4), make(chan string, 4)
+	go func() {
+		for ev, err := range chromedp.Events(s.ctx, page.JavascriptDialogOpening) {
+			if err != nil {
+				return
+			}
+			msgs <- ev.Message
+			accept := false
+			select {
+			case accept = <-ans:
+			case <-s.ctx.Done():
+				return
+			}
+			if _, err := chromedp.Call(s.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept}); err != nil {
+				s.t.Logf("answering a dialog: %v", err)
+			}
+		}
+	}()
+	return ans, msgs
 }
 
 func (s *session) click(id string) {
