@@ -385,6 +385,11 @@ function startEnroll(ev) {
     $("camera-start").focus();
     return;
   }
+  // Enrolling a name again replaces that person's template and crops.
+  if (state.people.includes(name) && !confirm(`${name} is enrolled already. Enrolling again replaces ${name}'s enrollment with the new frames. Go on?`)) {
+    show($("enroll-status"), `Nothing changed: ${name} stays enrolled as before.`);
+    return;
+  }
   setMode("enroll");
   state.enroll = { name, frames: [], boxes: [], last: 0 };
   $("enroll-thumbs").replaceChildren();

@@ -197,6 +197,24 @@ func TestDemoPage(t *testing.T) {
 			t.Errorf("import answered %v: %d people enrolled, want 2", accept, n)
 		}
 	}
+	// Enrolling a name already enrolled replaces that person: the page asks
+	// first, and "no" changes nothing.
+	answers <- false
+	s.eval(fmt.Sprintf(`document.getElementById("enroll-name").value = %q; document.getElementById("enroll-form").requestSubmit()`, a.name))
+	select {
+	case q := <-asked:
+		if !strings.Contains(q, a.name) || !strings.Contains(q, "replaces") {
+			t.Errorf("enrolling %s again asks %q, want it to say it replaces them", a.name, q)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("enrolling %s again did not ask first", a.name)
+	}
+	if st := s.poll(`document.getElementById("enroll-status").textContent.startsWith("Nothing changed") && document.getElementById("enroll-status").textContent`, 10*time.Second); !strings.Contains(st, a.name) {
+		t.Errorf("after declining to enroll %s again the page says %q", a.name, st)
+	}
+	if mode := s.eval(`document.getElementById("mode").textContent`); mode != "Mode: preview" {
+		t.Errorf("after declining to enroll again the page is in %q", mode)
+	}
 
 	keptModel := false
 	if s.eval(`document.getElementById("finetune-section").dataset.available`) == "true" {
