@@ -217,6 +217,9 @@ async function refreshPeople() {
 }
 
 async function removePerson(id) {
+  const n = state.captures.filter((c) => c.label === id).length;
+  const also = n ? ` and ${n} fine-tuning capture${n === 1 ? "" : "s"}` : "";
+  if (!confirm(`Remove ${id}? Their enrollment${also} will be deleted from this browser.`)) return;
   try {
     await state.engine.remove(id);
     state.captures = state.captures.filter((c) => c.label !== id);

@@ -162,6 +162,9 @@ func TestDemoPage(t *testing.T) {
 	s.shot("08-identify-B")
 	s.click("identify-button")
 
+	want := []string{a.name, b.name}
+	slices.Sort(want)
+
 	// Importing a gallery replaces the enrolled people: the page asks first,
 	// naming them, and "no" keeps them.
 	exported := s.evalPromise(`globalThis.oneshotEngine.exportGallery().then((b) => btoa(Array.from(b, (x) => String.fromCharCode(x)).join("")))`)
@@ -215,6 +218,21 @@ func TestDemoPage(t *testing.T) {
 	if mode := s.eval(`document.getElementById("mode").textContent`); mode != "Mode: preview" {
 		t.Errorf("after declining to enroll again the page is in %q", mode)
 	}
+	// Remove asks too, and "no" keeps the person.
+	answers <- false
+	s.eval(fmt.Sprintf(`document.querySelector('#people li[data-id=%q] button').click()`, a.name))
+	select {
+	case q := <-asked:
+		if !strings.Contains(q, "Remove "+a.name) {
+			t.Errorf("removing %s asks %q", a.name, q)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("removing %s did not ask first", a.name)
+	}
+	time.Sleep(500 * time.Millisecond) // a removal, had it happened, would show by now
+	if got := s.people(); !slices.Equal(got, want) {
+		t.Errorf("after declining to remove %s the page lists %q, want %q", a.name, got, want)
+	}
 
 	keptModel := false
 	if s.eval(`document.getElementById("finetune-section").dataset.available`) == "true" {
@@ -241,8 +259,6 @@ func TestDemoPage(t *testing.T) {
 
 	s.reload()
 	s.waitReady()
-	want := []string{a.name, b.name}
-	slices.Sort(want)
 	if got := s.people(); !slices.Equal(got, want) {
 		t.Errorf("after a reload the page lists %q, want %q", got, want)
 	}
