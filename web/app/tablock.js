@@ -9,8 +9,8 @@ const LOCK = "oneshot-storage";
 
 /**
  * Resolves once this tab holds the storage lock (true), or at once (false)
- * where the browser has no Web Locks: the page then works as before, one
- * tab's saves overwriting another's.
+ * where the browser has no Web Locks or refuses them: the page then works as
+ * before, one tab's saves overwriting another's.
  *
  * If the lock is not granted within graceMs (another tab holds it; a reload's
  * old page has released it by then), onWaiting(takeOver) is called: takeOver()
@@ -36,8 +36,14 @@ export function holdStorageLock({ onWaiting, onLost, graceMs = 1000 }) {
           resolve(true);
           return new Promise(() => {}); // kept until the tab closes or another takes it
         })
-        .catch(() => {
+        .catch((err) => {
           if (granted) onLost();
+          else if (!err || err.name !== "AbortError") {
+            // No locks here (a sandboxed frame's opaque origin, say):
+            // go on without, as where the browser has none.
+            clearTimeout(timer);
+            resolve(false);
+          }
         });
     };
     const queued = new AbortController();
