@@ -19,7 +19,7 @@ STATICCHECK = $(CURDIR)/build/staticcheck
 # Packages whose tests also run in the browser.
 WASM_PKGS ?= ./nn/... ./loss/... ./face/... ./gallery/... ./embedder/... ./wasm/...
 
-.PHONY: demo web test lint test-native test-wasm bench eval fuzz teacher train clean
+.PHONY: demo web test lint test-native test-js test-wasm bench eval fuzz teacher train clean
 
 ## demo: build the wasm module and serve the demo page on http://localhost:8080
 demo: web
@@ -29,8 +29,9 @@ demo: web
 web:
 	bash scripts/build-web.sh $(WEB_OUT)
 
-## test: static checks, native tests, then the same packages in headless Chromium, then browser end-to-end tests
-test: lint test-native test-wasm
+## test: static checks, native tests, the page's scripts under Node, then the same packages in headless
+## Chromium, then browser end-to-end tests
+test: lint test-native test-js test-wasm
 
 ## lint: go vet and staticcheck (pinned in tools/go.mod), on the native build and on the browser-side
 ## packages as GOOS=js builds them
@@ -45,6 +46,11 @@ lint:
 test-native:
 	$(GO) test -count=1 -timeout 20m ./...
 	$(SIMD_ENV) $(GO) test -count=1 ./nn/... ./embedder/... ./train/...
+
+## test-js: the demo page's script modules under Node's test runner
+test-js:
+	@command -v node >/dev/null || { echo "make test-js: Node.js not found (apt-get install nodejs)"; exit 1; }
+	node --test web/app/*.test.js
 
 ## test-wasm: the browser-side packages in headless Chromium, portable build then SIMD build
 test-wasm:

@@ -20,9 +20,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 mkdir -p "$out"
 cp -R web/. "$out/"
-# Go sources (the browser tests under web/webtest) are not part of the output.
+# Go sources (the browser tests under web/webtest) and the page's script tests
+# are not part of the output.
 rm -rf "$out/webtest" "$out/e2e"
-find "$out" -name '*.go' -type f -delete
+find "$out" \( -name '*.go' -o -name '*.test.js' \) -type f -delete
 cp NOTICE "$out/NOTICE"
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$out/"
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/oneshot.wasm" ./wasm

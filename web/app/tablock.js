@@ -17,11 +17,12 @@ const LOCK = "oneshot-storage";
  * takes the lock from the other tab. If another tab takes the lock from this
  * one later, onLost() is called; this tab must then stop saving.
  *
- * @param {{onWaiting: (takeOver: () => void) => void, onLost: () => void, graceMs?: number}} opts
+ * locks defaults to the browser's navigator.locks (tests pass their own).
+ *
+ * @param {{onWaiting: (takeOver: () => void) => void, onLost: () => void, graceMs?: number, locks?: LockManager}} opts
  * @returns {Promise<boolean>}
  */
-export function holdStorageLock({ onWaiting, onLost, graceMs = 1000 }) {
-  const locks = globalThis.navigator && navigator.locks;
+export function holdStorageLock({ onWaiting, onLost, graceMs = 1000, locks = globalThis.navigator?.locks }) {
   if (!locks || typeof locks.request !== "function") return Promise.resolve(false);
   return new Promise((resolve) => {
     let held = false;
