@@ -62,5 +62,6 @@ function done(tx) {
 /** Words for a storage failure. */
 export function storageError(err) {
   if (err && err.name === "QuotaExceededError") return new Error("The browser's storage is full: free some space (or delete other sites' data) to keep enrolled people after a reload.");
-  return new Error(`Saving failed: ${err && err.message ? err.message : err}`);
+  const why = err && err.message ? err.message : err ? String(err) : "the browser gave no reason";
+  return new Error(`Saving failed: ${why}`);
 }
