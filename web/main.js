@@ -694,7 +694,7 @@ function wire() {
     const f = ev.target.files[0];
     if (!f) return "No file chosen.";
     // Importing replaces the enrolled people: say who would go first.
-    const people = await state.engine.people();
+    const people = state.people;
     if (people.length && !confirm(`Importing replaces the ${people.length} enrolled ${people.length === 1 ? "person" : "people"} (${people.join(", ")}) with the file's. Export the gallery first to keep them. Replace them?`)) return "Nothing was imported.";
     const r = await state.engine.importGallery(f);
     await saveGallery();

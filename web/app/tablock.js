@@ -25,15 +25,14 @@ const LOCK = "oneshot-storage";
 export function holdStorageLock({ onWaiting, onLost, graceMs = 1000, locks = globalThis.navigator?.locks }) {
   if (!locks || typeof locks.request !== "function") return Promise.resolve(false);
   return new Promise((resolve) => {
-    let held = false;
     // ask requests the lock; the request that was granted, and only that
     // one, reports its loss (an aborted queued request rejects too).
     const ask = (opts) => {
       let granted = false;
       locks
         .request(LOCK, opts, () => {
-          granted = held = true;
-          clearTimeout(timer);
+          granted = true;
+          clearTimeout(timer); // so nobody is asked to wait
           resolve(true);
           return new Promise(() => {}); // kept until the tab closes or another takes it
         })
@@ -50,7 +49,6 @@ export function holdStorageLock({ onWaiting, onLost, graceMs = 1000, locks = glo
     const queued = new AbortController();
     ask({ signal: queued.signal });
     const timer = setTimeout(() => {
-      if (held) return;
       onWaiting(() => {
         queued.abort();
         ask({ steal: true });
