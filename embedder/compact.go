@@ -1,11 +1,13 @@
 package embedder
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/nn"
+	"gorgonia.org/tensor"
 )
 
 // CompactTemplate is the crop the compact embedder takes: 64×64, dlib's
@@ -52,6 +54,12 @@ type CompactArch struct {
 	// blocks: a model of it starts from that architecture's trained
 	// weights (InitFrom) and computes exactly what it did.
 	Grows string
+	// Rescales names the architecture of the same layers on a smaller
+	// crop: a model of it can start this one (InitFrom). Every weight
+	// carries over as it is but the global depthwise convolution's, whose
+	// kernel covers the whole final map and is resampled to this one's
+	// (see resampleGDC).
+	Rescales string
 }
 
 // CompactV1 was the first shipped architecture: 7.3 M multiply-adds and
@@ -78,7 +86,10 @@ var CompactV2 = CompactArch{Name: "compact-v2", Stem: 24, stages: []compactStage
 // CompactV2At80 is CompactV2 on the 80×80 crop (face.TemplateCompact80):
 // 18.6 M multiply-adds for the same 0.31 M parameters, the eyes 35
 // pixels apart instead of 28.
-var CompactV2At80 = CompactArch{Name: "compact-v2-80", Template: face.TemplateCompact80, Stem: CompactV2.Stem, stages: CompactV2.stages}
+// It can start from a trained CompactV2 (Rescales), which sees the same
+// field of view at 64×64: a model then learns to use the finer crop
+// instead of learning faces anew.
+var CompactV2At80 = CompactArch{Name: "compact-v2-80", Template: face.TemplateCompact80, Stem: CompactV2.Stem, stages: CompactV2.stages, Rescales: CompactV2.Name}
 
 // CompactV2Deep is CompactV2 with four more residual blocks in the 8×8
 // stage, where a face's parts meet: 18.8 M multiply-adds and 0.42 M
@@ -217,30 +228,85 @@ func fill(v []float32, x float32) {
 
 // InitFrom copies the weights of the trained model from (batch norm's
 // running statistics included) into m, a new model of architecture a:
-// from must be of a itself, or of the architecture a grows from, whose
-// every parameter m has (a's grown blocks keep their identity start).
+// from must be of a itself, of the architecture a grows from, whose every
+// parameter m has (a's grown blocks keep their identity start), or of the
+// architecture a rescales, whose every parameter m has in the same shape
+// but the GDC kernel, resampled to m's final map.
 func (a CompactArch) InitFrom(m, from *nn.Model) error {
 	fa := from.Meta["architecture"]
 	if m.Meta["architecture"] != a.Name {
 		return fmt.Errorf("embedder: the model to start is %q, not %s", m.Meta["architecture"], a.Name)
 	}
-	if fa != a.Name && (a.Grows == "" || fa != a.Grows) {
-		if a.Grows != "" {
-			return fmt.Errorf("embedder: a %s model cannot start %s, which starts from %s or itself", fa, a.Name, a.Grows)
+	if fa != a.Name && (a.Grows == "" || fa != a.Grows) && (a.Rescales == "" || fa != a.Rescales) {
+		if from := cmp.Or(a.Grows, a.Rescales); from != "" {
+			return fmt.Errorf("embedder: a %s model cannot start %s, which starts from %s or itself", fa, a.Name, from)
 		}
 		return fmt.Errorf("embedder: a %s model cannot start %s", fa, a.Name)
 	}
+	rescaled := fa != a.Name && fa == a.Rescales
 	for _, q := range from.Params() {
 		p := m.Param(q.Name)
-		if p == nil || len(p.Value.Float32s()) != len(q.Value.Float32s()) {
+		if p == nil || len(p.Value.Float32s()) != len(q.Value.Float32s()) && !(rescaled && q.Name == gdcWeight) {
 			return fmt.Errorf("embedder: the %s model's parameter %s does not fit %s", fa, q.Name, a.Name)
 		}
 	}
-	if fa == a.Name && len(m.Params()) != len(from.Params()) {
+	if fa != a.Grows && len(m.Params()) != len(from.Params()) {
 		return fmt.Errorf("embedder: the %s model has %d parameters, %s %d", fa, len(from.Params()), a.Name, len(m.Params()))
 	}
 	for _, q := range from.Params() {
+		if rescaled && q.Name == gdcWeight {
+			if err := resampleGDC(m.Param(q.Name).Value, q.Value); err != nil {
+				return fmt.Errorf("embedder: starting %s from %s: %w", a.Name, fa, err)
+			}
+			continue
+		}
 		copy(m.Param(q.Name).Value.Float32s(), q.Value.Float32s())
+	}
+	return nil
+}
+
+// gdcWeight names the global depthwise convolution's kernel.
+const gdcWeight = "gdc.conv.weight"
+
+// resampleGDC fills dst, a global depthwise kernel (k×k×1×C) over a k×k
+// map, from src, one over a smaller map of the same field of view: each
+// channel's kernel is sampled bilinearly at the centres of dst's cells
+// (cell centres aligned, as an image is resized) and scaled so that its
+// sum is about src's. The map's cells hold the same parts of the face at
+// either size, so the convolution weighs the face about as it did.
+func resampleGDC(dst, src *tensor.Dense) error {
+	ds, ss := dst.Shape(), src.Shape()
+	if len(ds) != 4 || len(ss) != 4 || ds[0] != ds[1] || ss[0] != ss[1] || ds[2] != 1 || ss[2] != 1 || ds[3] != ss[3] {
+		return fmt.Errorf("GDC kernels of shapes %v and %v do not correspond", ss, ds)
+	}
+	kd, ks, c := ds[0], ss[0], ds[3]
+	if ks < 2 || kd < ks {
+		return fmt.Errorf("GDC kernel of %d×%d cells cannot be resampled to %d×%d", ks, ks, kd, kd)
+	}
+	dv, sv := dst.Float32s(), src.Float32s()
+	// at maps a cell of dst to a position on src's grid, and the two
+	// source cells with their weights.
+	at := func(i int) (int, int, float64) {
+		x := (float64(i)+0.5)*float64(ks)/float64(kd) - 0.5
+		x = max(0, min(float64(ks-1), x))
+		lo := min(int(x), ks-2)
+		return lo, lo + 1, x - float64(lo)
+	}
+	// The dst kernel has (kd/ks)² as many cells, each weighing about as
+	// much as the src cell it lies on: scaled by (ks/kd)², its sum is
+	// about src's, so the batch norm after it carries over with the
+	// running statistics it learnt.
+	scale := float64(ks*ks) / float64(kd*kd)
+	for ch := 0; ch < c; ch++ {
+		w := func(y, x int) float64 { return float64(sv[(y*ks+x)*c+ch]) }
+		for y := 0; y < kd; y++ {
+			y0, y1, fy := at(y)
+			for x := 0; x < kd; x++ {
+				x0, x1, fx := at(x)
+				v := (1-fy)*((1-fx)*w(y0, x0)+fx*w(y0, x1)) + fy*((1-fx)*w(y1, x0)+fx*w(y1, x1))
+				dv[(y*kd+x)*c+ch] = float32(v * scale)
+			}
+		}
 	}
 	return nil
 }

@@ -424,6 +424,78 @@ func TestGrowFromCompactV2(t *testing.T) {
 	}
 }
 
+// TestRescaleFromCompactV2: a compact-v2-80 model started from a trained
+// compact-v2 (InitFrom) takes every weight as it is but the GDC kernel,
+// which is resampled from the 4×4 map to the 5×5 one: bilinearly, cell
+// centres aligned, scaled by 16/25 so that its sum stays about the same.
+// On a kernel that is a plane in each channel the resampled value is
+// exactly the plane's (clamped at the rim) times 16/25. Other starts are
+// refused.
+func TestRescaleFromCompactV2(t *testing.T) {
+	from, err := CompactV2.New(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gdc := from.Param(gdcWeight)
+	ks, c := gdc.Value.Shape()[0], gdc.Value.Shape()[3]
+	plane := func(ch int, y, x float64) float64 { return float64(ch%7) - 0.3*y + 0.2*float64(ch%3)*x }
+	for y := range ks {
+		for x := range ks {
+			for ch := range c {
+				gdc.Value.Float32s()[(y*ks+x)*c+ch] = float32(plane(ch, float64(y), float64(x)))
+			}
+		}
+	}
+	m, err := CompactV2At80.New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CompactV2At80.InitFrom(m, from); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range from.Params() {
+		if q.Name == gdcWeight {
+			continue
+		}
+		got, want := m.Param(q.Name).Value.Float32s(), q.Value.Float32s()
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s[%d] = %g, want %g as in the model started from", q.Name, i, got[i], want[i])
+			}
+		}
+	}
+	r := m.Param(gdcWeight).Value
+	kd := r.Shape()[0]
+	if kd != 5 || r.Shape()[3] != c {
+		t.Fatalf("compact-v2-80's GDC kernel is %v, want 5×5×1×%d", r.Shape(), c)
+	}
+	at := func(i int) float64 { // dst cell centre on src's grid, clamped
+		return max(0, min(float64(ks-1), (float64(i)+0.5)*float64(ks)/float64(kd)-0.5))
+	}
+	for y := range kd {
+		for x := range kd {
+			for ch := range c {
+				want := plane(ch, at(y), at(x)) * 16 / 25
+				if got := float64(r.Float32s()[(y*kd+x)*c+ch]); math.Abs(got-want) > 1e-5 {
+					t.Fatalf("resampled GDC kernel at (%d, %d) channel %d: %g, want %g", y, x, ch, got, want)
+				}
+			}
+		}
+	}
+
+	v1, _ := CompactV1.New(1)
+	if err := CompactV2At80.InitFrom(m, v1); err == nil {
+		t.Error("compact-v2-80 started from compact-v1")
+	}
+	back, _ := CompactV2.New(1)
+	if err := CompactV2.InitFrom(back, m); err == nil {
+		t.Error("compact-v2 started from compact-v2-80: only the smaller crop rescales to the larger")
+	}
+	if err := resampleGDC(from.Param(gdcWeight).Value, r); err == nil {
+		t.Error("a 5×5 GDC kernel resampled down to 4×4")
+	}
+}
+
 // TestCompactArchsFitTheBudget: every architecture cmd/train offers
 // saves to at most 2 MB, the model file budget of the pretraining issue.
 func TestCompactArchsFitTheBudget(t *testing.T) {

@@ -370,6 +370,9 @@ func (t *Trainer) pick(rng *rand.Rand, idx []int) (pics []View, views []int) {
 			views[i] = rng.IntN(n)
 			vw, v := whichView(sets, views[i])
 			pics[i] = vw.View(idx[i], v)
+			if c := vw.Crop; c.Width != 0 && c.PupilDistance() != t.Template.PupilDistance() {
+				pics[i] = pics[i].scaleBlur(t.Template.PupilDistance() / c.PupilDistance())
+			}
 		}
 		return pics, views
 	}

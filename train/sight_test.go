@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -122,5 +123,48 @@ func TestViewsThroughTheStudentsSight(t *testing.T) {
 	}
 	if _, err := TeacherViews(ctx, nil, samples, face.TemplateCompact80, count, r, 5, comp, plain, "k", nil); err == nil {
 		t.Error("views seen through one student's crop were read back for a student with another template")
+	}
+}
+
+// TestViewsOfASmallerCropSeenFiner: a student trained on views made for a
+// smaller crop of the same field of view (Views.Crop; cmd/train
+// -sight-crop) sees each view as drawn, its blurs — drawn in the smaller
+// crop's pixels — scaled to its own; views made for its own crop are
+// seen unchanged.
+func TestViewsOfASmallerCropSeenFiner(t *testing.T) {
+	samples := synthetic(3, 2, 8)
+	const count = 4
+	for _, tc := range []struct {
+		crop face.Template
+		k    float64
+	}{
+		{face.DlibTemplate(32, 0.1), 2}, // half the student's 64 px
+		{embedder.CompactTemplate, 1},
+	} {
+		vw := &Views{Count: count, Range: face.DefaultJitterRange, Seed: 5, Composition: Composition{Mix: 0.5},
+			Samples: len(samples), Crop: tc.crop, Vecs: randomTargets(len(samples)*count, 6).Plain}
+		targets := randomTargets(len(samples), 3)
+		targets.Views = []*Views{vw}
+		tr := newTrainer(t, samples, targets, tinyConfig())
+		idx := make([]int, 400)
+		for i := range idx {
+			idx[i] = i % len(samples)
+		}
+		pics, views := tr.pick(rand.New(rand.NewPCG(1, 2)), idx)
+		blurred := 0
+		for i, got := range pics {
+			want := vw.View(idx[i], views[i])
+			if want.Jitter.Blur > 0 || want.PartnerJitter.Blur > 0 {
+				blurred++
+			}
+			want.Jitter.Blur *= tc.k
+			want.PartnerJitter.Blur *= tc.k
+			if got != want {
+				t.Fatalf("crop %s: view %d of sample %d picked as %+v, want %+v", tc.crop.Name, views[i], idx[i], got, want)
+			}
+		}
+		if blurred == 0 {
+			t.Fatal("no blurred view picked: nothing checked")
+		}
 	}
 }

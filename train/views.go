@@ -29,6 +29,13 @@ type Views struct {
 	// Samples is the number of samples the views were made for: a blend's
 	// second face is one of them.
 	Samples int
+	// Crop is the student's crop the views were made for (TeacherViews'
+	// student): the jitters' blurs are in its pixels, and with Sight the
+	// teacher saw each view through it. A student of another crop of the
+	// same field of view — a larger one trained on a smaller one's views —
+	// sees the same views with the blurs scaled to its pixels (see
+	// View.scaleBlur).
+	Crop face.Template
 	// Vecs[i*Count+v] is the teacher's embedding of view v of sample i.
 	Vecs [][]float32
 }
@@ -152,6 +159,15 @@ const (
 
 // plainView is a sample seen through j alone.
 func plainView(j face.Jitter) View { return View{Jitter: j, Partner: -1, Weight: 1} }
+
+// scaleBlur returns the view with its blurs multiplied by k: the same
+// view in a crop k times the size (in pupil distance) of the one its
+// blurs were drawn for.
+func (v View) scaleBlur(k float64) View {
+	v.Jitter.Blur *= k
+	v.PartnerJitter.Blur *= k
+	return v
+}
 
 // Mixed reports whether the view blends in a second face.
 func (v View) Mixed() bool { return v.Partner >= 0 }
@@ -284,8 +300,8 @@ func viewRand(seed uint64, i, v int) *rand.Rand {
 // TeacherViews). The teacher's targets and the student's inputs are both
 // made here, so they cannot drift apart.
 func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t face.Template, blurScale float64) error {
+	vw = vw.scaleBlur(blurScale)
 	j := vw.Jitter
-	j.Blur *= blurScale
 	s := samples[i]
 	if err := face.AlignJittered(dst, s.Img, s.Eyes, t, j); err != nil {
 		return err
@@ -298,7 +314,6 @@ func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t fac
 		return fmt.Errorf("train: view blends in sample %d of %d", vw.Partner, len(samples))
 	}
 	pj := vw.PartnerJitter
-	pj.Blur *= blurScale
 	p := samples[vw.Partner]
 	if err := face.AlignJittered(scratch, p.Img, p.Eyes, t, pj); err != nil {
 		return fmt.Errorf("%s (blended into %s): %w", p.Path, s.Path, err)
@@ -395,7 +410,7 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	if err := student.Validate(); err != nil {
 		return nil, err
 	}
-	vw := &Views{Count: count, Range: r, Seed: seed, Composition: c, Samples: len(samples)}
+	vw := &Views{Count: count, Range: r, Seed: seed, Composition: c, Samples: len(samples), Crop: student}
 	plainKey := fmt.Sprintf("%s+views %d %d %v", key, count, seed, r)
 	key, path := plainKey, cachePath
 	if terms := c.spell("%s %g", " "); terms != "" {

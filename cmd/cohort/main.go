@@ -53,6 +53,9 @@
 //	-model FILE    the trained embedder (required)
 //	-out FILE      model file to write (required; written whole or not at all)
 //	-k N           nearest cohort faces per face's statistics (default 50)
+//	-faces N       keep at most N cohort faces, of the first people with a face
+//	               (default 0: all); a larger network leaves less of the 2 MB
+//	               budget for the cohort
 //	-mirror        embed with mirroring (default true)
 //	-blend         make each cohort face the mean of two people's (default false)
 //	-whiten        first fold a within-person whitening of the model's outputs,
@@ -108,6 +111,7 @@ type options struct {
 	k                   int
 	mirror, blend       bool
 	whiten              bool
+	faces               int
 	shrink              float64
 	people, pairs, root string
 }
@@ -120,6 +124,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "model file to write")
 	fs.IntVar(&o.k, "k", 50, "nearest cohort faces per face's statistics")
 	fs.BoolVar(&o.mirror, "mirror", true, "embed every face with its mirror image")
+	fs.IntVar(&o.faces, "faces", 0, "keep at most this many cohort faces, those of the first people with a face (0: all); a larger network leaves less of the 2 MB file for the cohort")
 	fs.BoolVar(&o.blend, "blend", false, "make each cohort face the mean of two people's, so that none is one person's template")
 	fs.BoolVar(&o.whiten, "whiten", false, "first fold into the model a within-person whitening of its outputs learned on -people's pictures (package whiten)")
 	fs.Float64Var(&o.shrink, "shrink", 0.1, "with -whiten: how far the within-person covariance is shrunk towards a multiple of the identity, 0 to 1")
@@ -137,6 +142,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.k < 1 {
 		return o, fmt.Errorf("-k %d: use at least 1", o.k)
+	}
+	if o.faces < 0 || o.faces > 0 && o.faces < o.k {
+		return o, fmt.Errorf("-faces %d: want 0 (all) or at least -k (%d)", o.faces, o.k)
 	}
 	if !(o.shrink >= 0 && o.shrink <= 1) {
 		return o, fmt.Errorf("-shrink %g: want a value from 0 to 1", o.shrink)
@@ -222,11 +230,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		cohortVecs = append(cohortVecs, v)
 		names = append(names, []string{people[i].Name})
+		if len(cohortVecs) == o.faces {
+			break
+		}
 	}
 	if o.blend {
 		cohortVecs, names = blend(cohortVecs, names)
 	}
-	log.Printf("%d of %d people have a face; comparing every cohort face with every other", len(cohortVecs), len(people))
+	log.Printf("%d cohort faces, one for each person with a face (of %d people listed; -faces %d); comparing every cohort face with every other", len(cohortVecs), len(people), o.faces)
 	c, err := gallery.NewCohort(cohortVecs, o.k)
 	if err != nil {
 		return err

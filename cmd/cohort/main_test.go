@@ -8,11 +8,11 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-mirror=false", "-whiten", "-shrink", "0.3"}, io.Discard)
+	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-faces", "3000", "-mirror=false", "-whiten", "-shrink", "0.3"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o != (options{model: "a", out: "b", k: 7, mirror: false, whiten: true, shrink: 0.3, people: "p", pairs: "q", root: "r"}) {
+	if o != (options{model: "a", out: "b", k: 7, faces: 3000, mirror: false, whiten: true, shrink: 0.3, people: "p", pairs: "q", root: "r"}) {
 		t.Errorf("parsed %+v", o)
 	}
 	for _, args := range [][]string{
@@ -21,6 +21,8 @@ func TestParse(t *testing.T) {
 		{"-model", "a", "-out", "b", "-k", "0"},
 		{"-model", "a", "-out", "b", "extra"},
 		{"-model", "a", "-out", "b", "-k", "x"},
+		{"-model", "a", "-out", "b", "-faces", "-1"},
+		{"-model", "a", "-out", "b", "-faces", "20"}, // fewer than k's 50
 		{"-model", "a", "-out", "b", "-whiten", "-shrink", "-0.1"},
 		{"-model", "a", "-out", "b", "-whiten", "-shrink", "1.5"},
 	} {
@@ -29,7 +31,7 @@ func TestParse(t *testing.T) {
 		}
 	}
 	o, err = parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r"}, io.Discard)
-	if err != nil || o.k != 50 || !o.mirror || o.whiten || o.shrink != 0.1 {
+	if err != nil || o.k != 50 || o.faces != 0 || !o.mirror || o.whiten || o.shrink != 0.1 {
 		t.Errorf("defaults: %+v %v, want k 50, mirroring, no whitening and shrink 0.1", o, err)
 	}
 }

@@ -22,7 +22,9 @@
 // sides, the left or right half of the other face; 21w1 warps every view
 // but the plain one, a smooth change of the face's shape, train.Warp;
 // -sight has the teacher see every view through the student's crop,
-// train.Composition.Sight). At
+// train.Composition.Sight; -sight-crop compact64 through that crop
+// instead, so a compact-v2-80 student started from a compact-v2 model
+// trains on the views cached for it). At
 // the end it calibrates the verification threshold on pairsDevTrain (the
 // training people's pairs) and writes the model file.
 //
@@ -72,6 +74,18 @@ var flippedTargets *bool
 // sight has the teacher embed views as the student sees them (-sight).
 var sight *bool
 
+// sightCrop names the crop the teacher sees views through with -sight
+// when it is not the student's own (-sight-crop).
+var sightCrop *string
+
+// sightCrops are the crops -sight-crop can name: the compact crops, one
+// field of view at three sizes.
+var sightCrops = map[string]face.Template{
+	"compact64": face.TemplateCompact64,
+	"compact80": face.TemplateCompact80,
+	"compact96": face.TemplateCompact96,
+}
+
 // retryFine asks the face detector for its finer second scan (-retry).
 var retryFine *bool
 
@@ -118,6 +132,7 @@ func main() {
 	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; 'w' and a probability after it warps the shape of that share of the views, e.g. 21w1 or 22x2w0.5:0.5; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	sight = flag.Bool("sight", false, "with -views: the teacher embeds every view as the student sees it — the student's crop enlarged into its own, grey beyond it — so each target depends on the student's input alone (train.Composition.Sight; new teacher views, cached apart)")
+	sightCrop = flag.String("sight-crop", "", "with -sight: the crop the teacher sees every view through, when not the student's own: compact64, compact80 or compact96 (a student of a larger crop then trains on a smaller one's cached views, seeing each view finer; \"\": the student's crop)")
 	retryFine = flag.Bool("retry", true, "scan an image once more, on a finer grid, when no face is found (face.Params.RetryFine); -retry=false prepares the faces as runs before commit 09f8ab9 did, so their teacher caches serve again")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -196,6 +211,10 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 	}
 	for i := range sets {
 		sets[i].Sight = *sight
+	}
+	seen, err := sightTemplate(*sightCrop, *sight, emb.Template) // the crop the teacher's views are made for
+	if err != nil {
+		return err
 	}
 	var people []dataset.Person
 	if peopleFile != "" {
@@ -284,7 +303,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 				if err != nil {
 					return err
 				}
-				vw, err := train.TeacherViews(ctx, teachers, samples, emb.Template, *views, jitter, set.seed, set.Composition, plain, key, bar("views"))
+				vw, err := train.TeacherViews(ctx, teachers, samples, seen, *views, jitter, set.seed, set.Composition, plain, key, bar("views"))
 				if err != nil {
 					return err
 				}
@@ -454,6 +473,25 @@ func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 		sets = append(sets, set)
 	}
 	return sets, nil
+}
+
+// sightTemplate returns the crop the teacher's views are made for: the
+// student's own, or the one -sight-crop names (name), which needs -sight
+// (sight) and must be no finer than the student's.
+func sightTemplate(name string, sight bool, student face.Template) (face.Template, error) {
+	if name == "" {
+		return student, nil
+	}
+	t, ok := sightCrops[name]
+	switch {
+	case !sight:
+		return t, fmt.Errorf("-sight-crop %s is the crop the teacher sees views through: it needs -sight", name)
+	case !ok:
+		return t, fmt.Errorf("unknown -sight-crop %q (%s)", name, strings.Join(slices.Sorted(maps.Keys(sightCrops)), ", "))
+	case t.PupilDistance() > student.PupilDistance():
+		return t, fmt.Errorf("-sight-crop %s is finer than the student's %d×%d crop: the teacher would see what the student cannot", name, student.Width, student.Height)
+	}
+	return t, nil
 }
 
 // initWeights copies the parameters and batch-norm statistics of the model

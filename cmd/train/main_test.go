@@ -10,6 +10,7 @@ import (
 
 	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/train"
 )
 
@@ -58,6 +59,18 @@ func TestInitWeights(t *testing.T) {
 	if err := initWeights(embedder.CompactV2, other, path); err == nil || !strings.Contains(err.Error(), "compact-v1 model cannot start compact-v2") {
 		t.Errorf("compact-v2 from a compact-v1 file: err = %v, want an architecture mismatch", err)
 	}
+	// compact-v2-80 rescales a compact-v2 file.
+	v2file := filepath.Join(dir, "v2-for-80.oneshot")
+	if err := saveModel(v2file, other); err != nil {
+		t.Fatal(err)
+	}
+	at80, err := embedder.CompactV2At80.New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := initWeights(embedder.CompactV2At80, at80, v2file); err != nil {
+		t.Errorf("compact-v2-80 from a compact-v2 file: %v", err)
+	}
 	// compact-v2-deep grows from a compact-v2 file.
 	v2 := filepath.Join(dir, "v2.oneshot")
 	if err := saveModel(v2, other); err != nil {
@@ -82,6 +95,31 @@ func TestInitWeights(t *testing.T) {
 	}
 	if err := initWeights(embedder.CompactV1, m, filepath.Join(dir, "missing")); err == nil {
 		t.Error("missing file: no error")
+	}
+}
+
+// TestSightTemplate checks -sight-crop: the student's own crop by
+// default, a named smaller crop with -sight, and clear refusals.
+func TestSightTemplate(t *testing.T) {
+	student := face.TemplateCompact80
+	if got, err := sightTemplate("", false, student); err != nil || got != student {
+		t.Errorf("no -sight-crop: %v, %v; want the student's crop", got.Name, err)
+	}
+	if got, err := sightTemplate("compact64", true, student); err != nil || got != face.TemplateCompact64 {
+		t.Errorf("-sight-crop compact64: %v, %v; want the 64-px crop", got.Name, err)
+	}
+	for _, tc := range []struct {
+		name  string
+		sight bool
+		want  string
+	}{
+		{"compact64", false, "needs -sight"},
+		{"compact72", true, "unknown -sight-crop"},
+		{"compact96", true, "finer than the student's"},
+	} {
+		if _, err := sightTemplate(tc.name, tc.sight, student); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("-sight-crop %s (sight %v): err = %v, want %q", tc.name, tc.sight, err, tc.want)
+		}
 	}
 }
 
