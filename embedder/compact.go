@@ -243,6 +243,7 @@ func (a CompactArch) InitFrom(m, from *nn.Model) error {
 		}
 		return fmt.Errorf("embedder: a %s model cannot start %s", fa, a.Name)
 	}
+	grown := fa != a.Name && fa == a.Grows
 	rescaled := fa != a.Name && fa == a.Rescales
 	for _, q := range from.Params() {
 		p := m.Param(q.Name)
@@ -250,7 +251,7 @@ func (a CompactArch) InitFrom(m, from *nn.Model) error {
 			return fmt.Errorf("embedder: the %s model's parameter %s does not fit %s", fa, q.Name, a.Name)
 		}
 	}
-	if fa != a.Grows && len(m.Params()) != len(from.Params()) {
+	if !grown && len(m.Params()) != len(from.Params()) {
 		return fmt.Errorf("embedder: the %s model has %d parameters, %s %d", fa, len(from.Params()), a.Name, len(m.Params()))
 	}
 	for _, q := range from.Params() {

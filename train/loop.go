@@ -361,8 +361,9 @@ func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
 // pick chooses how each sample of a batch is seen (pics): with view
 // targets, as one of its views in any set, drawn uniformly (views: its
 // number across the sets, see whichView), its blurs scaled to the
-// trainer's crop when the set was made for another (Views.Crop); otherwise through a fresh
-// jitter (views nil); with prepared inputs, as they are (both nil).
+// trainer's crop when the set was made for another (Views.Crop);
+// otherwise through a fresh jitter (views nil); with prepared inputs, as
+// they are (both nil).
 func (t *Trainer) pick(rng *rand.Rand, idx []int) (pics []View, views []int) {
 	if sets := t.views(); len(sets) > 0 {
 		pics, views = make([]View, len(idx)), make([]int, len(idx))

@@ -496,7 +496,8 @@ func sightTemplate(name string, sight bool, student face.Template) (face.Templat
 
 // initWeights copies the parameters and batch-norm statistics of the model
 // file at path into m, a new model of architecture a: the file must be of a
-// or of the architecture a grows from (embedder.CompactArch.InitFrom).
+// or of the architecture a grows or rescales from
+// (embedder.CompactArch.InitFrom).
 func initWeights(a embedder.CompactArch, m *nn.Model, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
