@@ -72,6 +72,28 @@ var (
 	TemplateCompact96 = DlibTemplate(96, 0.1)
 )
 
+// Templates names the presets for command lines: dlib150, compact64,
+// compact80 and compact96.
+var Templates = map[string]Template{
+	"dlib150":   TemplateDlib150,
+	"compact64": TemplateCompact64,
+	"compact80": TemplateCompact80,
+	"compact96": TemplateCompact96,
+}
+
+// SameView reports whether u shows what t shows, at any size: the pupils
+// at the same fractions of the crop's sides (to within a hundredth, the
+// half-pixel offset of pixel centres), as TemplateCompact64 and
+// TemplateCompact80 do and TemplateDlib150, with its wider padding, does
+// not.
+func (t Template) SameView(u Template) bool {
+	near := func(a, b float64) bool { return math.Abs(a-b) < 0.01 }
+	return near(t.Left.X/float64(t.Width), u.Left.X/float64(u.Width)) &&
+		near(t.Right.X/float64(t.Width), u.Right.X/float64(u.Width)) &&
+		near(t.Left.Y/float64(t.Height), u.Left.Y/float64(u.Height)) &&
+		near(t.Right.Y/float64(t.Height), u.Right.Y/float64(u.Height))
+}
+
 // Validate reports whether the template can be used.
 func (t Template) Validate() error {
 	if t.Width <= 0 || t.Height <= 0 || t.Width > MaxSide || t.Height > MaxSide {

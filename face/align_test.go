@@ -232,3 +232,22 @@ func TestAlignRefusesHugeShrink(t *testing.T) {
 		t.Fatalf("a 71× shrink: %v", err)
 	}
 }
+
+// TestTemplatesSameView: the compact presets frame the face alike at
+// every size, dlib's 150-px chip (wider padding) does not, and every
+// named preset is valid.
+func TestTemplatesSameView(t *testing.T) {
+	for _, u := range []Template{TemplateCompact80, TemplateCompact96} {
+		if !TemplateCompact64.SameView(u) || !u.SameView(TemplateCompact64) {
+			t.Errorf("%s and %s: not the same view", TemplateCompact64.Name, u.Name)
+		}
+	}
+	if TemplateCompact64.SameView(TemplateDlib150) {
+		t.Errorf("%s and %s: the same view despite their padding", TemplateCompact64.Name, TemplateDlib150.Name)
+	}
+	for name, tm := range Templates {
+		if err := tm.Validate(); err != nil {
+			t.Errorf("Templates[%q]: %v", name, err)
+		}
+	}
+}

@@ -59,7 +59,7 @@ func main() {
 		in       = flag.String("in", "", "input image (JPEG or PNG) to align")
 		out      = flag.String("out", "", "output PNG: the crop (with -in) or the contact sheet (with -sheet)")
 		marked   = flag.String("marked", "", "with -in: where to write the input with box and pupils drawn (default: -out with -marked before .png)")
-		tmplName = flag.String("template", "dlib150", "crop template: dlib150, compact64 or compact96")
+		tmplName = flag.String("template", "dlib150", "crop template: dlib150, compact64, compact80 or compact96")
 		sheet    = flag.Int("sheet", 0, "write a contact sheet of this many aligned crops from -dir")
 		dir      = flag.String("dir", "", "folder of images for -sheet (searched recursively)")
 		guides   = flag.Bool("guides", true, "with -sheet: draw faint lines through the template's eye positions")
@@ -90,9 +90,9 @@ func main() {
 		fmt.Println(dir)
 		return
 	}
-	t, ok := templates[*tmplName]
+	t, ok := face.Templates[*tmplName]
 	if !ok {
-		log.Fatalf("unknown -template %q: use dlib150, compact64 or compact96", *tmplName)
+		log.Fatalf("unknown -template %q: use dlib150, compact64, compact80 or compact96", *tmplName)
 	}
 	c, err := face.LoadCascadesFromModule()
 	if err != nil {
@@ -135,12 +135,6 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-}
-
-var templates = map[string]face.Template{
-	"dlib150":   face.TemplateDlib150,
-	"compact64": face.TemplateCompact64,
-	"compact96": face.TemplateCompact96,
 }
 
 func decodeFile(path string) (image.Image, error) {

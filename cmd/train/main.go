@@ -78,14 +78,6 @@ var sight *bool
 // when it is not the student's own (-sight-crop).
 var sightCrop *string
 
-// sightCrops are the crops -sight-crop can name: the compact crops, one
-// field of view at three sizes.
-var sightCrops = map[string]face.Template{
-	"compact64": face.TemplateCompact64,
-	"compact80": face.TemplateCompact80,
-	"compact96": face.TemplateCompact96,
-}
-
 // retryFine asks the face detector for its finer second scan (-retry).
 var retryFine *bool
 
@@ -132,7 +124,7 @@ func main() {
 	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; 'w' and a probability after it warps the shape of that share of the views, e.g. 21w1 or 22x2w0.5:0.5; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	sight = flag.Bool("sight", false, "with -views: the teacher embeds every view as the student sees it — the student's crop enlarged into its own, grey beyond it — so each target depends on the student's input alone (train.Composition.Sight; new teacher views, cached apart)")
-	sightCrop = flag.String("sight-crop", "", "with -sight: the crop the teacher sees every view through, when not the student's own: compact64, compact80 or compact96 (a student of a larger crop then trains on a smaller one's cached views, seeing each view finer; \"\": the student's crop)")
+	sightCrop = flag.String("sight-crop", "", "with -sight: the crop the teacher sees every view through, when not the student's own: a smaller one of the same framing, compact64 or compact80 (a student of a larger crop then trains on a smaller one's cached views, seeing each view finer; \"\": the student's crop)")
 	retryFine = flag.Bool("retry", true, "scan an image once more, on a finer grid, when no face is found (face.Params.RetryFine); -retry=false prepares the faces as runs before commit 09f8ab9 did, so their teacher caches serve again")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -476,18 +468,21 @@ func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 }
 
 // sightTemplate returns the crop the teacher's views are made for: the
-// student's own, or the one -sight-crop names (name), which needs -sight
-// (sight) and must be no finer than the student's.
+// student's own, or the preset -sight-crop names (name, face.Templates),
+// which needs -sight (sight) and must show what the student's crop shows,
+// no finer.
 func sightTemplate(name string, sight bool, student face.Template) (face.Template, error) {
 	if name == "" {
 		return student, nil
 	}
-	t, ok := sightCrops[name]
+	t, ok := face.Templates[name]
 	switch {
 	case !sight:
 		return t, fmt.Errorf("-sight-crop %s is the crop the teacher sees views through: it needs -sight", name)
 	case !ok:
-		return t, fmt.Errorf("unknown -sight-crop %q (%s)", name, strings.Join(slices.Sorted(maps.Keys(sightCrops)), ", "))
+		return t, fmt.Errorf("unknown -sight-crop %q (%s)", name, strings.Join(slices.Sorted(maps.Keys(face.Templates)), ", "))
+	case !t.SameView(student):
+		return t, fmt.Errorf("-sight-crop %s frames the face otherwise than the student's %d×%d crop: its views are not the student's", name, student.Width, student.Height)
 	case t.PupilDistance() > student.PupilDistance():
 		return t, fmt.Errorf("-sight-crop %s is finer than the student's %d×%d crop: the teacher would see what the student cannot", name, student.Width, student.Height)
 	}

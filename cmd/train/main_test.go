@@ -59,22 +59,17 @@ func TestInitWeights(t *testing.T) {
 	if err := initWeights(embedder.CompactV2, other, path); err == nil || !strings.Contains(err.Error(), "compact-v1 model cannot start compact-v2") {
 		t.Errorf("compact-v2 from a compact-v1 file: err = %v, want an architecture mismatch", err)
 	}
-	// compact-v2-80 rescales a compact-v2 file.
-	v2file := filepath.Join(dir, "v2-for-80.oneshot")
-	if err := saveModel(v2file, other); err != nil {
+	// compact-v2-80 rescales a compact-v2 file; compact-v2-deep grows from one.
+	v2 := filepath.Join(dir, "v2.oneshot")
+	if err := saveModel(v2, other); err != nil {
 		t.Fatal(err)
 	}
 	at80, err := embedder.CompactV2At80.New(8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(embedder.CompactV2At80, at80, v2file); err != nil {
+	if err := initWeights(embedder.CompactV2At80, at80, v2); err != nil {
 		t.Errorf("compact-v2-80 from a compact-v2 file: %v", err)
-	}
-	// compact-v2-deep grows from a compact-v2 file.
-	v2 := filepath.Join(dir, "v2.oneshot")
-	if err := saveModel(v2, other); err != nil {
-		t.Fatal(err)
 	}
 	deep, err := embedder.CompactV2Deep.New(8)
 	if err != nil {
@@ -116,6 +111,7 @@ func TestSightTemplate(t *testing.T) {
 		{"compact64", false, "needs -sight"},
 		{"compact72", true, "unknown -sight-crop"},
 		{"compact96", true, "finer than the student's"},
+		{"dlib150", true, "frames the face otherwise"},
 	} {
 		if _, err := sightTemplate(tc.name, tc.sight, student); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("-sight-crop %s (sight %v): err = %v, want %q", tc.name, tc.sight, err, tc.want)
