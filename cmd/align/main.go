@@ -36,6 +36,7 @@ import (
 	"image/png"
 	"io/fs"
 	"log"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -59,7 +60,7 @@ func main() {
 		in       = flag.String("in", "", "input image (JPEG or PNG) to align")
 		out      = flag.String("out", "", "output PNG: the crop (with -in) or the contact sheet (with -sheet)")
 		marked   = flag.String("marked", "", "with -in: where to write the input with box and pupils drawn (default: -out with -marked before .png)")
-		tmplName = flag.String("template", "dlib150", "crop template: dlib150, compact64, compact80 or compact96")
+		tmplName = flag.String("template", "dlib150", "crop template: "+templateNames())
 		sheet    = flag.Int("sheet", 0, "write a contact sheet of this many aligned crops from -dir")
 		dir      = flag.String("dir", "", "folder of images for -sheet (searched recursively)")
 		guides   = flag.Bool("guides", true, "with -sheet: draw faint lines through the template's eye positions")
@@ -92,7 +93,7 @@ func main() {
 	}
 	t, ok := face.Templates[*tmplName]
 	if !ok {
-		log.Fatalf("unknown -template %q: use dlib150, compact64, compact80 or compact96", *tmplName)
+		log.Fatalf("unknown -template %q: use %s", *tmplName, templateNames())
 	}
 	c, err := face.LoadCascadesFromModule()
 	if err != nil {
@@ -135,6 +136,11 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+}
+
+// templateNames lists the crop presets -template can name (face.Templates).
+func templateNames() string {
+	return strings.Join(slices.Sorted(maps.Keys(face.Templates)), ", ")
 }
 
 func decodeFile(path string) (image.Image, error) {
