@@ -40,4 +40,13 @@
 // depthwise convolutions split a batch into bands of rows on all cores
 // (bands.go) and do their per-value arithmetic in vectors (rows.go,
 // depthwise_simd.go). In WebAssembly everything runs on the one thread.
+//
+// # Models on disk
+//
+// Save and Load write and read one self-describing file (format.go): the
+// architecture as JSON, then every parameter and buffer by name. Values are
+// float32, or, after Model.RoundToHalf, IEEE half precision (half.go): half
+// the bytes, for a model to ship rather than to train. Average (a soup of
+// runs that share a start) and Ensemble (two networks of one teacher whose
+// embeddings are summed) make one model of several.
 package nn

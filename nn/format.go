@@ -15,11 +15,12 @@ import (
 	"unicode/utf8"
 )
 
-// The model file format, version 1. All integers are little-endian uint32,
-// all values little-endian IEEE-754 float32:
+// The model file format, versions 1 and 2. All integers are little-endian
+// uint32, all values little-endian IEEE-754 float32 or, in version 2, half
+// precision (binary16):
 //
 //	magic        8 bytes  "ONESHOT\x00"
-//	version      uint32   FormatVersion (1)
+//	version      uint32   1, or 2 for a model saved with Model.Half
 //	header len   uint32   ≤ 1 MiB
 //	header       JSON     {"input": [H, W, C], "meta": {...}, "net": Spec}
 //	count        uint32   number of tensors, ≤ 10000
@@ -28,8 +29,15 @@ import (
 //	  name       bytes    the Param's full name, e.g. "conv1.weight"
 //	  rank       uint32   ≤ 8
 //	  dims       rank × uint32, each ≥ 1
-//	  data       Π dims × float32, row-major
+//	  type       uint32   version 2 only: 0 float32, 1 half precision
+//	  data       Π dims values of that type (version 1: float32), row-major
 //	crc          uint32   CRC-32 (IEEE) of every byte before it
+//
+// A model without Half is written as version 1, byte for byte as before
+// version 2 existed, so older builds read it. With Half, each tensor whose
+// values are all half-precision values (Model.RoundToHalf makes them so) is
+// stored in two bytes a value, any other in float32: Save never changes a
+// value, and Load gives back exactly the model saved.
 //
 // The tensors of all parameters together hold at most 64 Mi values
 // (256 MiB). Load enforces every limit before it allocates, so a damaged or
@@ -41,9 +49,16 @@ import (
 // buffers such as batch norm's running statistics included. Frozen flags and
 // gradients are training state and are not stored.
 
-// FormatVersion is the version of the model file format Save writes and
-// Load reads.
-const FormatVersion = 1
+// FormatVersion is the newest version of the model file format: Load
+// reads it and every version before it; Save writes it for a model with
+// Half and version 1 otherwise.
+const FormatVersion = 2
+
+// Value types of a version-2 tensor.
+const (
+	typeFloat32 = 0
+	typeHalf    = 1
+)
 
 const (
 	formatMagic    = "ONESHOT\x00"
@@ -159,8 +174,12 @@ func Save(w io.Writer, m *Model) error {
 	var buf bytes.Buffer
 	buf.Grow(len(js) + 4*total + 64*len(params) + 32)
 	le := binary.LittleEndian
+	version := uint32(1)
+	if m.Half {
+		version = 2
+	}
 	buf.WriteString(formatMagic)
-	buf.Write(le.AppendUint32(nil, FormatVersion))
+	buf.Write(le.AppendUint32(nil, version))
 	buf.Write(le.AppendUint32(nil, uint32(len(js))))
 	buf.Write(js)
 	buf.Write(le.AppendUint32(nil, uint32(len(params))))
@@ -173,10 +192,23 @@ func Save(w io.Writer, m *Model) error {
 		for _, d := range s {
 			scratch = le.AppendUint32(scratch, uint32(d))
 		}
+		values := p.Value.Float32s()
+		half := m.Half && all(values, halfExact)
+		if m.Half {
+			typ := uint32(typeFloat32)
+			if half {
+				typ = typeHalf
+			}
+			scratch = le.AppendUint32(scratch, typ)
+		}
 		buf.Write(scratch)
 		data := buf.AvailableBuffer() // Grow above made room for every value
-		for _, v := range p.Value.Float32s() {
-			data = le.AppendUint32(data, math.Float32bits(v))
+		for _, v := range values {
+			if half {
+				data = le.AppendUint16(data, toHalf(v))
+			} else {
+				data = le.AppendUint32(data, math.Float32bits(v))
+			}
 		}
 		buf.Write(data)
 	}
@@ -213,11 +245,11 @@ func Load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if version != FormatVersion {
+	if version < 1 || version > FormatVersion {
 		if version > FormatVersion && version < 1000 {
-			return nil, d.fail(ErrVersion, 8, "nn: model file is version %d, this build reads version %d; update Oneshot", version, FormatVersion)
+			return nil, d.fail(ErrVersion, 8, "nn: model file is version %d, this build reads versions 1 to %d; update Oneshot", version, FormatVersion)
 		}
-		return nil, d.fail(ErrVersion, 8, "nn: model file claims version %d, which no Oneshot writes (this build reads version %d); the file is damaged", version, FormatVersion)
+		return nil, d.fail(ErrVersion, 8, "nn: model file claims version %d, which no Oneshot writes (this build reads versions 1 to %d); the file is damaged", version, FormatVersion)
 	}
 
 	hlen, err := d.u32("the header length")
@@ -285,7 +317,16 @@ func Load(r io.Reader) (*Model, error) {
 		if total += size; total > maxElements {
 			return nil, d.fail(ErrCorrupt, start, "nn: model file is corrupted (its tensors hold more than %d values, the format's limit)", maxElements)
 		}
-		data, err := d.floats(size, "the values of tensor "+qname)
+		typ := uint32(typeFloat32)
+		if version >= 2 {
+			if typ, err = d.u32("the value type of tensor " + qname); err != nil {
+				return nil, err
+			}
+			if typ != typeFloat32 && typ != typeHalf {
+				return nil, d.fail(ErrCorrupt, d.off-4, "nn: model file is corrupted (tensor %s has value type %d; version %d knows 0, float32, and 1, half precision)", qname, typ, version)
+			}
+		}
+		data, err := d.floats(size, typ == typeHalf, "the values of tensor "+qname)
 		if err != nil {
 			return nil, err
 		}
@@ -327,7 +368,7 @@ func Load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, d.fail(ErrArchitecture, 16, "nn: model file's architecture cannot be built: %v", err)
 	}
-	m := &Model{Net: net, Input: h.Input, Meta: h.Meta}
+	m := &Model{Net: net, Input: h.Input, Meta: h.Meta, Half: version == 2}
 	if m.Meta == nil {
 		m.Meta = map[string]string{}
 	}
@@ -401,25 +442,44 @@ func (d *decoder) u32(what string) (uint32, error) {
 	return binary.LittleEndian.Uint32(b[:]), nil
 }
 
-// floats reads n float32 values in chunks, growing the slice only as data
-// arrives, so a file that claims a huge tensor and then ends costs little.
-func (d *decoder) floats(n int, what string) ([]float32, error) {
+// floats reads n values, float32 or (half) half precision, in chunks,
+// growing the slice only as data arrives, so a file that claims a huge
+// tensor and then ends costs little.
+func (d *decoder) floats(n int, half bool, what string) ([]float32, error) {
 	const chunk = 1 << 14 // values per read
 	if d.scratch == nil {
 		d.scratch = make([]byte, 4*chunk)
 	}
+	size := 4
+	if half {
+		size = 2
+	}
 	out := make([]float32, 0, min(n, chunk))
 	for len(out) < n {
 		k := min(n-len(out), chunk)
-		b := d.scratch[:4*k]
+		b := d.scratch[:size*k]
 		if err := d.read(b, what); err != nil {
 			return nil, err
 		}
 		for j := range k {
-			out = append(out, math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:])))
+			if half {
+				out = append(out, fromHalf(binary.LittleEndian.Uint16(b[2*j:])))
+			} else {
+				out = append(out, math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:])))
+			}
 		}
 	}
 	return out, nil
+}
+
+// all reports whether ok holds for every value.
+func all(values []float32, ok func(float32) bool) bool {
+	for _, v := range values {
+		if !ok(v) {
+			return false
+		}
+	}
+	return true
 }
 
 var errUnknownLayer = errors.New("unknown layer type")

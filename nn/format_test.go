@@ -275,7 +275,7 @@ func TestLoadVersion(t *testing.T) {
 	body := append([]byte(nil), data[:len(data)-4]...)
 	binary.LittleEndian.PutUint32(body[8:], 3)
 	_, err := Load(bytes.NewReader(withCRC(body)))
-	if !errors.Is(err, ErrVersion) || err.Error() != "nn: model file is version 3, this build reads version 1; update Oneshot" {
+	if !errors.Is(err, ErrVersion) || err.Error() != "nn: model file is version 3, this build reads versions 1 to 2; update Oneshot" {
 		t.Fatalf("version 3: %v", err)
 	}
 	var fe *FormatError
@@ -427,6 +427,9 @@ func TestSaveRefuses(t *testing.T) {
 func FuzzLoad(f *testing.F) {
 	valid := saveBytes(f, testModel(1))
 	f.Add(valid)
+	half := testModel(2)
+	half.RoundToHalf()
+	f.Add(saveBytes(f, half))
 	f.Add([]byte{})
 	f.Add(valid[:len(valid)/2])
 	f.Add(valid[:20])

@@ -62,6 +62,10 @@
 //	               learned on every picture of -people, into its last layers
 //	               (package whiten; default false)
 //	-shrink A      with -whiten, the shrink of the within-person covariance (default 0.1)
+//	-half          first round the network's weights to half precision
+//	               (nn.Model.RoundToHalf; default false): the file stores them in
+//	               two bytes each (format version 2), and the cohort and threshold
+//	               are made for the rounded network
 //	-people FILE   people whose first picture makes the cohort (LFW people format)
 //	-pairs FILE    pairs to calibrate the threshold on (LFW pairs format)
 //	-root DIR      the LFW images folder both name pictures under
@@ -110,7 +114,7 @@ type options struct {
 	model, out          string
 	k                   int
 	mirror, blend       bool
-	whiten              bool
+	whiten, half        bool
 	faces               int
 	shrink              float64
 	people, pairs, root string
@@ -126,6 +130,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.mirror, "mirror", true, "embed every face with its mirror image")
 	fs.IntVar(&o.faces, "faces", 0, "keep at most this many cohort faces, those of the first people with a face (0: all); a larger network leaves less of the 2 MB file for the cohort")
 	fs.BoolVar(&o.blend, "blend", false, "make each cohort face the mean of two people's, so that none is one person's template")
+	fs.BoolVar(&o.half, "half", false, "round the network's weights to half precision first (nn.Model.RoundToHalf): the file's weights take half the bytes")
 	fs.BoolVar(&o.whiten, "whiten", false, "first fold into the model a within-person whitening of its outputs learned on -people's pictures (package whiten)")
 	fs.Float64Var(&o.shrink, "shrink", 0.1, "with -whiten: how far the within-person covariance is shrunk towards a multiple of the identity, 0 to 1")
 	fs.StringVar(&o.people, "people", "", "people whose first picture makes the cohort (default $ONESHOT_DATA/lfw/peopleDevTrain.txt)")
@@ -195,6 +200,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		log.Printf("folded a within-person whitening (shrink %g) learned on %d people with %d faces", t.Shrink, t.People, t.Faces)
+	}
+	if o.half {
+		worst := m.RoundToHalf()
+		log.Printf("rounded the weights to half precision (largest change %.2g of its tensor's largest value); the cohort and threshold are made for the rounded network", worst)
 	}
 	if e, err = embedder.New(m); err != nil {
 		return err
