@@ -79,7 +79,7 @@ teacher:
 ## train: train the compact embedder in seven runs, each starting from the last, average the
 ## weights of the last two (cmd/soup), train two more runs from the soup on the teacher's views made
 ## through the student's crop (-sight), then give the last test-time mirroring and a cohort of the
-## training people's faces with a threshold calibrated for them (cmd/cohort): the shipped model (about
+## training people's faces with a threshold calibrated for them, the weights rounded to half precision (cmd/cohort -half): the shipped model (about
 ## 10 h on 2 cores, the teacher's views included; see MODEL_CARD.md). Built with the simd
 ## experiment: natively the packed SIMD matrix kernel trains about 1.6× faster than gonum's.
 train: teacher
@@ -101,7 +101,7 @@ train: teacher
 		-view-seeds 36x2,31x2w1:0.5,32:1:1:0.5 -seed 41 -epochs 50 -lr 5e-4 -out build/compact-s1.oneshot -checkpoint build/train-s1.ckpt
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-s1.oneshot -views 10 -sight \
 		-view-seeds 36x2,31x2w1:0.5,32:1:1:0.5,38x2 -seed 43 -epochs 40 -lr 5e-4 -out build/compact-s2.oneshot -checkpoint build/train-s2.ckpt
-	$(GO) run ./cmd/cohort -model build/compact-s2.oneshot -out models/compact.oneshot
+	$(GO) run ./cmd/cohort -half -model build/compact-s2.oneshot -out models/compact.oneshot
 
 ## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
 FUZZTIME ?= 30s
