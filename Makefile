@@ -79,8 +79,9 @@ teacher:
 ## train: train the compact embedder in seven runs, each starting from the last, average the
 ## weights of the last two (cmd/soup), train two more runs from the soup on the teacher's views made
 ## through the student's crop (-sight), then give the last test-time mirroring and a cohort of the
-## training people's faces with a threshold calibrated for them, the weights rounded to half precision (cmd/cohort -half): the shipped model (about
-## 10 h on 2 cores, the teacher's views included; see MODEL_CARD.md). Built with the simd
+## training people's faces with a threshold calibrated for them, its weights rounded to half precision
+## (cmd/cohort -half): the shipped model (about 10 h on 2 cores, the teacher's views included; see
+## MODEL_CARD.md). Built with the simd
 ## experiment: natively the packed SIMD matrix kernel trains about 1.6× faster than gonum's.
 train: teacher
 	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -epochs 20 -out build/compact-v2.oneshot -checkpoint build/train-v2.ckpt

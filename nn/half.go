@@ -25,7 +25,8 @@ func halfExact(v float32) bool {
 }
 
 // toHalf rounds v to the nearest half-precision value, ties to even; a
-// value beyond maxHalf becomes ±Inf and NaN stays NaN.
+// value that rounds beyond maxHalf (|v| ≥ 65520) becomes ±Inf, and NaN
+// stays NaN.
 func toHalf(v float32) uint16 {
 	b := math.Float32bits(v)
 	sign := uint16(b>>16) & 0x8000
