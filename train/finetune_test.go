@@ -261,3 +261,30 @@ func TestScoreNotWorse(t *testing.T) {
 		}
 	}
 }
+
+// Head mode needs one sequence of layers with a head named "embed"; the sum
+// of two networks (nn.Ensemble) has none, and is refused with a pointer to
+// full mode, which trains it.
+func TestFineTuneHeadModeRefusesAnEnsemble(t *testing.T) {
+	a, err := embedder.NewCompact(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := embedder.NewCompact(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nn.Ensemble(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crops, labels := syntheticCrops(t, 3, 4)
+	data := FineTuneData{Crops: crops, Labels: labels}
+	_, _, err = FineTune(context.Background(), m, embedder.CompactNorm, data, FineTuneOptions{Mode: ModeHead, Epochs: 1}, nil)
+	if err == nil || !strings.Contains(err.Error(), "use full mode") {
+		t.Fatalf("head mode on an ensemble: %v, want a refusal that points to full mode", err)
+	}
+	if _, _, err := FineTune(context.Background(), m, embedder.CompactNorm, data, FineTuneOptions{Mode: ModeFull, Epochs: 1}, nil); err != nil {
+		t.Fatalf("full mode on an ensemble: %v", err)
+	}
+}

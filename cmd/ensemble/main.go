@@ -10,8 +10,11 @@
 // estimate of it than either. The members must crop and normalise faces
 // alike (the same template, normalisation and input). The joined model
 // has the first member's metadata without its cohort and thresholds,
-// which belonged to the first member alone: give it its own with
-// cmd/cohort. It costs both networks' time and size.
+// which belonged to the first member alone (give it its own with
+// cmd/cohort), and an architecture that names both members'. It costs
+// both networks' time and size, and the tab's head-mode fine-tuning,
+// which needs one sequence of layers with a head named "embed", refuses it
+// (full mode trains it).
 //
 // Before writing, it measures how far the members agree: the mean cosine
 // between their embeddings of the first picture of the first -agree people
@@ -119,6 +122,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		"wall_time", "epochs_time", "seed", "soup_of"} {
 		delete(m.Meta, k)
 	}
+	// Not the first member's architecture: cmd/train cannot start from
+	// the sum, and the engine's model info should not call it one network.
+	m.Meta["architecture"] = fmt.Sprintf("ensemble of %s and %s", cmp.Or(a.Model.Meta["architecture"], "?"), cmp.Or(b.Model.Meta["architecture"], "?"))
 	m.Meta["trained_by"] = "cmd/ensemble " + strings.Join(args, " ")
 	m.Meta["ensemble_of"] = fs.Arg(0) + " " + fs.Arg(1)
 	n, err := nn.SaveFile(*out, m)

@@ -56,6 +56,9 @@ func TestEnsembleOfTheShippedModel(t *testing.T) {
 	if !strings.Contains(e.Model.Meta["ensemble_of"], "compact.oneshot") {
 		t.Fatalf("ensemble_of = %q", e.Model.Meta["ensemble_of"])
 	}
+	if got, want := e.Model.Meta["architecture"], "ensemble of compact-v2 and compact-v2"; got != want {
+		t.Fatalf("architecture %q, want %q", got, want)
+	}
 	one, err := embedder.Open(shipped)
 	if err != nil {
 		t.Fatal(err)
