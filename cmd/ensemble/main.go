@@ -159,9 +159,8 @@ func agreement(ctx context.Context, a, b *embedder.Embedder, peoplePath, root st
 	}
 	var embs [2][][]float32
 	for i, e := range []*embedder.Embedder{a, b} {
-		plain := *e
-		plain.Mirror = false
-		ws, err := plain.Workers(runtime.NumCPU())
+		e.Mirror = false // the networks themselves; the file's "mirror" setting is untouched
+		ws, err := e.Workers(runtime.NumCPU())
 		if err != nil {
 			return 0, 0, err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"io"
 	"math"
@@ -89,7 +90,7 @@ func TestEnsembleOfTheShippedModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(dir, "fresh"+string(rune('0'+seed))+".oneshot")
+		p := filepath.Join(dir, fmt.Sprintf("fresh%d.oneshot", seed))
 		if _, err := nn.SaveFile(p, m); err != nil {
 			t.Fatal(err)
 		}
