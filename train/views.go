@@ -65,6 +65,11 @@ type Composition struct {
 	// stream of their own, so the views' other draws are those of the same
 	// set without warps.
 	Warp float64
+	// Glasses is the probability that a view other than view 0 wears
+	// glasses (see Glasses), drawn after any warp: 0 for none. Its draws
+	// come from a stream of their own, so the views' other draws are
+	// those of the same set without glasses.
+	Glasses float64
 	// Sight has the teacher embed every view as the student sees it: the
 	// student's crop enlarged into the teacher's, grey beyond it (see
 	// alignSeen), so each target depends on the student's input alone.
@@ -77,7 +82,7 @@ func (c Composition) Validate() error {
 	for _, p := range []struct {
 		name string
 		v    float64
-	}{{"blend", c.Mix}, {"swap", c.Swap}, {"side", c.Side}, {"warp", c.Warp}} {
+	}{{"blend", c.Mix}, {"swap", c.Swap}, {"side", c.Side}, {"warp", c.Warp}, {"glasses", c.Glasses}} {
 		if !(p.v >= 0 && p.v <= 1) {
 			return fmt.Errorf("train: %s probability %g; want 0…1", p.name, p.v)
 		}
@@ -86,14 +91,14 @@ func (c Composition) Validate() error {
 }
 
 // String is the composition as cache file names spell it: the
-// probabilities in effect, e.g. "mix1-swap1-side1" or "warp1", and
-// "sight" for the student's sight; "" for none.
+// probabilities in effect, e.g. "mix1-swap1-side1", "warp1" or
+// "glasses1", and "sight" for the student's sight; "" for none.
 func (c Composition) String() string { return c.spell("%s%g", "-") }
 
 // spell writes each probability in effect — the blend probability, the
 // swap probability among blends, the side probability among swaps (none
-// after a 0), and the warp probability — with format (name, value),
-// joined by sep. Cache file names and cache keys are both spelt here, so
+// after a 0), the warp probability and the glasses probability — with
+// format (name, value), joined by sep. Cache file names and cache keys are both spelt here, so
 // they always name the same thing.
 func (c Composition) spell(format, sep string) string {
 	var terms []string
@@ -109,6 +114,9 @@ func (c Composition) spell(format, sep string) string {
 	if c.Warp > 0 {
 		terms = append(terms, fmt.Sprintf(format, "warp", c.Warp))
 	}
+	if c.Glasses > 0 {
+		terms = append(terms, fmt.Sprintf(format, "glasses", c.Glasses))
+	}
 	if c.Sight {
 		terms = append(terms, "sight")
 	}
@@ -119,7 +127,8 @@ func (c Composition) spell(format, sep string) string {
 // through Jitter, blended, when Partner ≥ 0, with sample Partner seen
 // through PartnerJitter, pixel by pixel, Weight of the first and
 // 1 − Weight of the second — or, when Band is not empty, the second
-// face inside Band and the first outside it; then reshaped by Warp.
+// face inside Band and the first outside it; then reshaped by Warp, and
+// last wearing Glasses.
 type View struct {
 	Jitter        face.Jitter
 	Partner       int
@@ -127,6 +136,7 @@ type View struct {
 	Weight        float64
 	Band          Band
 	Warp          Warp
+	Glasses       Glasses
 }
 
 // Band is a horizontal band of the face, from Top to Bottom, in pupil
@@ -177,24 +187,38 @@ func (v View) Mixed() bool { return v.Partner >= 0 }
 // out of triplet mining.
 func (v View) Composite() bool { return v.Mixed() || !v.Warp.Empty() }
 
+// Altered reports whether the view is another picture than its jittered
+// photograph: composite, or wearing glasses. The teacher embeds such
+// views itself; the others it may take from a cache of plain views.
+func (v View) Altered() bool { return v.Composite() || !v.Glasses.Empty() }
+
 // MinMixWeight is the least weight a blend gives its own face: every
 // blend is mostly the sample it belongs to.
 const MinMixWeight = 0.5
 
 // View returns view v of sample i: none for view 0; otherwise its jitter,
-// whether and with what it is blended, and its warp, drawn by generators
-// seeded with Seed, i and v alone, so it can be made again on any machine
-// without storing it. With Mix = 0 its jitter is ViewJitter's.
+// whether and with what it is blended, its warp and its glasses, drawn by
+// generators seeded with Seed, i and v alone, so it can be made again on
+// any machine without storing it. With Mix = 0 its jitter is ViewJitter's.
 func (vw *Views) View(i, v int) View {
 	out := vw.composed(i, v)
-	if v == 0 || vw.Warp <= 0 {
+	if v == 0 {
 		return out
 	}
-	rng := warpRand(vw.Seed, i, v)
-	// The same number of draws whatever the outcome.
-	warp := rng.Float64() < vw.Warp
-	if w := drawWarp(rng); warp {
-		out.Warp = w
+	if vw.Warp > 0 {
+		rng := warpRand(vw.Seed, i, v)
+		// The same number of draws whatever the outcome.
+		warp := rng.Float64() < vw.Warp
+		if w := drawWarp(rng); warp {
+			out.Warp = w
+		}
+	}
+	if vw.Glasses > 0 {
+		rng := glassesRand(vw.Seed, i, v)
+		wear := rng.Float64() < vw.Glasses
+		if g := drawGlasses(rng); wear {
+			out.Glasses = g
+		}
 	}
 	return out
 }
@@ -308,6 +332,7 @@ func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t fac
 	}
 	if !vw.Mixed() {
 		warpCrop(dst, vw.Warp, t)
+		drawGlassesOn(dst, vw.Glasses, t, j)
 		return nil
 	}
 	if vw.Partner >= len(samples) {
@@ -324,6 +349,7 @@ func alignView(dst, scratch *image.RGBA, samples []Sample, i int, vw View, t fac
 		blend(dst, scratch, vw.Weight)
 	}
 	warpCrop(dst, vw.Warp, t)
+	drawGlassesOn(dst, vw.Glasses, t, j)
 	return nil
 }
 
@@ -394,12 +420,12 @@ func MixedCachePath(cachePath string, c Composition) string {
 // read from MixedCachePath(cachePath, c) (named for the samples' views,
 // SamplesCachePath) when it holds them for the same samples, teacher key,
 // count, range, seed and composition, and otherwise computed and written
-// there. A view that is not composite (neither a
-// blend nor a warp) is the same picture with or without compositions, so
-// views with them take those from the cache of views without, when it is
-// there, and the teacher embeds only the composite views — unless c.Sight
-// has the teacher look through the student's crop, which makes every view
-// a picture of its own.
+// there. A view that is not altered (neither a blend nor a warp nor in
+// glasses) is the same picture with or without compositions, so views
+// with them take those from the cache of views without, when it is there,
+// and the teacher embeds only the altered views — unless c.Sight has the
+// teacher look through the student's crop, which makes every view a
+// picture of its own.
 func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, c Composition, cachePath, key string, progress func(done, total int)) (*Views, error) {
 	if count < 1 || count > maxViews {
 		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
@@ -436,13 +462,13 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	}
 	vw.Vecs = make([][]float32, len(named))
 	var todo []int // views the teacher has to embed
-	if (c.Mix > 0 || c.Warp > 0) && !c.Sight && cachePath != "" {
+	if (c.Mix > 0 || c.Warp > 0 || c.Glasses > 0) && !c.Sight && cachePath != "" {
 		if t, err := readTargets(cachePath, plainKey, named); err == nil {
 			copy(vw.Vecs, t.Plain)
 		}
 	}
 	for k := range named {
-		if vw.Vecs[k] == nil || vw.View(k/count, k%count).Composite() {
+		if vw.Vecs[k] == nil || vw.View(k/count, k%count).Altered() {
 			todo = append(todo, k)
 		}
 	}

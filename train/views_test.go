@@ -38,7 +38,7 @@ func TestViewJitter(t *testing.T) {
 // from their cache without a teacher, and a cache made with another seed
 // or composition is not used.
 func TestViewsAreConsistent(t *testing.T) {
-	for _, c := range []Composition{{}, {Mix: 0.6}, {Mix: 0.8, Swap: 0.6}, {Mix: 1, Swap: 1, Side: 0.5}, {Warp: 0.7}, {Mix: 0.5, Warp: 0.5}} {
+	for _, c := range []Composition{{}, {Mix: 0.6}, {Mix: 0.8, Swap: 0.6}, {Mix: 1, Swap: 1, Side: 0.5}, {Warp: 0.7}, {Mix: 0.5, Warp: 0.5}, {Glasses: 0.7}, {Mix: 0.5, Warp: 0.5, Glasses: 0.5}} {
 		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) { testViewsAreConsistent(t, c) })
 	}
 }
@@ -70,7 +70,7 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 	tr := newTrainer(t, samples, targets, tinyConfig())
 	var idx, views []int
 	var pics []View
-	mixed, swapped, sides, warped := 0, 0, 0, 0
+	mixed, swapped, sides, warped, glassed := 0, 0, 0, 0, 0
 	for i := range samples {
 		for v := range count {
 			idx, views, pics = append(idx, i), append(views, v), append(pics, vw.View(i, v))
@@ -87,6 +87,9 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 			if !p.Warp.Empty() {
 				warped++
 			}
+			if !p.Glasses.Empty() {
+				glassed++
+			}
 		}
 	}
 	if (mix > 0) != (mixed > 0) || (swap > 0) != (swapped > 0) || swapped == mixed && swap < 1 && swap > 0 ||
@@ -95,6 +98,9 @@ func testViewsAreConsistent(t *testing.T, comp Composition) {
 	}
 	if (comp.Warp > 0) != (warped > 0) {
 		t.Fatalf("%+v made %d warps of %d views", comp, warped, len(pics))
+	}
+	if (comp.Glasses > 0) != (glassed > 0) {
+		t.Fatalf("%+v put glasses on %d of %d views", comp, glassed, len(pics))
 	}
 	seen := embedsToTargets(t, tr, teacher, idx, pics, views)
 	if d := seen[0][0] - seen[1][0]; d == 0 {

@@ -21,6 +21,8 @@
 // place of the same band of this one; 11:1:1:0.5 makes half of the swaps
 // sides, the left or right half of the other face; 21w1 warps every view
 // but the plain one, a smooth change of the face's shape, train.Warp;
+// 42x2g1 puts glasses (half of them sunglasses) on every view but the
+// plain one, train.Glasses;
 // -sight has the teacher see every view through the student's crop,
 // train.Composition.Sight; -sight-crop compact64 through that crop
 // instead, so a compact-v2-80 student started from a compact-v2 model
@@ -121,7 +123,7 @@ func main() {
 	initFrom = flag.String("init", "", "start from this model file's weights (same -arch, or the one -arch grows or rescales from: compact-v2 for compact-v2-deep and compact-v2-80) instead of fresh ones: a new run with its own schedule")
 	views = flag.Int("views", 0, "distil on the teacher's embeddings of this many augmented views of each face, the student seeing the same views (0: jitter freely, target the plain face)")
 	mix = flag.Float64("mix", 0, "with -views: probability that a view (other than the plain one) blends the face with another, 50–100% its own (0: none)")
-	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; 'w' and a probability after it warps the shape of that share of the views, e.g. 21w1 or 22x2w0.5:0.5; default: the one set of -seed)")
+	viewSeeds = flag.String("view-seeds", "", "with -views: sets of views to train on together, as seeds each with an optional blend probability, e.g. 1,2:0.5,3:0.7 (a set of -views views per seed; blend probability -mix when not given; a second ':' gives the probability that a blend swaps a band of the face instead, e.g. 6:1:1; a third the probability that a swap takes a side of the face, e.g. 11:1:1:1; 'x' after a seed scales the jitter range, e.g. 13x2:0.5; 'w' and a probability after it warps the shape of that share of the views, e.g. 21w1 or 22x2w0.5:0.5; 'g' and a probability after those puts glasses on that share, e.g. 42x2g1; default: the one set of -seed)")
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	sight = flag.Bool("sight", false, "with -views: the teacher embeds every view as the student sees it — the student's crop enlarged into its own, grey beyond it — so each target depends on the student's input alone (train.Composition.Sight; new teacher views, cached apart)")
 	sightCrop = flag.String("sight-crop", "", "with -sight: the crop the teacher sees every view through, when not the student's own: a smaller one of the same framing, compact64 or compact80 (a student of a larger crop then trains on a smaller one's cached views, seeing each view finer; \"\": the student's crop)")
@@ -290,7 +292,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			for _, set := range sets {
 				plain := filepath.Join(cacheDir, set.cacheName(key))
 				vcache := train.MixedCachePath(plain, set.Composition)
-				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g, warp probability %g, through the student's crop %v (cached in %s, with the views' number and digest before .bin)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, set.Warp, set.Sight, vcache)
+				log.Printf("\nteacher embeddings of %d views of each face, seed %d, jitter ×%g, blend probability %g, swap probability %g, side probability %g, warp probability %g, glasses probability %g, through the student's crop %v (cached in %s, with the views' number and digest before .bin)", *views, set.seed, set.jitter, set.Mix, set.Swap, set.Side, set.Warp, set.Glasses, set.Sight, vcache)
 				jitter, err := cfg.Jitter.Scaled(set.jitter)
 				if err != nil {
 					return err
@@ -414,7 +416,9 @@ const maxJitter = 4
 // a swap takes a side of the face rather than a horizontal band (each 0
 // when not given). A "w" and a probability after the seed (and its jitter
 // factor) warp that share of the views (train.Warp), e.g. 21w1 or
-// 22x2w0.5:0.5. The empty list is the one set of the run's seed.
+// 22x2w0.5:0.5; a "g" and a probability after those put glasses on that
+// share of the views (train.Glasses), e.g. 42x2g1 or 43w1g0.5. The empty
+// list is the one set of the run's seed.
 func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 	if strings.TrimSpace(list) == "" {
 		return []viewSet{{seed, 1, train.Composition{Mix: mix}}}, nil
@@ -428,7 +432,8 @@ func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 		}
 		set := viewSet{jitter: 1, Composition: train.Composition{Mix: mix}}
 		var err error
-		seedPart, warpText, warped := strings.Cut(fields[0], "w")
+		setPart, glassesText, glassed := strings.Cut(fields[0], "g")
+		seedPart, warpText, warped := strings.Cut(setPart, "w")
 		seedText, jitterText, strong := strings.Cut(seedPart, "x")
 		if set.seed, err = strconv.ParseUint(seedText, 10, 64); err != nil {
 			return nil, fmt.Errorf("-view-seeds: %q is not a seed (want e.g. 1,2:0.5,3:1:0.5,4x2)", item)
@@ -441,6 +446,11 @@ func parseViewSets(list string, seed uint64, mix float64) ([]viewSet, error) {
 		if warped {
 			if set.Warp, err = strconv.ParseFloat(warpText, 64); err != nil || !(set.Warp > 0 && set.Warp <= 1) {
 				return nil, fmt.Errorf("-view-seeds: %q: the warp probability after 'w' must be in (0, 1]", item)
+			}
+		}
+		if glassed {
+			if set.Glasses, err = strconv.ParseFloat(glassesText, 64); err != nil || !(set.Glasses > 0 && set.Glasses <= 1) {
+				return nil, fmt.Errorf("-view-seeds: %q: the glasses probability after 'g' must be in (0, 1]", item)
 			}
 		}
 		if len(fields) > 1 {

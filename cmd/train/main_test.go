@@ -120,10 +120,10 @@ func TestSightTemplate(t *testing.T) {
 }
 
 // TestParseViewSets checks -view-seeds: seeds with optional jitter
-// factors and blend, swap and side probabilities, the run's seed when
+// factors, warp and glasses probabilities and blend, swap and side probabilities, the run's seed when
 // empty, and clear refusals.
 func TestParseViewSets(t *testing.T) {
-	got, err := parseViewSets("1, 2:0.5,3:0.7,6:1:0.5,11:1:1:0.5,13x2,14x1.5:0.5,21w1,22x2w0.5:0.5", 9, 0.25)
+	got, err := parseViewSets("1, 2:0.5,3:0.7,6:1:0.5,11:1:1:0.5,13x2,14x1.5:0.5,21w1,22x2w0.5:0.5,42x2g1,43w1g0.5:0.5", 9, 0.25)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,8 @@ func TestParseViewSets(t *testing.T) {
 	}
 	want := []viewSet{{1, 1, c(0.25, 0, 0)}, {2, 1, c(0.5, 0, 0)}, {3, 1, c(0.7, 0, 0)}, {6, 1, c(1, 0.5, 0)}, {11, 1, c(1, 1, 0.5)},
 		{13, 2, c(0.25, 0, 0)}, {14, 1.5, c(0.5, 0, 0)},
-		{21, 1, train.Composition{Mix: 0.25, Warp: 1}}, {22, 2, train.Composition{Mix: 0.5, Warp: 0.5}}}
+		{21, 1, train.Composition{Mix: 0.25, Warp: 1}}, {22, 2, train.Composition{Mix: 0.5, Warp: 0.5}},
+		{42, 2, train.Composition{Mix: 0.25, Glasses: 1}}, {43, 1, train.Composition{Mix: 0.5, Warp: 1, Glasses: 0.5}}}
 	if !slices.Equal(got, want) {
 		t.Errorf("parseViewSets = %v, want %v", got, want)
 	}
@@ -142,7 +143,8 @@ func TestParseViewSets(t *testing.T) {
 	for _, bad := range []string{"x", "1,,2", "1:2", "1:-0.1", "1:nan", "1,1:0.5", "-1",
 		"6:1:0", "6:1:1.5", "6:1:x", "6:0:0.5", "6:1:0.5:2", "6:1:0.5:0", "6:1:0.5:x", "6:1:0.5:1:1",
 		"13x", "13x0", "13x-1", "13x5", "13xnan", "x2", "13x2x2", "13,13x2",
-		"21w", "21w0", "21w1.5", "21wx", "21w1w1", "21w0.5x2", "w1"} {
+		"21w", "21w0", "21w1.5", "21wx", "21w1w1", "21w0.5x2", "w1",
+		"42g", "42g0", "42g2", "42gx", "42g1g1", "42g1w1", "g1"} {
 		if _, err := parseViewSets(bad, 9, 0); err == nil || !strings.Contains(err.Error(), "-view-seeds") {
 			t.Errorf("parseViewSets(%q) error = %v, want a -view-seeds error", bad, err)
 		}
