@@ -120,8 +120,8 @@ func TestSightTemplate(t *testing.T) {
 }
 
 // TestParseViewSets checks -view-seeds: seeds with optional jitter
-// factors, warp and glasses probabilities and blend, swap and side probabilities, the run's seed when
-// empty, and clear refusals.
+// factors, warp and glasses probabilities and blend, swap and side
+// probabilities, the run's seed when empty, and clear refusals.
 func TestParseViewSets(t *testing.T) {
 	got, err := parseViewSets("1, 2:0.5,3:0.7,6:1:0.5,11:1:1:0.5,13x2,14x1.5:0.5,21w1,22x2w0.5:0.5,42x2g1,43w1g0.5:0.5", 9, 0.25)
 	if err != nil {
