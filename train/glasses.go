@@ -110,27 +110,16 @@ func glassesRand(seed uint64, i, v int) *rand.Rand {
 }
 
 // jitteredEyes returns where a face's pupils land in a crop of template t
-// aligned with jitter j: the template's own pupils, moved as
-// face.Template.Transform moves the face (turned, scaled and shifted
-// about their midpoint, then mirrored, which swaps the two).
+// aligned with jitter j: the template's own pupils, carried by the map
+// face.Template.Transform makes for a face whose pupils already sit on
+// the template's (no alignment, the jitter alone). A mirrored face has its
+// left pupil on the crop's right, so a flip swaps the two.
 func jitteredEyes(t face.Template, j face.Jitter) (left, right face.Point) {
-	mx, my := (t.Left.X+t.Right.X)/2, (t.Left.Y+t.Right.Y)/2
-	s := 1 + j.Scale
-	if !(s > 0.05) {
-		s = 0.05
+	m := t.Transform(face.Eyes{Left: t.Left, Right: t.Right}, j)
+	at := func(p face.Point) face.Point {
+		return face.Point{X: m[0]*p.X + m[1]*p.Y + m[2], Y: m[3]*p.X + m[4]*p.Y + m[5]}
 	}
-	th := j.Rotate * math.Pi / 180
-	c, sn := s*math.Cos(th), s*math.Sin(th)
-	d := t.PupilDistance()
-	move := func(p face.Point) face.Point {
-		x, y := p.X-mx, p.Y-my
-		q := face.Point{X: mx + c*x - sn*y + j.ShiftX*d, Y: my + sn*x + c*y + j.ShiftY*d}
-		if j.Flip {
-			q.X = 2*mx - q.X
-		}
-		return q
-	}
-	left, right = move(t.Left), move(t.Right)
+	left, right = at(t.Left), at(t.Right)
 	if j.Flip {
 		left, right = right, left
 	}
