@@ -223,6 +223,63 @@ func (r Report) AccuracyAt(t float32) float64 {
 	return float64(correct) / float64(len(r.Distances))
 }
 
+// OperatingPoint is what a threshold fixed in advance does on a report's
+// pairs: of the Mismatched pairs (two people), FalseAccepts lie at a
+// distance ≤ Threshold; of the Matched pairs (one person), FalseRejects lie
+// beyond it. Failed pairs count as errors, as in AccuracyAt.
+type OperatingPoint struct {
+	Threshold    float32 `json:"threshold"`
+	FalseAccepts int     `json:"false_accepts"`
+	Mismatched   int     `json:"mismatched"`
+	FalseRejects int     `json:"false_rejects"`
+	Matched      int     `json:"matched"`
+}
+
+// At is the operating point of threshold t on all the report's pairs:
+// the figures to quote for a threshold stored in a model file, such as its
+// strict point, where FAR is what the calibration promised. It is zero but
+// for the threshold for a report without per-pair labels.
+func (r Report) At(t float32) OperatingPoint {
+	p := OperatingPoint{Threshold: t}
+	if len(r.Same) != len(r.Distances) {
+		return p
+	}
+	failed := r.failedSet()
+	for i, d := range r.Distances {
+		accepted := d <= t && !failed[i]
+		if r.Same[i] {
+			p.Matched++
+			if !accepted {
+				p.FalseRejects++
+			}
+		} else {
+			p.Mismatched++
+			if accepted || failed[i] {
+				p.FalseAccepts++
+			}
+		}
+	}
+	return p
+}
+
+// FAR is the false accept rate: the share of the pairs of two people
+// accepted. It is 0 without such pairs.
+func (p OperatingPoint) FAR() float64 {
+	if p.Mismatched == 0 {
+		return 0
+	}
+	return float64(p.FalseAccepts) / float64(p.Mismatched)
+}
+
+// TAR is the true accept rate: the share of the pairs of one person
+// accepted. It is 0 without such pairs.
+func (p OperatingPoint) TAR() float64 {
+	if p.Matched == 0 {
+		return 0
+	}
+	return float64(p.Matched-p.FalseRejects) / float64(p.Matched)
+}
+
 // FailureFAR is the false accept rate the failed mismatched pairs cause
 // by themselves: they count as accepted at every threshold, so no
 // threshold reaches a lower rate. When it exceeds FAR1, TARAtFAR1 is 0

@@ -307,3 +307,43 @@ func TestPlots(t *testing.T) {
 		t.Error("PlotHistogram of an empty report: no error")
 	}
 }
+
+// TestOperatingPointCountsErrorsAtAFixedThreshold: At counts false
+// accepts and false rejects at a threshold, failed pairs always wrong, and
+// agrees with AccuracyAt on every threshold.
+func TestOperatingPointCountsErrorsAtAFixedThreshold(t *testing.T) {
+	dist := []float32{0.5, 0.9, -1, 0.8, -1, 1.6} // failed pairs' values are ignored
+	same := []bool{true, true, true, false, false, false}
+	failed := []bool{false, false, true, false, true, false}
+	fold := []int{0, 0, 0, 1, 1, 1}
+	r, err := FromDistances(dist, same, failed, fold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		t      float32
+		fa, fr int
+	}{
+		{0, 1, 3},                  // the failed mismatched pair is accepted even here
+		{0.7, 1, 2},                // 0.5 accepted; 0.9 and the failure rejected
+		{1.0, 2, 1},                // 0.8 now accepted: a false accept
+		{2 * FailedDistance, 3, 1}, // accept all: the failed matched pair stays rejected
+	} {
+		p := r.At(c.t)
+		if p.Threshold != c.t || p.Matched != 3 || p.Mismatched != 3 || p.FalseAccepts != c.fa || p.FalseRejects != c.fr {
+			t.Errorf("At(%v) = %+v, want %d false accepts and %d false rejects of 3 and 3", c.t, p, c.fa, c.fr)
+		}
+		if want := float64(c.fa) / 3; p.FAR() != want {
+			t.Errorf("At(%v).FAR() = %v, want %v", c.t, p.FAR(), want)
+		}
+		if want := float64(3-c.fr) / 3; p.TAR() != want {
+			t.Errorf("At(%v).TAR() = %v, want %v", c.t, p.TAR(), want)
+		}
+		if want := float64(6-c.fa-c.fr) / 6; r.AccuracyAt(c.t) != want {
+			t.Errorf("AccuracyAt(%v) = %v, but At counts %d errors of 6", c.t, r.AccuracyAt(c.t), c.fa+c.fr)
+		}
+	}
+	if p := (Report{}).At(1); p != (OperatingPoint{Threshold: 1}) || p.FAR() != 0 || p.TAR() != 0 {
+		t.Errorf("At on an empty report = %+v (FAR %v, TAR %v), want zero counts", p, p.FAR(), p.TAR())
+	}
+}

@@ -99,6 +99,9 @@ func TestRunPlain(t *testing.T) {
 	if err := embedder.Describe(m, embedder.CompactTemplate, embedder.CompactNorm, 0.9); err != nil {
 		t.Fatal(err)
 	}
+	if err := embedder.DescribeStrict(m, 0.5); err != nil {
+		t.Fatal(err)
+	}
 	modelFile := filepath.Join(dir, "m.oneshot")
 	f, err := os.Create(modelFile)
 	if err != nil {
@@ -117,7 +120,8 @@ func TestRunPlain(t *testing.T) {
 		t.Fatalf("%v\nstderr: %s", err, errOut.String())
 	}
 	t.Logf("stdout:\n%s", out.String())
-	for _, want := range []string{"accuracy", "AUC", "EER", "TAR@FAR=1%", "threshold", "failures", "fallback eyes", "model's threshold 0.9"} {
+	for _, want := range []string{"accuracy", "AUC", "EER", "TAR@FAR=1%", "threshold", "failures", "fallback eyes", "model's threshold 0.9",
+		"model's strict threshold 0.5: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q", want)
 		}
@@ -138,6 +142,14 @@ func TestRunPlain(t *testing.T) {
 	}
 	if got["pairs"] != 20.0 || got["model"] != modelFile {
 		t.Errorf("JSON pairs %v, model %v", got["pairs"], got["model"])
+	}
+	// The strict point counts every pair once: 10 of each kind.
+	strict, _ := got["model_strict"].(map[string]any)
+	if strict["threshold"] != 0.5 || strict["matched"] != 10.0 || strict["mismatched"] != 10.0 {
+		t.Errorf("JSON model_strict %v: want threshold 0.5 over 10 matched and 10 mismatched pairs", got["model_strict"])
+	}
+	if fa, ok := strict["false_accepts"].(float64); !ok || fa < 0 || fa > 10 {
+		t.Errorf("JSON model_strict false_accepts %v", strict["false_accepts"])
 	}
 	for _, p := range []string{roc, hist} {
 		f, err := os.Open(p)
