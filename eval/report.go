@@ -205,28 +205,21 @@ func meanStd(xs []float64) (mean, std, stderr float64) {
 // AccuracyAt is the accuracy of threshold t on all the report's pairs,
 // failures counting as errors: the figure to quote for a threshold fixed in
 // advance, such as a model's calibrated one. It is 0 for a report without
-// per-pair distances.
+// per-pair distances. It counts with At.
 func (r Report) AccuracyAt(t float32) float64 {
-	if len(r.Distances) == 0 || len(r.Same) != len(r.Distances) {
+	p := r.At(t)
+	n := p.Matched + p.Mismatched
+	if n == 0 {
 		return 0
 	}
-	failed := make(map[int]bool, len(r.Failed))
-	for _, i := range r.Failed {
-		failed[i] = true
-	}
-	correct := 0
-	for i, d := range r.Distances {
-		if !failed[i] && (d <= t) == r.Same[i] {
-			correct++
-		}
-	}
-	return float64(correct) / float64(len(r.Distances))
+	return float64(n-p.FalseAccepts-p.FalseRejects) / float64(n)
 }
 
 // OperatingPoint is what a threshold fixed in advance does on a report's
 // pairs: of the Mismatched pairs (two people), FalseAccepts lie at a
 // distance ≤ Threshold; of the Matched pairs (one person), FalseRejects lie
-// beyond it. Failed pairs count as errors, as in AccuracyAt.
+// beyond it. A failed pair (no face in one of its images) is an error at
+// every threshold.
 type OperatingPoint struct {
 	Threshold    float32 `json:"threshold"`
 	FalseAccepts int     `json:"false_accepts"`
