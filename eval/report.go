@@ -275,21 +275,11 @@ func (p OperatingPoint) TAR() float64 {
 
 // FailureFAR is the false accept rate the failed mismatched pairs cause
 // by themselves: they count as accepted at every threshold, so no
-// threshold reaches a lower rate. When it exceeds FAR1, TARAtFAR1 is 0
-// because of the failures, not the embedder. It is 0 for a report
-// without per-pair labels.
+// threshold reaches a lower rate (it is At's FAR below every distance).
+// When it exceeds FAR1, TARAtFAR1 is 0 because of the failures, not the
+// embedder. It is 0 for a report without per-pair labels.
 func (r Report) FailureFAR() float64 {
-	mismatched := r.Pairs - r.Matched
-	if mismatched <= 0 || len(r.Same) != r.Pairs {
-		return 0
-	}
-	n := 0
-	for _, i := range r.Failed {
-		if i >= 0 && i < len(r.Same) && !r.Same[i] {
-			n++
-		}
-	}
-	return float64(n) / float64(mismatched)
+	return r.At(float32(math.Inf(-1))).FAR()
 }
 
 // failedSet returns whether each pair failed.
