@@ -294,3 +294,79 @@ func ReadPairsFile(path, root, format string) ([]Pair, error) {
 	}
 	return nil, fmt.Errorf("dataset: unknown pairs format %q (want lfw or plain)", format)
 }
+
+// ReadFIWPeople reads a Families in the Wild people list (peopleTrain.txt,
+// peopleVal.txt: a count line, then "F####/MID#<TAB>imageCount" lines) and
+// returns each individual with the paths of their face crops under root
+// (root/F####/MID#/*.jpg, sorted). A person is named "F####/MID#", so the
+// family is the name's first element (FIWFamily). The count on each line
+// must match the folder: a list that does not describe the images is an
+// error, not a silent change of the data.
+func ReadFIWPeople(r io.Reader, root string) ([]Person, error) {
+	sc := bufio.NewScanner(r)
+	var out []Person
+	line := 0
+	for sc.Scan() {
+		line++
+		f := strings.Fields(sc.Text())
+		switch len(f) {
+		case 0, 1:
+			continue // the count line, blank lines
+		case 2:
+			n, err := strconv.Atoi(f[1])
+			if err != nil || n <= 0 || n > 100000 {
+				return nil, fmt.Errorf("dataset: FIW people list line %d: %q is not an image count", line, f[1])
+			}
+			if fam, mid, ok := strings.Cut(f[0], "/"); !ok || !strings.HasPrefix(fam, "F") || !strings.HasPrefix(mid, "MID") {
+				return nil, fmt.Errorf("dataset: FIW people list line %d: want \"F####/MID#\", got %q", line, f[0])
+			}
+			dir := filepath.Join(root, filepath.FromSlash(f[0]))
+			files, err := os.ReadDir(dir)
+			if err != nil {
+				return nil, fmt.Errorf("dataset: FIW people list line %d: %w", line, err)
+			}
+			p := Person{Name: f[0]}
+			for _, e := range files {
+				if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+					p.Images = append(p.Images, filepath.Join(dir, e.Name()))
+				}
+			}
+			if len(p.Images) != n {
+				return nil, fmt.Errorf("dataset: FIW people list line %d: %s lists %d images, the folder holds %d", line, f[0], n, len(p.Images))
+			}
+			sort.Strings(p.Images)
+			out = append(out, p)
+		default:
+			return nil, fmt.Errorf("dataset: FIW people list line %d: want \"F####/MID#<tab>count\", got %q", line, sc.Text())
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("dataset: FIW people list is empty")
+	}
+	return out, nil
+}
+
+// ReadFIWPeopleFile is ReadFIWPeople on a file.
+func ReadFIWPeopleFile(path, root string) ([]Person, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadFIWPeople(f, root)
+}
+
+// FIWFamily is the family of a FIW person's name ("F0001/MID2" → "F0001",
+// also under a prefix such as "fiw/F0001/MID2"), or "" for a name that is
+// not a FIW individual.
+func FIWFamily(name string) string {
+	name = strings.TrimPrefix(name, "fiw/")
+	fam, mid, ok := strings.Cut(name, "/")
+	if !ok || !strings.HasPrefix(fam, "F") || !strings.HasPrefix(mid, "MID") {
+		return ""
+	}
+	return fam
+}

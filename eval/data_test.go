@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"image"
+	"image/png"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -314,4 +316,35 @@ func failedPairs(r Report) map[int]bool {
 		failed[i] = true
 	}
 	return failed
+}
+
+// TestPairsTakeLargePhotos checks that a photograph over face.MaxSide a
+// side is scaled down and measured (here: no face in a plain picture, a
+// failed pair) rather than stopping the whole evaluation.
+func TestPairsTakeLargePhotos(t *testing.T) {
+	c, err := face.LoadCascadesFromModule()
+	if err != nil {
+		t.Skipf("skipping: no face cascades: %v", err)
+	}
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.png")
+	g := image.NewGray(image.Rect(0, 0, face.MaxSide+904, 300))
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pairs := []dataset.Pair{{A: big, B: big, Same: true}, {A: big, B: big, Same: false}}
+	r, err := Pairs(context.Background(), []*embedder.Embedder{untrainedCompact(t)}, c.NewDetector, pairs, nil)
+	if err != nil {
+		t.Fatalf("a %d px wide photo stopped the evaluation: %v", face.MaxSide+904, err)
+	}
+	if r.Failures != 2 || len(r.NoFace) != 1 {
+		t.Fatalf("failures %d, no face %v: want both pairs failed for want of a face in the one image", r.Failures, r.NoFace)
+	}
 }

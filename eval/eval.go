@@ -356,7 +356,7 @@ func (w *worker) prepare(k int, path string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("eval: %w (is the image root right?)", err)
 	}
-	img, err := face.Decode(f)
+	img, _, err := face.DecodePhoto(f)
 	f.Close()
 	if err != nil {
 		return false, fmt.Errorf("eval: %s: %w", path, err)

@@ -29,6 +29,12 @@ func Decode(r io.Reader) (image.Image, error) {
 	if r == nil {
 		return nil, errors.New("face: Decode: reader is nil")
 	}
+	return decode(r, checkSize)
+}
+
+// decode is Decode with the size check the header must pass before any
+// pixel is decoded.
+func decode(r io.Reader, checkSize func(width, height int) error) (image.Image, error) {
 	br := bufio.NewReader(r)
 	magic, _ := br.Peek(8)
 	var (
@@ -58,8 +64,8 @@ func Decode(r io.Reader) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("face: decoding %s: %w", format, err)
 	}
-	if err := checkImage(img); err != nil { // header and pixels disagree
-		return nil, err
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height { // header and pixels disagree
+		return nil, fmt.Errorf("face: %s header says %d×%d, the pixels are %d×%d", format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
 	return img, nil
 }

@@ -109,7 +109,7 @@ func prepareOne(det *face.Detector, path string, label int) (*Sample, int) {
 	if err != nil {
 		return nil, 2
 	}
-	img, err := face.Decode(f)
+	img, _, err := face.DecodePhoto(f)
 	f.Close()
 	if err != nil {
 		return nil, 2

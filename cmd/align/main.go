@@ -149,7 +149,7 @@ func decodeFile(path string) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
-	img, err := face.Decode(f)
+	img, _, err := face.DecodePhoto(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -110,6 +110,7 @@ func main() {
 		images   = flag.String("images", filepath.Join(data, "lfw", "images"), "folder of identity sub-folders")
 		people   = flag.String("people", filepath.Join(data, "lfw", "peopleDevTrain.txt"), "people list restricting -images (\"\" for every sub-folder)")
 		orl      = flag.String("orl", filepath.Join(data, "orl"), "ORL folder to add (\"\" for none)")
+		fiw      = flag.String("fiw", filepath.Join(data, "fiw", "peopleTrain.txt"), "Families in the Wild people list to add, its images in the images/ folder beside it (\"\" for none; never peopleVal.txt)")
 		valPairs = flag.String("val", filepath.Join(data, "lfw", "pairsDevTrain.txt"), "pairs of training people for validation and the threshold")
 		teach    = flag.String("teacher", "build/teacher.oneshot", "teacher model file (\"\" for triplet loss only)")
 		cacheDir = flag.String("cache", "build/cache", "folder for the teacher-embedding cache")
@@ -157,12 +158,12 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(ctx, def, *images, *people, *orl, *valPairs, *teach, *cacheDir, *out, *ckpt, *resume); err != nil {
+	if err := run(ctx, def, *images, *people, *orl, *fiw, *valPairs, *teach, *cacheDir, *out, *ckpt, *resume); err != nil {
 		log.Fatal("train: ", err)
 	}
 }
 
-func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPairs, teacherPath, cacheDir, out, ckpt string, resume bool) error {
+func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, valPairs, teacherPath, cacheDir, out, ckpt string, resume bool) error {
 	start := time.Now()
 	// The model and the flags first: a mistake in them is reported before
 	// a minute of face preparation, not after.
@@ -228,6 +229,16 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, valPair
 			o[i].Name = "orl/" + o[i].Name
 		}
 		people = append(people, o...)
+	}
+	if fiw != "" {
+		f, err := dataset.ReadFIWPeopleFile(fiw, filepath.Join(filepath.Dir(fiw), "images"))
+		if err != nil {
+			return fmt.Errorf("FIW: %w (pass -fiw \"\" to train without it)", err)
+		}
+		for i := range f {
+			f[i].Name = "fiw/" + f[i].Name
+		}
+		people = append(people, f...)
 	}
 	var pairs []dataset.Pair
 	if valPairs != "" {
