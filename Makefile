@@ -65,11 +65,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -benchtime 300ms ./nn/... ./face/... ./embedder/... ./teacher/... ./train/... | tee build/bench-native.txt
 	$(GO) run ./cmd/bench
 
-## eval: LFW pairsDevTest verification accuracy of the shipped model
+## eval: the shipped model on the cross-domain yardstick, side by side: LFW pairsDevTest, FIW validation
+## pairs and relatives pairs, ORL (10-fold each; MODEL=file to measure another model)
+MODEL ?= models/compact.oneshot
 eval:
 	@mkdir -p build
-	$(GO) run ./cmd/eval -model models/compact.oneshot -pairs $(ONESHOT_DATA)/lfw/pairsDevTest.txt -root $(ONESHOT_DATA)/lfw/images -format lfw \
-		-roc build/roc.png -hist build/hist.png -json
+	$(GO) run ./cmd/eval -model $(MODEL) -suite -roc build/roc.png -hist build/hist.png -json
 
 ## teacher: fetch face-api's weights from npm (third_party/, ignored) and convert them to build/teacher.oneshot
 teacher:

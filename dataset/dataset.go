@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -369,4 +371,122 @@ func FIWFamily(name string) string {
 		return ""
 	}
 	return fam
+}
+
+// ORLPairs makes the ORL verification pairs: the 40 people in 10 folds of
+// four (s1–s4 fold 0, s5–s8 fold 1, …), so no fold shares a person with
+// another, each fold holding all 180 pairs of two images of one person
+// (4 × 45) and 180 pairs of two people (30 for each of its six pairs of
+// people: image k of the first with image (k + j) mod 10 of the second, for
+// k = 0…9 and j = 0, 3, 6). The pairs are made the same way every time; root is
+// the folder holding s1 … s40, each with 1.png … 10.png.
+func ORLPairs(root string) ([]Pair, error) {
+	const people, perPerson, perFold = 40, 10, 4
+	img := func(person, k int) string {
+		return filepath.Join(root, fmt.Sprintf("s%d", person+1), fmt.Sprintf("%d.png", k+1))
+	}
+	if _, err := os.Stat(img(people-1, perPerson-1)); err != nil {
+		return nil, fmt.Errorf("dataset: ORL: %w (want s1 … s40 with 1.png … 10.png)", err)
+	}
+	var out []Pair
+	for fold := 0; fold < people/perFold; fold++ {
+		first := fold * perFold
+		for p := first; p < first+perFold; p++ {
+			for i := 0; i < perPerson; i++ {
+				for j := i + 1; j < perPerson; j++ {
+					out = append(out, Pair{A: img(p, i), B: img(p, j), Same: true, Fold: fold})
+				}
+			}
+		}
+		for p := first; p < first+perFold; p++ {
+			for q := p + 1; q < first+perFold; q++ {
+				for _, shift := range []int{0, 3, 6} {
+					for k := 0; k < perPerson; k++ {
+						out = append(out, Pair{A: img(p, k), B: img(q, (k+shift)%perPerson), Fold: fold})
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// FIWPairs draws verification pairs from FIW people (ReadFIWPeople): n
+// pairs of two pictures of one person, then n pairs of two people of
+// different families, or, with kin, of the same family (relatives: the
+// hard case), in 10 folds of equal shares in order, like pairsVal.txt.
+// The draw is fixed by seed. It is for calibrating thresholds on training
+// people; the validation families have their own pairs files.
+func FIWPairs(people []Person, n int, kin bool, seed uint64) ([]Pair, error) {
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	var several []int
+	families := map[string][]int{}
+	for i, p := range people {
+		if len(p.Images) >= 2 {
+			several = append(several, i)
+		}
+		fam := FIWFamily(p.Name)
+		if fam == "" {
+			return nil, fmt.Errorf("dataset: FIWPairs: %q is not a FIW individual (F####/MID#)", p.Name)
+		}
+		families[fam] = append(families[fam], i)
+	}
+	var withKin []int // people with a relative in the list
+	for _, members := range families {
+		if len(members) >= 2 {
+			withKin = append(withKin, members...)
+		}
+	}
+	slices.Sort(withKin)
+	switch {
+	case n <= 0:
+		return nil, fmt.Errorf("dataset: FIWPairs: %d pairs of each kind: want at least 1", n)
+	case len(several) == 0:
+		return nil, errors.New("dataset: FIWPairs: nobody has two pictures")
+	case len(families) < 2 || kin && len(withKin) == 0:
+		return nil, errors.New("dataset: FIWPairs: too few families for pairs of two people")
+	}
+	pick := func(p Person) string { return p.Images[r.IntN(len(p.Images))] }
+	seen := map[[2]string]bool{}
+	var same, diff []Pair
+	for tries := 0; len(same) < n && tries < 100*n; tries++ {
+		p := people[several[r.IntN(len(several))]]
+		i := r.IntN(len(p.Images))
+		j := (i + 1 + r.IntN(len(p.Images)-1)) % len(p.Images)
+		k := [2]string{p.Images[min(i, j)], p.Images[max(i, j)]}
+		if !seen[k] {
+			seen[k] = true
+			same = append(same, Pair{A: k[0], B: k[1], Same: true})
+		}
+	}
+	for tries := 0; len(diff) < n && tries < 100*n; tries++ {
+		var a, b int
+		if kin {
+			a = withKin[r.IntN(len(withKin))]
+			members := families[FIWFamily(people[a].Name)]
+			b = members[r.IntN(len(members))]
+		} else {
+			a, b = r.IntN(len(people)), r.IntN(len(people))
+			if FIWFamily(people[a].Name) == FIWFamily(people[b].Name) {
+				continue
+			}
+		}
+		if a == b {
+			continue
+		}
+		k := [2]string{pick(people[a]), pick(people[b])}
+		if !seen[k] {
+			seen[k] = true
+			diff = append(diff, Pair{A: k[0], B: k[1]})
+		}
+	}
+	if len(same) < n || len(diff) < n {
+		return nil, fmt.Errorf("dataset: FIWPairs: only %d and %d distinct pairs for %d of each kind", len(same), len(diff), n)
+	}
+	out := append(same, diff...)
+	for i := range same {
+		out[i].Fold = i * 10 / n
+		out[n+i].Fold = i * 10 / n
+	}
+	return out, nil
 }

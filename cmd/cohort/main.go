@@ -14,20 +14,27 @@
 //
 //	go run ./cmd/cohort -model build/compact-soup.oneshot -out models/compact.oneshot
 //
-// The cohort is the first picture of each person of -people (default LFW
-// peopleDevTrain.txt: the training people, never the test people) in which
-// a face is found; it is stored as 8-bit values (~0.53 MB for ~4,000 faces of
-// 128 values, ~0.71 MB as base64 in the file's header). The threshold is
-// then chosen, as cmd/train and cmd/soup choose it, to maximise accuracy on
-// -pairs (default pairsDevTrain.txt) with the normalised distances. The
-// people of those pairs are in the cohort too; for each pair the cohort
-// faces of its two people are left out of the statistics (a person is not
-// their own impostor), as they are for any face the cohort does not hold.
-// On the same distances it stores a stricter operating point (metadata
-// "threshold_strict", embedder.StrictThreshold): the largest distance at
-// which at most 1% of the calibration pairs of two different people are
-// accepted, the point a developer picks when false accepts cost more than
-// false rejects. About 4 minutes on 2 cores.
+// The cohort is the first picture of each training person in which a face
+// is found: LFW's -people (default peopleDevTrain.txt) and FIW's -fiw
+// training families (default fiw/peopleTrain.txt), never a test or
+// validation person; it is stored as 8-bit values (128 bytes a face, a third
+// more as base64 in the file's header). The threshold is then chosen, as
+// cmd/train chooses it, to maximise accuracy on the calibration pairs with
+// the normalised distances: LFW's -pairs (default pairsDevTrain.txt) and as
+// many pairs drawn from the FIW training people (dataset.FIWPairs: one
+// person's two pictures, or two people of different families), so that the
+// threshold fits family photographs of all ages as well as press photos.
+// ORL's 40 laboratory people are left out: their easy impostors would pull
+// the strict point below towards leniency. The people of those pairs are in
+// the cohort too; for each pair the cohort faces of its two people are left
+// out of the statistics (a person is not their own impostor), as they are
+// for any face the cohort does not hold. On the same distances it stores a
+// stricter operating point (metadata "threshold_strict",
+// embedder.StrictThreshold): the largest distance at which at most 1% of
+// the calibration pairs of two different people are accepted, the point a
+// developer picks when false accepts cost more than false rejects. With
+// -cohort=false no cohort is stored and the plain distances are calibrated.
+// About 6 minutes on 2 cores.
 //
 // Faces unlike the cohort's (other cameras and light than LFW's press
 // photographs) have only distant cohort neighbours, and their comparisons
@@ -66,9 +73,13 @@
 //	               (nn.Model.RoundToHalf; default false): the file stores them in
 //	               two bytes each (format version 2), and the cohort and threshold
 //	               are made for the rounded network
-//	-people FILE   people whose first picture makes the cohort (LFW people format)
-//	-pairs FILE    pairs to calibrate the threshold on (LFW pairs format)
+//	-people FILE   LFW people whose first picture joins the cohort (LFW people format)
+//	-pairs FILE    LFW pairs to calibrate the threshold on (LFW pairs format)
 //	-root DIR      the LFW images folder both name pictures under
+//	-fiw FILE      FIW people (peopleTrain.txt format) whose first picture joins the
+//	               cohort and who give calibration pairs ("none": LFW alone)
+//	-fiw-pairs N   calibration pairs of each kind drawn from them (default 1100)
+//	-cohort        store a cohort (default true; false: calibrate plain distances)
 package main
 
 import (
@@ -118,6 +129,9 @@ type options struct {
 	faces               int
 	shrink              float64
 	people, pairs, root string
+	fiw                 string
+	fiwPairs            int
+	cohort              bool
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -136,6 +150,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.people, "people", "", "people whose first picture makes the cohort (default $ONESHOT_DATA/lfw/peopleDevTrain.txt)")
 	fs.StringVar(&o.pairs, "pairs", "", "pairs of the cohort's people to calibrate the threshold on (default $ONESHOT_DATA/lfw/pairsDevTrain.txt)")
 	fs.StringVar(&o.root, "root", "", "the LFW images folder (default $ONESHOT_DATA/lfw/images)")
+	fs.StringVar(&o.fiw, "fiw", "", "FIW training people whose first picture joins the cohort and who give calibration pairs (default $ONESHOT_DATA/fiw/peopleTrain.txt; \"none\" for LFW alone; never peopleVal.txt)")
+	fs.IntVar(&o.fiwPairs, "fiw-pairs", 1100, "calibration pairs of each kind drawn from the -fiw people (dataset.FIWPairs), as many as pairsDevTrain has")
+	fs.BoolVar(&o.cohort, "cohort", true, "normalise distances against a cohort; -cohort=false calibrates the plain distances and stores no cohort")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -154,7 +171,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if !(o.shrink >= 0 && o.shrink <= 1) {
 		return o, fmt.Errorf("-shrink %g: want a value from 0 to 1", o.shrink)
 	}
-	if o.people == "" || o.pairs == "" || o.root == "" {
+	if o.fiwPairs < 1 {
+		return o, fmt.Errorf("-fiw-pairs %d: want at least 1", o.fiwPairs)
+	}
+	if o.people == "" || o.pairs == "" || o.root == "" || o.fiw == "" {
 		data, err := dataset.Root()
 		if err != nil {
 			return o, fmt.Errorf("no -people, -pairs or -root given and %v", err)
@@ -162,6 +182,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		o.people = cmp.Or(o.people, filepath.Join(data, "lfw", "peopleDevTrain.txt"))
 		o.pairs = cmp.Or(o.pairs, filepath.Join(data, "lfw", "pairsDevTrain.txt"))
 		o.root = cmp.Or(o.root, filepath.Join(data, "lfw", "images"))
+		o.fiw = cmp.Or(o.fiw, filepath.Join(data, "fiw", "peopleTrain.txt"))
+	}
+	if o.fiw == "none" {
+		o.fiw = ""
 	}
 	return o, nil
 }
@@ -183,13 +207,29 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if o.mirror {
 		m.Meta[embedder.MetaMirror] = "1"
 	}
+	if _, done := m.Meta[whiten.MetaWhitening]; done && o.whiten {
+		// Checked before the pictures are embedded, as whiten.Fold would.
+		return errors.New("-whiten: the model is whitened already (metadata \"whitening\"): whiten the model it was made from")
+	}
 	people, err := dataset.ReadPeopleFile(o.people, o.root)
 	if err != nil {
 		return err
 	}
-	if _, done := m.Meta[whiten.MetaWhitening]; done && o.whiten {
-		// Checked before the pictures are embedded, as whiten.Fold would.
-		return errors.New("-whiten: the model is whitened already (metadata \"whitening\"): whiten the model it was made from")
+	pairs, err := dataset.ReadPairsFile(o.pairs, o.root, "lfw")
+	if err != nil {
+		return err
+	}
+	if o.fiw != "" {
+		fiw, err := dataset.ReadFIWPeopleFile(o.fiw, filepath.Join(filepath.Dir(o.fiw), "images"))
+		if err != nil {
+			return fmt.Errorf("-fiw: %w", err)
+		}
+		fp, err := dataset.FIWPairs(fiw, o.fiwPairs, false, 1)
+		if err != nil {
+			return fmt.Errorf("-fiw: %w", err)
+		}
+		people = append(people, fiw...)
+		pairs = append(pairs, fp...)
 	}
 	if o.whiten {
 		t, err := learnWhitening(ctx, o.model, people, o.shrink, stderr)
@@ -208,58 +248,39 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if e, err = embedder.New(m); err != nil {
 		return err
 	}
-	pairs, err := dataset.ReadPairsFile(o.pairs, o.root, "lfw")
-	if err != nil {
-		return err
-	}
 	embs, newDetector, err := workers(e)
 	if err != nil {
 		return err
 	}
 
-	// The cohort: the first picture of each person.
-	paths := make([]string, len(people))
-	for i, p := range people {
-		paths[i] = p.Images[0]
+	calibratedOn := filepath.Base(o.pairs)
+	if o.fiw != "" {
+		calibratedOn += fmt.Sprintf(" and %d + %d pairs of %s", o.fiwPairs, o.fiwPairs, filepath.Base(o.fiw))
 	}
-	vecs, err := eval.Embed(ctx, embs, newDetector, paths, meter(stderr, "cohort"))
-	if err != nil {
-		return err
-	}
-	var cohortVecs [][]float32
-	var names [][]string // cohort face i is of the people names[i]
-	for i, v := range vecs {
-		if v == nil {
-			continue
+	var r eval.Report
+	cohortOf := "none"
+	if o.cohort {
+		c, names, err := makeCohort(ctx, o, people, embs, newDetector, stderr)
+		if err != nil {
+			return err
 		}
-		// The gallery compares unit vectors, and so do the cohort's
-		// statistics and the calibration below.
-		if n := norm(v); math.Abs(n-1) > 1e-3 {
-			return fmt.Errorf("%s: the model gives embeddings of length %.4g, not unit vectors (no L2 normalisation at its end, and no mirroring, which normalises): a cohort needs unit vectors", paths[i], n)
+		text, err := c.MarshalText()
+		if err != nil {
+			return err
 		}
-		cohortVecs = append(cohortVecs, v)
-		names = append(names, []string{people[i].Name})
-		if len(cohortVecs) == o.faces {
-			break
+		m.Meta[embedder.MetaCohort] = string(text)
+		cohortOf = strconv.Itoa(c.Len()) + " faces, k " + strconv.Itoa(c.K()) + ", from " + filepath.Base(o.people)
+		if o.fiw != "" {
+			cohortOf += " and " + filepath.Base(o.fiw)
 		}
-	}
-	if o.blend {
-		cohortVecs, names = blend(cohortVecs, names)
-	}
-	log.Printf("%d cohort faces, one for each person with a face (of %d people listed; -faces %d); comparing every cohort face with every other", len(cohortVecs), len(people), o.faces)
-	c, err := gallery.NewCohort(cohortVecs, o.k)
-	if err != nil {
-		return err
-	}
-	text, err := c.MarshalText()
-	if err != nil {
-		return err
-	}
-	m.Meta[embedder.MetaCohort] = string(text)
-
-	// The threshold, on the normalised distances of the calibration pairs.
-	r, err := calibrate(ctx, c, names, embs, newDetector, pairs, meter(stderr, "calibration pairs"))
-	if err != nil {
+		if o.blend {
+			cohortOf += ", each the mean of two people's"
+		}
+		// The threshold, on the normalised distances of the calibration pairs.
+		if r, err = calibrate(ctx, c, names, embs, newDetector, pairs, meter(stderr, "calibration pairs")); err != nil {
+			return err
+		}
+	} else if r, err = eval.Pairs(ctx, embs, newDetector, pairs, meter(stderr, "calibration pairs")); err != nil {
 		return err
 	}
 	if !(r.Threshold > 0) {
@@ -278,18 +299,55 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		strict = fmt.Sprintf("%.4f (TAR %.3f at FAR %.0f%% there)", r.TARThreshold, r.TARAtFAR1, 100*eval.FAR1)
 	}
 	m.Meta["cohort_by"] = "cmd/cohort " + strings.Join(args, " ")
-	m.Meta["cohort_of"] = strconv.Itoa(c.Len()) + " faces, k " + strconv.Itoa(c.K()) + ", from " + filepath.Base(o.people)
-	if o.blend {
-		m.Meta["cohort_of"] += ", each the mean of two people's"
-	}
+	m.Meta["cohort_of"] = cohortOf
+	m.Meta["calibrated_on"] = calibratedOn
 	n, err := nn.SaveFile(o.out, m)
 	if err != nil {
 		return err
 	}
-	log.Printf("wrote %s (%d bytes): %d cohort faces, k %d, mirror %v; threshold %.4f calibrated on %s "+
-		"(accuracy %.4f there; 10-fold %.4f ± %.4f); strict threshold %s", o.out, n, c.Len(), c.K(), o.mirror, r.Threshold, filepath.Base(o.pairs),
+	log.Printf("wrote %s (%d bytes): cohort %s, mirror %v; threshold %.4f calibrated on %s "+
+		"(accuracy %.4f there; 10-fold %.4f ± %.4f); strict threshold %s", o.out, n, cohortOf, o.mirror, r.Threshold, calibratedOn,
 		r.AccuracyAt(r.Threshold), r.Accuracy, r.Std, strict)
 	return nil
+}
+
+// makeCohort embeds the first picture of each person in which a face is
+// found (at most o.faces of them) and makes the cohort of those faces; the
+// second result names, for each cohort face, the people it is of
+// (person), whom calibrate leaves out of their own pairs' statistics.
+func makeCohort(ctx context.Context, o options, people []dataset.Person, embs []*embedder.Embedder,
+	newDetector func() *face.Detector, stderr io.Writer) (*gallery.Cohort, [][]string, error) {
+	paths := make([]string, len(people))
+	for i, p := range people {
+		paths[i] = p.Images[0]
+	}
+	vecs, err := eval.Embed(ctx, embs, newDetector, paths, meter(stderr, "cohort"))
+	if err != nil {
+		return nil, nil, err
+	}
+	var cohortVecs [][]float32
+	var names [][]string // cohort face i is of the people names[i]
+	for i, v := range vecs {
+		if v == nil {
+			continue
+		}
+		// The gallery compares unit vectors, and so do the cohort's
+		// statistics and the calibration.
+		if n := norm(v); math.Abs(n-1) > 1e-3 {
+			return nil, nil, fmt.Errorf("%s: the model gives embeddings of length %.4g, not unit vectors (no L2 normalisation at its end, and no mirroring, which normalises): a cohort needs unit vectors", paths[i], n)
+		}
+		cohortVecs = append(cohortVecs, v)
+		names = append(names, []string{person(paths[i])})
+		if len(cohortVecs) == o.faces {
+			break
+		}
+	}
+	if o.blend {
+		cohortVecs, names = blend(cohortVecs, names)
+	}
+	log.Printf("%d cohort faces, one for each person with a face (of %d people listed; -faces %d); comparing every cohort face with every other", len(cohortVecs), len(people), o.faces)
+	c, err := gallery.NewCohort(cohortVecs, o.k)
+	return c, names, err
 }
 
 // learnWhitening learns the whitening of the model's outputs on every
@@ -387,8 +445,9 @@ func norm(v []float32) float64 {
 	return math.Sqrt(s)
 }
 
-// person is the name of the person in an LFW picture: its folder's name.
-func person(path string) string { return filepath.Base(filepath.Dir(path)) }
+// person names the person in a picture: its folder (LFW's images/Name,
+// FIW's images/F####/MID#), unique across the data sets.
+func person(path string) string { return filepath.Clean(filepath.Dir(path)) }
 
 // meter returns a progress function printing "what: done/total" on one
 // line of stderr.

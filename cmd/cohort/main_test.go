@@ -8,11 +8,11 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-faces", "3000", "-mirror=false", "-whiten", "-shrink", "0.3"}, io.Discard)
+	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-faces", "3000", "-mirror=false", "-whiten", "-shrink", "0.3", "-fiw", "f", "-fiw-pairs", "30", "-cohort=false"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o != (options{model: "a", out: "b", k: 7, faces: 3000, mirror: false, whiten: true, shrink: 0.3, people: "p", pairs: "q", root: "r"}) {
+	if o != (options{model: "a", out: "b", k: 7, faces: 3000, mirror: false, whiten: true, shrink: 0.3, people: "p", pairs: "q", root: "r", fiw: "f", fiwPairs: 30, cohort: false}) {
 		t.Errorf("parsed %+v", o)
 	}
 	for _, args := range [][]string{
@@ -25,20 +25,27 @@ func TestParse(t *testing.T) {
 		{"-model", "a", "-out", "b", "-faces", "20"}, // fewer than k's 50
 		{"-model", "a", "-out", "b", "-whiten", "-shrink", "-0.1"},
 		{"-model", "a", "-out", "b", "-whiten", "-shrink", "1.5"},
+		{"-model", "a", "-out", "b", "-fiw-pairs", "0"},
 	} {
 		if _, err := parse(args, io.Discard); err == nil {
 			t.Errorf("%s: no error", strings.Join(args, " "))
 		}
 	}
-	o, err = parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r"}, io.Discard)
-	if err != nil || o.k != 50 || o.faces != 0 || !o.mirror || o.whiten || o.shrink != 0.1 {
-		t.Errorf("defaults: %+v %v, want k 50, mirroring, no whitening and shrink 0.1", o, err)
+	o, err = parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-fiw", "none"}, io.Discard)
+	if err != nil || o.k != 50 || o.faces != 0 || !o.mirror || o.whiten || o.shrink != 0.1 || !o.cohort || o.fiw != "" || o.fiwPairs != 1100 {
+		t.Errorf("defaults: %+v %v, want k 50, mirroring, a cohort, no whitening, shrink 0.1, no FIW people (-fiw none) and 1100 FIW pairs", o, err)
 	}
 }
 
 func TestPerson(t *testing.T) {
-	if got := person("/data/lfw/images/Tony_Blair/Tony_Blair_0001.jpg"); got != "Tony_Blair" {
-		t.Errorf("person = %q", got)
+	for path, want := range map[string]string{
+		"/data/lfw/images/Tony_Blair/Tony_Blair_0001.jpg": "/data/lfw/images/Tony_Blair",
+		"/data/fiw/images/F0001/MID1/P00001_face0.jpg":    "/data/fiw/images/F0001/MID1",
+		"/data/fiw/images/F0002/MID1/P00003_face1.jpg":    "/data/fiw/images/F0002/MID1", // MID1 of another family: another person
+	} {
+		if got := person(path); got != want {
+			t.Errorf("person(%q) = %q, want %q", path, got, want)
+		}
 	}
 }
 

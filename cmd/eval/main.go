@@ -45,6 +45,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/oneshotface/oneshot/dataset"
@@ -71,6 +72,9 @@ func main() {
 // output is the JSON line: the report and what it was measured on.
 type output struct {
 	eval.Report
+	// Set names the data set (eval.Set.Name) and Note its caveat.
+	Set            string  `json:"set"`
+	Note           string  `json:"note,omitempty"`
 	Model          string  `json:"model"`
 	PairsFile      string  `json:"pairs_file"`
 	Format         string  `json:"format"`
@@ -83,6 +87,9 @@ type output struct {
 	// (calibrated where 1% of the training people's pairs of two people
 	// are accepted) does on these pairs, when the file has one.
 	ModelStrict *eval.OperatingPoint `json:"model_strict,omitempty"`
+	// ModelDefault is what the default threshold stored in the model file
+	// does on these pairs, when the file has one.
+	ModelDefault *eval.OperatingPoint `json:"model_default,omitempty"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -97,9 +104,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rocPath   = fs.String("roc", "", "write the ROC curve to this PNG file")
 		histPath  = fs.String("hist", "", "write the histogram of distances to this PNG file")
 		workers   = fs.Int("workers", runtime.NumCPU(), "images embedded in parallel")
+		suite     = fs.Bool("suite", false, "measure on every data set of the yardstick side by side (eval.Sets: LFW pairsDevTest, FIW pairsVal and pairsValKin, ORL) and end with a table; plots get the set's name before .png")
 	)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eval [-model FILE] [-pairs FILE] [-root DIR] [-format lfw|plain] [-json] [-roc PNG] [-hist PNG] [-workers N]")
+		fmt.Fprintln(stderr, "usage: eval [-model FILE] [-suite | -pairs FILE -root DIR -format lfw|plain] [-json] [-roc PNG] [-hist PNG] [-workers N]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -120,7 +128,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *pairsPath == "" || *root == "" {
+	var data string
+	if *suite {
+		if *pairsPath != "" || *root != "" {
+			return errors.New("-suite measures on the yardstick's own pairs: give -pairs and -root without it")
+		}
+		if data, err = dataset.Root(); err != nil {
+			return fmt.Errorf("-suite: %v", err)
+		}
+	} else if *pairsPath == "" || *root == "" {
 		data, err := dataset.Root()
 		if err != nil {
 			return fmt.Errorf("no -pairs or -root given and %v", err)
@@ -132,12 +148,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			*root = filepath.Join(data, "lfw", "images")
 		}
 	}
-	pairs, err := dataset.ReadPairsFile(*pairsPath, *root, *format)
-	if err != nil {
-		return err
-	}
-	if len(pairs) == 0 {
-		return fmt.Errorf("%s holds no pairs", *pairsPath)
+	var sets []eval.Set
+	if *suite {
+		if sets, err = eval.Sets(data); err != nil {
+			return err
+		}
+	} else {
+		pairs, err := dataset.ReadPairsFile(*pairsPath, *root, *format)
+		if err != nil {
+			return err
+		}
+		if len(pairs) == 0 {
+			return fmt.Errorf("%s holds no pairs", *pairsPath)
+		}
+		sets = []eval.Set{{Name: filepath.Base(*pairsPath), File: *pairsPath, Pairs: pairs}}
 	}
 	cascades, err := face.LoadCascadesFromModule()
 	if err != nil {
@@ -152,40 +176,62 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		embs = append(embs, c)
 	}
 
-	fmt.Fprintf(stderr, "eval: %d pairs from %s, model %s%s, %d workers\n", len(pairs), *pairsPath, *modelPath, comparison(e), *workers)
-	meter := newMeter(stderr)
-	report, err := eval.Pairs(ctx, embs, cascades.NewDetector, pairs, meter.update)
-	meter.finish()
-	if err != nil {
-		return err
-	}
-
-	out := output{Report: report, Model: *modelPath, PairsFile: *pairsPath, Format: *format, Workers: *workers}
-	if e.Threshold > 0 {
-		out.ModelThreshold = e.Threshold
-		out.AccuracyAtModelThreshold = report.AccuracyAt(e.Threshold)
-	}
-	if e.StrictThreshold > 0 {
-		p := report.At(e.StrictThreshold)
-		out.ModelStrict = &p
-	}
-	printSummary(stdout, out)
-
-	for _, p := range []struct {
-		path string
-		plot func(io.Writer, eval.Report) error
-	}{{*rocPath, eval.PlotROC}, {*histPath, eval.PlotHistogram}} {
-		if p.path == "" {
-			continue
+	var outs []output
+	for _, set := range sets {
+		fmt.Fprintf(stderr, "eval: %s: %d pairs from %s, model %s%s, %d workers\n", set.Name, len(set.Pairs), set.File, *modelPath, comparison(e), *workers)
+		meter := newMeter(stderr)
+		report, err := eval.Pairs(ctx, embs, cascades.NewDetector, set.Pairs, meter.update)
+		meter.finish()
+		if err != nil {
+			return fmt.Errorf("%s: %w", set.Name, err)
 		}
-		if err := writePlot(p.path, report, p.plot); err != nil {
-			return err
+		out := output{Report: report, Set: set.Name, Note: set.Note, Model: *modelPath, PairsFile: set.File, Format: *format, Workers: *workers}
+		if *suite {
+			out.Format = ""
 		}
-		fmt.Fprintf(stdout, "wrote %s\n", p.path)
+		if e.Threshold > 0 {
+			out.ModelThreshold = e.Threshold
+			out.AccuracyAtModelThreshold = report.AccuracyAt(e.Threshold)
+			p := report.At(e.Threshold)
+			out.ModelDefault = &p
+		}
+		if e.StrictThreshold > 0 {
+			p := report.At(e.StrictThreshold)
+			out.ModelStrict = &p
+		}
+		printSummary(stdout, out)
+
+		for _, p := range []struct {
+			path string
+			plot func(io.Writer, eval.Report) error
+		}{{*rocPath, eval.PlotROC}, {*histPath, eval.PlotHistogram}} {
+			if p.path == "" {
+				continue
+			}
+			path := p.path
+			if *suite {
+				path = setPath(path, set.Name)
+			}
+			if err := writePlot(path, report, p.plot); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s\n", path)
+		}
+		outs = append(outs, out)
+	}
+	if *suite {
+		printTable(stdout, outs)
 	}
 
 	if *asJSON {
-		line, err := json.Marshal(out)
+		var v any = outs[0]
+		if *suite {
+			v = struct {
+				Model string   `json:"model"`
+				Sets  []output `json:"sets"`
+			}{*modelPath, outs}
+		}
+		line, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
@@ -340,4 +386,35 @@ func comparison(e *embedder.Embedder) string {
 		s += fmt.Sprintf(", distances normalised against a cohort of %d faces (k %d)", e.Cohort.Len(), e.Cohort.K())
 	}
 	return s
+}
+
+// setPath is path with the set's name before its extension:
+// build/roc.png, "FIW kin" → build/roc-fiw-kin.png.
+func setPath(path, set string) string {
+	ext := filepath.Ext(path)
+	slug := strings.ToLower(strings.ReplaceAll(set, " ", "-"))
+	return strings.TrimSuffix(path, ext) + "-" + slug + ext
+}
+
+// printTable writes the sets' figures side by side: the yardstick a
+// candidate model is judged by.
+func printTable(w io.Writer, outs []output) {
+	pct := func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+	point := func(p *eval.OperatingPoint) string {
+		if p == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%s (%d/%d)", pct(p.FAR()), p.FalseAccepts, p.Mismatched)
+	}
+	fmt.Fprintf(w, "\nmodel %s, 10-fold on each set\n", outs[0].Model)
+	fmt.Fprintf(w, "%-8s %6s  %-15s %-7s %-10s %-20s %-20s %s\n", "set", "pairs", "accuracy", "AUC", "TAR@FAR1%", "FA at threshold", "FA at strict", "failures")
+	for _, o := range outs {
+		fmt.Fprintf(w, "%-8s %6d  %.3f ± %.3f   %.4f  %-10s %-20s %-20s %d\n", o.Set, o.Pairs, o.Accuracy, o.Std, o.AUC,
+			pct(o.TARAtFAR1), point(o.ModelDefault), point(o.ModelStrict), o.Failures)
+	}
+	for _, o := range outs {
+		if o.Note != "" {
+			fmt.Fprintf(w, "%s: %s\n", o.Set, o.Note)
+		}
+	}
 }
