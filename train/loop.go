@@ -48,6 +48,11 @@ type Config struct {
 	// Mining chooses the triplets of a batch mined from labels (the zero
 	// value, batch-hard, is what cmd/train uses).
 	Mining Mining
+	// KinShare is the probability that an identity drawn for a batch
+	// brings a relative of theirs along (Trainer.SetFamilies): two people
+	// of one family in a batch make each other's hardest negatives, the
+	// case of a family sharing one device. 0: identities are drawn alone.
+	KinShare float64
 }
 
 // Mining names a triplet miner of package loss.
@@ -117,6 +122,9 @@ type Trainer struct {
 	triplets []loss.Triplet
 	byLabel  map[int][]int
 	multi    []int // labels with ≥ 2 samples
+	// kin lists, for a label of multi, the other labels of multi of the
+	// same family (SetFamilies).
+	kin map[int][]int
 
 	crops   []*image.RGBA
 	scratch []*image.RGBA // one per worker: the second face of a blend
@@ -332,17 +340,74 @@ func (t *Trainer) tripletBatch(ks []int) ([]int, []loss.Triplet) {
 	return idx, trips
 }
 
+// SetFamilies tells the trainer which identities are relatives:
+// family[label] is the family of the identity with that label (any
+// number), or -1 for an identity of no known family. Sampling uses it when
+// Config.KinShare > 0.
+func (t *Trainer) SetFamilies(family []int) error {
+	t.kin = map[int][]int{}
+	members := map[int][]int{}
+	for _, l := range t.multi {
+		if l < 0 || l >= len(family) {
+			return fmt.Errorf("train: label %d has no family entry (%d given)", l, len(family))
+		}
+		if f := family[l]; f >= 0 {
+			members[f] = append(members[f], l)
+		}
+	}
+	for _, ls := range members {
+		for _, l := range ls {
+			for _, r := range ls {
+				if r != l {
+					t.kin[l] = append(t.kin[l], r)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // sampleBatch picks IDsPerBatch identities × PerID images, then fills the
-// batch with random samples (each index at most once).
+// batch with random samples (each index at most once). With
+// Config.KinShare, an identity brings a relative along (SetFamilies) with
+// that probability.
 func (t *Trainer) sampleBatch(rng *rand.Rand) []int {
 	cfg := t.Config
 	used := map[int]bool{}
 	var idx []int
-	for _, k := range rng.Perm(len(t.multi))[:cfg.IDsPerBatch] {
-		imgs := t.byLabel[t.multi[k]]
+	take := func(label int) {
+		imgs := t.byLabel[label]
 		for _, j := range rng.Perm(len(imgs))[:min(cfg.PerID, len(imgs))] {
 			idx = append(idx, imgs[j])
 			used[imgs[j]] = true
+		}
+	}
+	taken := map[int]bool{}
+	ids := 0
+	for _, k := range rng.Perm(len(t.multi)) {
+		if ids == cfg.IDsPerBatch {
+			break
+		}
+		l := t.multi[k]
+		if taken[l] {
+			continue // already in the batch as someone's relative
+		}
+		taken[l] = true
+		take(l)
+		ids++
+		if rel := t.kin[l]; ids < cfg.IDsPerBatch && len(rel) > 0 && cfg.KinShare > 0 && rng.Float64() < cfg.KinShare {
+			var free []int
+			for _, r := range rel {
+				if !taken[r] {
+					free = append(free, r)
+				}
+			}
+			if len(free) > 0 {
+				r := free[rng.IntN(len(free))]
+				taken[r] = true
+				take(r)
+				ids++
+			}
 		}
 	}
 	for len(idx) < cfg.BatchSize {

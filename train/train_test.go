@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -321,5 +322,71 @@ func TestCentre(t *testing.T) {
 		if math.Abs(m) > 0.2 {
 			t.Fatalf("mean[%d] = %g after centring", k, m)
 		}
+	}
+}
+
+// TestSampleBatchKin checks that with Config.KinShare 1 every identity
+// drawn brings a relative along when one is left, and that with KinShare 0
+// the families change nothing: the same batches as without them.
+func TestSampleBatchKin(t *testing.T) {
+	// 40 identities of 3 images each, in 10 families of 4 (label / 4).
+	var labels []int
+	family := make([]int, 40)
+	for l := range 40 {
+		family[l] = l / 4
+		labels = append(labels, l, l, l)
+	}
+	newTrainer := func(kin float64, families bool) *Trainer {
+		cfg := DefaultConfig()
+		cfg.BatchSize, cfg.IDsPerBatch, cfg.PerID, cfg.KinShare = 24, 8, 2, kin
+		tr := &Trainer{Config: cfg, labels: labels}
+		if err := tr.indexLabels(); err != nil {
+			t.Fatal(err)
+		}
+		if families {
+			if err := tr.SetFamilies(family); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return tr
+	}
+	// relatives counts the identities of a batch that share a family with
+	// another identity of it.
+	relatives := func(idx []int) int {
+		ids := map[int]bool{}
+		for _, i := range idx[:16] { // the 8 identities × 2 images
+			ids[labels[i]] = true
+		}
+		n := 0
+		for a := range ids {
+			for b := range ids {
+				if a != b && family[a] == family[b] {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	kin, plain, alone := newTrainer(1, true), newTrainer(0, true), newTrainer(0, false)
+	var withKin, without int
+	for seed := range uint64(50) {
+		rk := rand.New(rand.NewPCG(seed, 1))
+		withKin += relatives(kin.sampleBatch(rk))
+		a := plain.sampleBatch(rand.New(rand.NewPCG(seed, 2)))
+		b := alone.sampleBatch(rand.New(rand.NewPCG(seed, 2)))
+		if !slices.Equal(a, b) {
+			t.Fatalf("seed %d: KinShare 0 drew %v with families and %v without", seed, a, b)
+		}
+		without += relatives(a)
+	}
+	// With KinShare 1 the identities come in pairs of relatives (but for
+	// one whose relatives are all in the batch already); drawn alone, 8 of
+	// 40 identities in 10 families of 4 share a family about 40% of the time.
+	if withKin < 50*8*95/100 || without > withKin*6/10 {
+		t.Fatalf("identities with a relative in the batch: %d with KinShare 1 (want %d), %d with 0", withKin, 50*8, without)
+	}
+	if err := kin.SetFamilies(family[:10]); err == nil {
+		t.Error("a family list shorter than the labels was accepted")
 	}
 }

@@ -141,6 +141,7 @@ func main() {
 	flag.Float64Var(&triplet, "triplet", float64(def.TripletWeight), "weight of the triplet loss")
 	flag.Float64Var(&relation, "relation", float64(def.RelationWeight), "weight of relational distillation (the teacher's pairwise distances)")
 	flag.Uint64Var(&def.Seed, "seed", def.Seed, "random seed (the run is deterministic for a seed)")
+	flag.Float64Var(&def.KinShare, "kin", 0.5, "probability that an identity of a family (FIW) drawn for a batch brings a relative along, as its hardest negative (0: identities drawn alone)")
 	flag.Parse()
 	def.LR, def.WeightDecay, def.Margin = float32(lr), float32(wd), float32(margin)
 	def.DistillWeight, def.TripletWeight, def.RelationWeight = float32(distill), float32(triplet), float32(relation)
@@ -321,6 +322,9 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 
 	tr, err := train.NewTrainer(m, emb.Template, emb.Norm, samples, targets, cfg)
 	if err != nil {
+		return err
+	}
+	if err := tr.SetFamilies(families(people)); err != nil {
 		return err
 	}
 	first, history := 0, []train.EpochRecord(nil)
@@ -570,6 +574,24 @@ func bar(what string) func(done, total int) {
 		n := done * 30 / max(total, 1)
 		fmt.Fprintf(os.Stderr, "\r%-8s [%s%s] %d/%d %5.1f/s ETA %v   ", what, strings.Repeat("#", n), strings.Repeat(".", 30-n), done, total, rate, eta.Round(time.Second))
 	}
+}
+
+// families numbers the families of people (the label of a sample is its
+// person's index): FIW individuals of one family share a number
+// (dataset.FIWFamily), everyone else is -1, of no known family.
+func families(people []dataset.Person) []int {
+	ids := map[string]int{}
+	out := make([]int, len(people))
+	for i, p := range people {
+		out[i] = -1
+		if f := dataset.FIWFamily(p.Name); f != "" {
+			if _, ok := ids[f]; !ok {
+				ids[f] = len(ids)
+			}
+			out[i] = ids[f]
+		}
+	}
+	return out
 }
 
 // trainedPairs keeps the pairs both of whose images belong to people

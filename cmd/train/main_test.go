@@ -202,3 +202,10 @@ func TestTrainedPairs(t *testing.T) {
 		t.Errorf("trainedPairs kept %v, want %v", got, want)
 	}
 }
+
+func TestFamilies(t *testing.T) {
+	people := []dataset.Person{{Name: "George_W_Bush"}, {Name: "fiw/F0007/MID1"}, {Name: "orl/s3"}, {Name: "fiw/F0002/MID4"}, {Name: "fiw/F0007/MID3"}}
+	if got, want := families(people), []int{-1, 0, -1, 1, 0}; !slices.Equal(got, want) {
+		t.Errorf("families = %v, want %v", got, want)
+	}
+}
