@@ -77,33 +77,11 @@ teacher:
 	bash scripts/fetch-faceapi.sh
 	$(GO) run ./cmd/teacher -out build/teacher.oneshot
 
-## train: train the compact embedder in seven runs, each starting from the last, average the
-## weights of the last two (cmd/soup), train two more runs from the soup on the teacher's views made
-## through the student's crop (-sight), then give the last test-time mirroring and a cohort of the
-## training people's faces with a threshold calibrated for them, its weights rounded to half precision
-## (cmd/cohort -half): the shipped model (about 10 h on 2 cores, the teacher's views included; see
-## MODEL_CARD.md). Built with the simd
-## experiment: natively the packed SIMD matrix kernel trains about 1.6× faster than gonum's.
+## train: train the shipped compact embedder by its recipe, models/compact.recipe: stage after stage,
+## skipping the stages already done and resuming a stopped one from its checkpoint (about 12 h on 2 cores
+## from nothing; see MODEL_CARD.md)
 train: teacher
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -epochs 20 -out build/compact-v2.oneshot -checkpoint build/train-v2.ckpt
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2.oneshot -epochs 25 -lr 1e-3 \
-		-out build/compact-v2b.oneshot -checkpoint build/train-v2b.ckpt
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2b.oneshot -views 10 -epochs 45 -lr 1e-3 \
-		-out build/compact-v2v.oneshot -checkpoint build/train-v2v.ckpt
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2v.oneshot -views 10 -epochs 30 -lr 5e-4 \
-		-out build/compact-v2w.oneshot -checkpoint build/train-v2w.ckpt
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2w.oneshot -views 10 -mix 0.5 -seed 2 \
-		-epochs 50 -lr 7e-4 -out build/compact-v2m.oneshot -checkpoint build/train-v2m.ckpt
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2m.oneshot -views 10 -view-seeds 1,2:0.5,3:0.7 \
-		-seed 4 -epochs 60 -lr 5e-4 -out build/compact-v2u.oneshot -checkpoint build/train-v2u.ckpt
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-v2u.oneshot -views 10 \
-		-view-seeds 1,2:0.5,3:0.7,5:1,6:1:1 -seed 7 -epochs 50 -lr 5e-4 -out build/compact-v2s.oneshot -checkpoint build/train-v2s.ckpt
-	$(GO) run ./cmd/soup -out build/compact-soup.oneshot build/compact-v2u.oneshot build/compact-v2s.oneshot
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-soup.oneshot -views 10 -sight \
-		-view-seeds 36x2,31x2w1:0.5,32:1:1:0.5 -seed 41 -epochs 50 -lr 5e-4 -out build/compact-s1.oneshot -checkpoint build/train-s1.ckpt
-	$(SIMD_ENV) $(GO) run ./cmd/train -arch compact-v2 -init build/compact-s1.oneshot -views 10 -sight \
-		-view-seeds 36x2,31x2w1:0.5,32:1:1:0.5,38x2 -seed 43 -epochs 40 -lr 5e-4 -out build/compact-s2.oneshot -checkpoint build/train-s2.ckpt
-	$(GO) run ./cmd/cohort -half -model build/compact-s2.oneshot -out models/compact.oneshot
+	$(GO) run ./cmd/train -recipe models/compact.recipe
 
 ## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
 FUZZTIME ?= 30s

@@ -142,6 +142,7 @@ func main() {
 	flag.Float64Var(&relation, "relation", float64(def.RelationWeight), "weight of relational distillation (the teacher's pairwise distances)")
 	flag.Uint64Var(&def.Seed, "seed", def.Seed, "random seed (the run is deterministic for a seed)")
 	flag.Float64Var(&def.KinShare, "kin", 0.5, "probability that an identity of a family (FIW) drawn for a batch brings a relative along, as its hardest negative (0: identities drawn alone)")
+	recipe := flag.String("recipe", "", "run the stages of this recipe file that are not done (make train; see recipe.go), instead of one run of the flags")
 	flag.Parse()
 	def.LR, def.WeightDecay, def.Margin = float32(lr), float32(wd), float32(margin)
 	def.DistillWeight, def.TripletWeight, def.RelationWeight = float32(distill), float32(triplet), float32(relation)
@@ -149,6 +150,15 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *recipe != "" {
+		if flag.NFlag() > 1 || flag.NArg() > 0 {
+			log.Fatal("train: -recipe runs the stages of its file: give it alone")
+		}
+		if err := runRecipe(ctx, *recipe, filepath.Join("build", "recipe"), goRun); err != nil {
+			log.Fatal("train: ", err)
+		}
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
