@@ -15,9 +15,11 @@
 //	go run ./cmd/cohort -model build/compact-soup.oneshot -out models/compact.oneshot
 //
 // The cohort is the first picture of each training person in which a face
-// is found: LFW's -people (default peopleDevTrain.txt) and FIW's -fiw
-// training families (default fiw/peopleTrain.txt), never a test or
-// validation person; it is stored as 8-bit values (128 bytes a face, a third
+// is found: LFW's -people (default peopleDevTrain.txt, public figures), and
+// with -fiw-cohort FIW's -fiw training families too (private people,
+// children among them, whose embeddings a shipped file should not carry:
+// that option is for measuring), never a test or validation person; it is
+// stored as 8-bit values (128 bytes a face, a third
 // more as base64 in the file's header). The threshold is then chosen, as
 // cmd/train chooses it, to maximise accuracy on the calibration pairs with
 // the normalised distances: LFW's -pairs (default pairsDevTrain.txt) and as
@@ -80,6 +82,7 @@
 //	               cohort and who give calibration pairs ("none": LFW alone)
 //	-fiw-pairs N   calibration pairs of each kind drawn from them (default 1100)
 //	-cohort        store a cohort (default true; false: calibrate plain distances)
+//	-fiw-cohort    the -fiw people join the cohort too (default false; for measuring)
 package main
 
 import (
@@ -131,7 +134,7 @@ type options struct {
 	people, pairs, root string
 	fiw                 string
 	fiwPairs            int
-	cohort              bool
+	cohort, fiwCohort   bool
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -153,6 +156,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.fiw, "fiw", "", "FIW training people whose first picture joins the cohort and who give calibration pairs (default $ONESHOT_DATA/fiw/peopleTrain.txt; \"none\" for LFW alone; never peopleVal.txt)")
 	fs.IntVar(&o.fiwPairs, "fiw-pairs", 1100, "calibration pairs of each kind drawn from the -fiw people (dataset.FIWPairs), as many as pairsDevTrain has")
 	fs.BoolVar(&o.cohort, "cohort", true, "normalise distances against a cohort; -cohort=false calibrates the plain distances and stores no cohort")
+	fs.BoolVar(&o.fiwCohort, "fiw-cohort", false, "the -fiw people's first pictures join the cohort too (private people, children among them: for measuring, not for a file that ships)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -170,6 +174,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	}
 	if !(o.shrink >= 0 && o.shrink <= 1) {
 		return o, fmt.Errorf("-shrink %g: want a value from 0 to 1", o.shrink)
+	}
+	if o.fiwCohort && (!o.cohort || o.fiw == "none") {
+		return o, errors.New("-fiw-cohort puts the -fiw people in the cohort: it needs -cohort and -fiw")
 	}
 	if o.fiwPairs < 1 {
 		return o, fmt.Errorf("-fiw-pairs %d: want at least 1", o.fiwPairs)
@@ -228,8 +235,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-fiw: %w", err)
 		}
-		people = append(people, fiw...)
 		pairs = append(pairs, fp...)
+		if o.fiwCohort {
+			people = append(people, fiw...)
+		}
 	}
 	if o.whiten {
 		t, err := learnWhitening(ctx, o.model, people, o.shrink, stderr)
@@ -270,7 +279,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		m.Meta[embedder.MetaCohort] = string(text)
 		cohortOf = strconv.Itoa(c.Len()) + " faces, k " + strconv.Itoa(c.K()) + ", from " + filepath.Base(o.people)
-		if o.fiw != "" {
+		if o.fiwCohort && o.fiw != "" {
 			cohortOf += " and " + filepath.Base(o.fiw)
 		}
 		if o.blend {

@@ -26,6 +26,8 @@ func TestParse(t *testing.T) {
 		{"-model", "a", "-out", "b", "-whiten", "-shrink", "-0.1"},
 		{"-model", "a", "-out", "b", "-whiten", "-shrink", "1.5"},
 		{"-model", "a", "-out", "b", "-fiw-pairs", "0"},
+		{"-model", "a", "-out", "b", "-fiw-cohort", "-cohort=false"},
+		{"-model", "a", "-out", "b", "-fiw-cohort", "-fiw", "none"},
 	} {
 		if _, err := parse(args, io.Discard); err == nil {
 			t.Errorf("%s: no error", strings.Join(args, " "))
