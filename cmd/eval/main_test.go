@@ -44,6 +44,7 @@ func TestBadFlags(t *testing.T) {
 		{"-format", "csv"},
 		{"-workers", "0"},
 		{"stray"},
+		{"-suite", "-pairs", "p.txt"},
 	} {
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), args, &out, &errOut); err == nil {
@@ -196,6 +197,47 @@ func TestSummaryUnreachableTAR(t *testing.T) {
 		if !strings.Contains(line, c.want) {
 			t.Errorf("failed pairs %v: TAR line %q, want it to contain %q", c.failed, line, c.want)
 		}
+	}
+}
+
+// TestTable checks the side-by-side table of -suite: one row per set with
+// its false accepts at the model's thresholds, and a TAR the failed pairs
+// make unreachable shown as such.
+func TestTable(t *testing.T) {
+	dist := []float32{0.5, 0.6, 1.5, -1, 0.4, 0.7, 1.6, 1.7}
+	same := []bool{true, true, false, false, true, true, false, false}
+	fold := []int{0, 0, 0, 0, 1, 1, 1, 1}
+	clean, err := eval.FromDistances(dist[:3:3], same[:3], nil, fold[:3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing, err := eval.FromDistances(dist, same, []bool{false, false, false, true, false, false, false, false}, fold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, strict := failing.At(1.55), failing.At(0.55)
+	var out bytes.Buffer
+	printTable(&out, []output{
+		{Report: clean, Set: "LFW", Model: "m.oneshot"},
+		{Report: failing, Set: "FIW", Note: "a caveat", ModelDefault: &def, ModelStrict: &strict},
+	})
+	text := out.String()
+	rows := map[string]string{}
+	for _, l := range strings.Split(text, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			rows[f[0]] = l
+		}
+	}
+	if !strings.Contains(rows["FIW"], "n/a*") || strings.Contains(rows["LFW"], "n/a") {
+		t.Errorf("TAR: LFW row %q, FIW row %q; want n/a for FIW only", rows["LFW"], rows["FIW"])
+	}
+	// At 1.55 the failed pair of two people and the one at 1.5 are
+	// accepted, 2 of 4; at 0.55 only the failed one.
+	if !strings.Contains(rows["FIW"], "50.0% (2/4)") || !strings.Contains(rows["FIW"], "25.0% (1/4)") {
+		t.Errorf("FIW row %q: want the false accepts 2/4 at the threshold and 1/4 at the strict one", rows["FIW"])
+	}
+	if !strings.Contains(text, "FIW: a caveat") || !strings.Contains(text, "more than 1% by themselves") {
+		t.Errorf("table %q lacks the set's note or the n/a footnote", text)
 	}
 }
 
