@@ -576,7 +576,7 @@ func bar(what string) func(done, total int) {
 // trained on. Validation embeds only the prepared faces of those people,
 // and it counts a pair with an image it has no face for as an error (as
 // cmd/eval does when no face is found): without this filter a run on a
-// subset of the people (cmd/holdout's people.txt) would count every pair
+// subset of the people (some held out of training) would count every pair
 // of a held-out person as an error. Each kept pair keeps its fold.
 func trainedPairs(pairs []dataset.Pair, people []dataset.Person) []dataset.Pair {
 	images := map[string]bool{}
