@@ -68,6 +68,7 @@ import (
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/nn"
 	"github.com/oneshotface/oneshot/train"
+	"github.com/oneshotface/oneshot/train/prepare"
 )
 
 // flippedTargets asks for the teacher's embeddings of mirrored faces too.
@@ -263,7 +264,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		d.Params.RetryFine = *retryFine
 		return d
 	}
-	samples, st, err := train.Prepare(ctx, people, newDetector, cfg.Workers, bar("faces"))
+	samples, st, err := prepare.Samples(ctx, people, newDetector, cfg.Workers, bar("faces"))
 	if err != nil {
 		return err
 	}
