@@ -1,3 +1,5 @@
+//go:build !js
+
 // Package prepare turns a data set on disk into training samples for
 // package train: it decodes every picture of a list of people (package
 // dataset reads the lists), finds the best face and its pupils once, and
@@ -7,7 +9,7 @@
 // It lives apart from the training loop because only cmd/train reads a
 // data set: fine-tuning in the tab trains the same loop on crops the page
 // captured, and the WebAssembly module that runs it links neither this
-// package nor dataset.
+// package nor dataset. It is built natively only, as face.DecodePhoto is.
 package prepare
 
 import (
