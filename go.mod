@@ -9,7 +9,6 @@ require (
 	github.com/esimov/pigo v1.4.6
 	github.com/hack-pad/safejs v0.1.0
 	golang.org/x/image v0.48.0
-	gonum.org/v1/gonum v0.8.2
 	gorgonia.org/tensor v0.9.24
 )
 
@@ -25,6 +24,7 @@ require (
 	github.com/xtgo/set v1.0.0 // indirect
 	go4.org/unsafe/assume-no-moving-gc v0.0.0-20231121144256-b99613f794b6 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
+	gonum.org/v1/gonum v0.8.2 // indirect
 	google.golang.org/protobuf v1.25.0 // indirect
 	gorgonia.org/vecf32 v0.9.0 // indirect
 	gorgonia.org/vecf64 v0.9.0 // indirect

@@ -41,8 +41,7 @@ func Pairs(ctx context.Context, embedders []*embedder.Embedder, newDetector func
 
 // PairsAltered is Pairs with every aligned crop passed to alter before it
 // is embedded (nil: none), to ask how the embedder fares on other inputs
-// than the pipeline's: cmd/inputprobe degrades the teacher's crops to
-// what a compact crop holds.
+// than the pipeline's (crops degraded, shifted or scaled).
 func PairsAltered(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
 	pairs []dataset.Pair, alter func(crop *image.RGBA), progress func(done, total int)) (Report, error) {
 	return pairsReport(ctx, embedders, newDetector, pairs, alter, nil, progress)
@@ -172,9 +171,8 @@ func EmbedAltered(ctx context.Context, embedders []*embedder.Embedder, newDetect
 // EmbedAlterations is EmbedAltered for several alterations at once:
 // out[a][i] is image i's embedding with its aligned crop passed to
 // alters[a] (nil: as aligned), nil where no face was found. Each image is
-// decoded, searched and aligned once, however many alterations: cmd/ttaprobe
-// embeds shifted and scaled copies of each crop, whiten.Outputs each crop
-// and its mirror image.
+// decoded, searched and aligned once, however many alterations (shifted
+// and scaled copies of each crop, or each crop and its mirror image).
 func EmbedAlterations(ctx context.Context, embedders []*embedder.Embedder, newDetector func() *face.Detector,
 	paths []string, alters []func(crop *image.RGBA), progress func(done, total int)) ([][][]float32, error) {
 	if len(embedders) == 0 {

@@ -46,7 +46,6 @@
 // Save and Load write and read one self-describing file (format.go): the
 // architecture as JSON, then every parameter and buffer by name. Values are
 // float32, or, after Model.RoundToHalf, IEEE half precision (half.go): half
-// the bytes, for a model to ship rather than to train. Average (a soup of
-// runs that share a start) and Ensemble (two networks of one teacher whose
-// embeddings are summed) make one model of several.
+// the bytes, for a model to ship rather than to train. Average makes one
+// model of several runs that share a start (a soup).
 package nn

@@ -26,7 +26,8 @@
 //     (relational distillation, loss.RelationalDistance; off by default).
 //  5. Back-propagate, clip the gradient norm, take an AdamW step.
 //
-// Prepare decodes and finds the pupils of every image once; TeacherTargets
+// Package train/prepare decodes and finds the pupils of every image of a
+// data set once, for cmd/train (the tab reads no data set); TeacherTargets
 // caches the teacher's embeddings on disk, so a training run never reruns
 // the 150×150 ResNet; TeacherViews does the same for Count augmented views
 // of each face, each made again from (seed, sample, view) alone; the

@@ -262,29 +262,23 @@ func TestScoreNotWorse(t *testing.T) {
 	}
 }
 
-// Head mode needs one sequence of layers with a head named "embed"; the sum
-// of two networks (nn.Ensemble) has none, and is refused with a pointer to
-// full mode, which trains it.
-func TestFineTuneHeadModeRefusesAnEnsemble(t *testing.T) {
-	a, err := embedder.NewCompact(3)
+// Head mode needs one sequence of layers with a head named "embed" among
+// them; a network that holds the embedder one level deeper (here the
+// compact network as the only layer of another sequence) has none, and is
+// refused with a pointer to full mode, which trains it.
+func TestFineTuneHeadModeRefusesANestedNetwork(t *testing.T) {
+	inner, err := embedder.NewCompact(3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := embedder.NewCompact(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := nn.Ensemble(a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := &nn.Model{Net: nn.NewSequential("", inner.Net), Input: inner.Input, Meta: inner.Meta}
 	crops, labels := syntheticCrops(t, 3, 4)
 	data := FineTuneData{Crops: crops, Labels: labels}
 	_, _, err = FineTune(context.Background(), m, embedder.CompactNorm, data, FineTuneOptions{Mode: ModeHead, Epochs: 1}, nil)
 	if err == nil || !strings.Contains(err.Error(), "use full mode") {
-		t.Fatalf("head mode on an ensemble: %v, want a refusal that points to full mode", err)
+		t.Fatalf("head mode on a nested network: %v, want a refusal that points to full mode", err)
 	}
 	if _, _, err := FineTune(context.Background(), m, embedder.CompactNorm, data, FineTuneOptions{Mode: ModeFull, Epochs: 1}, nil); err != nil {
-		t.Fatalf("full mode on an ensemble: %v", err)
+		t.Fatalf("full mode on a nested network: %v", err)
 	}
 }

@@ -50,13 +50,6 @@
 // nobody's template (measured in MODEL_CARD.md: no loss on the test
 // people, four of pairsDevTrain's 2,200 pairs fewer right).
 //
-// With -whiten the model first gets a within-person whitening of its
-// outputs folded into its last layers (package whiten), learned on every
-// picture of -people; the cohort and threshold are then made for the
-// whitened model. It helped a run on people it had not trained on, not the
-// shipped model (MODEL_CARD.md, "Whitening the outputs"), so it is off by
-// default.
-//
 // Flags:
 //
 //	-model FILE    the trained embedder (required)
@@ -67,10 +60,6 @@
 //	               budget for the cohort
 //	-mirror        embed with mirroring (default true)
 //	-blend         make each cohort face the mean of two people's (default false)
-//	-whiten        first fold a within-person whitening of the model's outputs,
-//	               learned on every picture of -people, into its last layers
-//	               (package whiten; default false)
-//	-shrink A      with -whiten, the shrink of the within-person covariance (default 0.1)
 //	-half          first round the network's weights to half precision
 //	               (nn.Model.RoundToHalf; default false): the file stores them in
 //	               two bytes each (format version 2), and the cohort and threshold
@@ -109,7 +98,6 @@ import (
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/gallery"
 	"github.com/oneshotface/oneshot/nn"
-	"github.com/oneshotface/oneshot/whiten"
 )
 
 func main() {
@@ -128,9 +116,8 @@ type options struct {
 	model, out          string
 	k                   int
 	mirror, blend       bool
-	whiten, half        bool
+	half                bool
 	faces               int
-	shrink              float64
 	people, pairs, root string
 	fiw                 string
 	fiwPairs            int
@@ -148,8 +135,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.faces, "faces", 0, "keep at most this many cohort faces, those of the first people with a face (0: all); a larger network leaves less of the 2 MB file for the cohort")
 	fs.BoolVar(&o.blend, "blend", false, "make each cohort face the mean of two people's, so that none is one person's template")
 	fs.BoolVar(&o.half, "half", false, "round the network's weights to half precision first (nn.Model.RoundToHalf): the file's weights take half the bytes")
-	fs.BoolVar(&o.whiten, "whiten", false, "first fold into the model a within-person whitening of its outputs learned on -people's pictures (package whiten)")
-	fs.Float64Var(&o.shrink, "shrink", 0.1, "with -whiten: how far the within-person covariance is shrunk towards a multiple of the identity, 0 to 1")
 	fs.StringVar(&o.people, "people", "", "people whose first picture makes the cohort (default $ONESHOT_DATA/lfw/peopleDevTrain.txt)")
 	fs.StringVar(&o.pairs, "pairs", "", "pairs of the cohort's people to calibrate the threshold on (default $ONESHOT_DATA/lfw/pairsDevTrain.txt)")
 	fs.StringVar(&o.root, "root", "", "the LFW images folder (default $ONESHOT_DATA/lfw/images)")
@@ -171,9 +156,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.faces < 0 || o.faces > 0 && o.faces < o.k {
 		return o, fmt.Errorf("-faces %d: want 0 (all) or at least -k (%d)", o.faces, o.k)
-	}
-	if !(o.shrink >= 0 && o.shrink <= 1) {
-		return o, fmt.Errorf("-shrink %g: want a value from 0 to 1", o.shrink)
 	}
 	if o.fiwCohort && (!o.cohort || o.fiw == "none") {
 		return o, errors.New("-fiw-cohort puts the -fiw people in the cohort: it needs -cohort and -fiw")
@@ -214,10 +196,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if o.mirror {
 		m.Meta[embedder.MetaMirror] = "1"
 	}
-	if _, done := m.Meta[whiten.MetaWhitening]; done && o.whiten {
-		// Checked before the pictures are embedded, as whiten.Fold would.
-		return errors.New("-whiten: the model is whitened already (metadata \"whitening\"): whiten the model it was made from")
-	}
 	people, err := dataset.ReadPeopleFile(o.people, o.root)
 	if err != nil {
 		return err
@@ -239,16 +217,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		if o.fiwCohort {
 			people = append(people, fiw...)
 		}
-	}
-	if o.whiten {
-		t, err := learnWhitening(ctx, o.model, people, o.shrink, stderr)
-		if err != nil {
-			return err
-		}
-		if err := whiten.Fold(m, t); err != nil {
-			return err
-		}
-		log.Printf("folded a within-person whitening (shrink %g) learned on %d people with %d faces", t.Shrink, t.People, t.Faces)
 	}
 	if o.half {
 		worst := m.RoundToHalf()
@@ -357,34 +325,6 @@ func makeCohort(ctx context.Context, o options, people []dataset.Person, embs []
 	log.Printf("%d cohort faces, one for each person with a face (of %d people listed; -faces %d); comparing every cohort face with every other", len(cohortVecs), len(people), o.faces)
 	c, err := gallery.NewCohort(cohortVecs, o.k)
 	return c, names, err
-}
-
-// learnWhitening learns the whitening of the model's outputs on every
-// picture of people (each with its mirror image).
-func learnWhitening(ctx context.Context, model string, people []dataset.Person, shrink float64, stderr io.Writer) (*whiten.Transform, error) {
-	var paths []string
-	for _, p := range people {
-		paths = append(paths, p.Images...)
-	}
-	outs, err := whiten.Outputs(ctx, model, paths, meter(stderr, "whitening (each picture and its mirror image)"))
-	if err != nil {
-		return nil, err
-	}
-	var data [][][][]float32
-	k := 0
-	for _, p := range people {
-		var faces [][][]float32
-		for range p.Images {
-			if outs[k] != nil {
-				faces = append(faces, outs[k])
-			}
-			k++
-		}
-		if len(faces) > 0 {
-			data = append(data, faces)
-		}
-	}
-	return whiten.Learn(data, shrink)
 }
 
 // workers makes one embedder per CPU, ready for inference, and the

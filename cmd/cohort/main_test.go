@@ -8,11 +8,11 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-faces", "3000", "-mirror=false", "-whiten", "-shrink", "0.3", "-fiw", "f", "-fiw-pairs", "30", "-cohort=false"}, io.Discard)
+	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-faces", "3000", "-mirror=false", "-half", "-fiw", "f", "-fiw-pairs", "30", "-cohort=false"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o != (options{model: "a", out: "b", k: 7, faces: 3000, mirror: false, whiten: true, shrink: 0.3, people: "p", pairs: "q", root: "r", fiw: "f", fiwPairs: 30, cohort: false}) {
+	if o != (options{model: "a", out: "b", k: 7, faces: 3000, mirror: false, half: true, people: "p", pairs: "q", root: "r", fiw: "f", fiwPairs: 30, cohort: false}) {
 		t.Errorf("parsed %+v", o)
 	}
 	for _, args := range [][]string{
@@ -23,8 +23,6 @@ func TestParse(t *testing.T) {
 		{"-model", "a", "-out", "b", "-k", "x"},
 		{"-model", "a", "-out", "b", "-faces", "-1"},
 		{"-model", "a", "-out", "b", "-faces", "20"}, // fewer than k's 50
-		{"-model", "a", "-out", "b", "-whiten", "-shrink", "-0.1"},
-		{"-model", "a", "-out", "b", "-whiten", "-shrink", "1.5"},
 		{"-model", "a", "-out", "b", "-fiw-pairs", "0"},
 		{"-model", "a", "-out", "b", "-fiw-cohort", "-cohort=false"},
 		{"-model", "a", "-out", "b", "-fiw-cohort", "-fiw", "none"},
@@ -34,8 +32,8 @@ func TestParse(t *testing.T) {
 		}
 	}
 	o, err = parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-fiw", "none"}, io.Discard)
-	if err != nil || o.k != 50 || o.faces != 0 || !o.mirror || o.whiten || o.shrink != 0.1 || !o.cohort || o.fiw != "" || o.fiwPairs != 1100 {
-		t.Errorf("defaults: %+v %v, want k 50, mirroring, a cohort, no whitening, shrink 0.1, no FIW people (-fiw none) and 1100 FIW pairs", o, err)
+	if err != nil || o.k != 50 || o.faces != 0 || !o.mirror || o.half || !o.cohort || o.fiw != "" || o.fiwPairs != 1100 {
+		t.Errorf("defaults: %+v %v, want k 50, mirroring, a cohort, float32 weights, no FIW people (-fiw none) and 1100 FIW pairs", o, err)
 	}
 }
 

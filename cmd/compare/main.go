@@ -17,7 +17,13 @@
 // choose between them by.
 //
 // A report file is cmd/eval's output with -json: its last line that is a
-// JSON object is read (so the whole output may be redirected into it).
+// JSON object is read (so the whole output may be redirected into it). With
+// cmd/eval -suite (make eval) that line holds one report per data set of
+// the yardstick; two such files are compared set by set:
+//
+//	make eval MODEL=build/candidate.oneshot > build/candidate.txt
+//	make eval > build/shipped.txt
+//	go run ./cmd/compare build/shipped.txt build/candidate.txt
 //
 // Flags:
 //
@@ -58,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		asJSON = fs.Bool("json", false, "end the output with the comparison as one line of JSON")
 	)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: compare [-rounds N] [-seed S] [-json] A.json B.json   (reports of cmd/eval -json on the same pairs)")
+		fmt.Fprintln(stderr, "usage: compare [-rounds N] [-seed S] [-json] A.json B.json   (reports of cmd/eval -json, or both of cmd/eval -suite -json, on the same pairs)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -67,38 +73,81 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 2 {
 		return fmt.Errorf("need two report files (cmd/eval -json), got %d arguments; see -h", fs.NArg())
 	}
-	a, err := readReport(fs.Arg(0))
+	a, suiteA, err := readReports(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	b, err := readReport(fs.Arg(1))
+	b, suiteB, err := readReports(fs.Arg(1))
 	if err != nil {
 		return err
 	}
-	c, err := eval.Compare(a, b, *rounds, *seed)
-	if err != nil {
-		return err
+	if suiteA != suiteB {
+		return fmt.Errorf("one of %s and %s is a report of cmd/eval -suite and the other is not: measure both the same way", fs.Arg(0), fs.Arg(1))
 	}
-
-	pct := func(x float64) string { return fmt.Sprintf("%+.2f%%", 100*x) }
-	fmt.Fprintf(stdout, "B = %s against A = %s: %d pairs, %d folds\n", fs.Arg(1), fs.Arg(0), c.Pairs, c.Folds)
-	fmt.Fprintf(stdout, "  accuracy   A %.2f%%, B %.2f%%; B − A %s ± %.2f%% (mean of the per-fold differences ± its std err)\n",
-		100*a.Accuracy, 100*b.Accuracy, pct(c.AccuracyDiff), 100*c.AccuracyDiffStdErr)
-	fmt.Fprintf(stdout, "  AUC        A %.4f, B %.4f; B − A %+.4f, 95%% interval [%+.4f, %+.4f] (paired bootstrap, %d rounds)\n",
-		a.AUC, b.AUC, c.AUCDiff, c.AUCDiffLow, c.AUCDiffHigh, c.Rounds)
-	fmt.Fprintf(stdout, "  B's AUC the higher in %.1f%% of the rounds\n", 100*c.AUCBFirst)
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(c) // one line, newline-terminated
+	if len(a) != len(b) {
+		return fmt.Errorf("%s holds %d data sets and %s %d: measure both with the same cmd/eval", fs.Arg(0), len(a), fs.Arg(1), len(b))
 	}
-	return nil
+	fmt.Fprintf(stdout, "B = %s against A = %s\n", fs.Arg(1), fs.Arg(0))
+	comparisons := make([]setComparison, len(a))
+	for i := range a {
+		if suiteA && a[i].Set != b[i].Set {
+			return fmt.Errorf("data set %d is %q in %s and %q in %s: measure both with the same cmd/eval", i+1, a[i].Set, fs.Arg(0), b[i].Set, fs.Arg(1))
+		}
+		c, err := eval.Compare(a[i].Report, b[i].Report, *rounds, *seed)
+		if err != nil && suiteA {
+			return fmt.Errorf("%s: %w", a[i].Set, err)
+		} else if err != nil {
+			return err
+		}
+		comparisons[i] = setComparison{Set: a[i].Set, Comparison: c}
+		if suiteA {
+			fmt.Fprintf(stdout, "%s:\n", a[i].Set)
+		}
+		printComparison(stdout, a[i].Report, b[i].Report, c)
+	}
+	if !*asJSON {
+		return nil
+	}
+	// One line, newline-terminated: the comparison, or of suites one per set.
+	if !suiteA {
+		return json.NewEncoder(stdout).Encode(comparisons[0].Comparison)
+	}
+	return json.NewEncoder(stdout).Encode(struct {
+		Sets []setComparison `json:"sets"`
+	}{comparisons})
 }
 
-// readReport reads the last line of path that is a JSON object as an
-// eval.Report.
-func readReport(path string) (eval.Report, error) {
+// setComparison is the comparison of one data set's reports.
+type setComparison struct {
+	Set string `json:"set"`
+	eval.Comparison
+}
+
+// printComparison prints c, the comparison of b with a, in three lines.
+func printComparison(w io.Writer, a, b eval.Report, c eval.Comparison) {
+	pct := func(x float64) string { return fmt.Sprintf("%+.2f%%", 100*x) }
+	fmt.Fprintf(w, "  %d pairs, %d folds\n", c.Pairs, c.Folds)
+	fmt.Fprintf(w, "  accuracy   A %.2f%%, B %.2f%%; B − A %s ± %.2f%% (mean of the per-fold differences ± its std err)\n",
+		100*a.Accuracy, 100*b.Accuracy, pct(c.AccuracyDiff), 100*c.AccuracyDiffStdErr)
+	fmt.Fprintf(w, "  AUC        A %.4f, B %.4f; B − A %+.4f, 95%% interval [%+.4f, %+.4f] (paired bootstrap, %d rounds)\n",
+		a.AUC, b.AUC, c.AUCDiff, c.AUCDiffLow, c.AUCDiffHigh, c.Rounds)
+	fmt.Fprintf(w, "  B's AUC the higher in %.1f%% of the rounds\n", 100*c.AUCBFirst)
+}
+
+// setReport is one data set's report in a report file; Set is its name
+// (eval.Set.Name).
+type setReport struct {
+	eval.Report
+	Set string `json:"set"`
+}
+
+// readReports reads the last line of path that is a JSON object: one
+// eval.Report (cmd/eval -json), or with suite true the reports of every data
+// set of the yardstick (cmd/eval -suite -json: {"model": …, "sets": […]}).
+func readReports(path string) (reports []setReport, suite bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return eval.Report{}, err
+		return nil, false, err
 	}
 	defer f.Close()
 	var last []byte
@@ -110,14 +159,23 @@ func readReport(path string) (eval.Report, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return eval.Report{}, fmt.Errorf("%s: %w", path, err)
+		return nil, false, fmt.Errorf("%s: %w", path, err)
 	}
 	if last == nil {
-		return eval.Report{}, fmt.Errorf("%s holds no JSON report: make it with cmd/eval -json", path)
+		return nil, false, fmt.Errorf("%s holds no JSON report: make it with cmd/eval -json", path)
 	}
-	var r eval.Report
-	if err := json.Unmarshal(last, &r); err != nil {
-		return eval.Report{}, fmt.Errorf("%s: its JSON line is not an eval report: %w", path, err)
+	var v struct {
+		setReport
+		Sets []setReport `json:"sets"`
 	}
-	return r, nil
+	if err := json.Unmarshal(last, &v); err != nil {
+		return nil, false, fmt.Errorf("%s: its JSON line is not an eval report: %w", path, err)
+	}
+	if v.Sets != nil {
+		if len(v.Sets) == 0 {
+			return nil, false, fmt.Errorf("%s: its JSON line is a suite of no data sets", path)
+		}
+		return v.Sets, true, nil
+	}
+	return []setReport{v.setReport}, false, nil
 }

@@ -45,6 +45,91 @@ func writeReport(t *testing.T, dir, name string, spread float64) (eval.Report, s
 	return r, path
 }
 
+// writeSuite writes what cmd/eval -suite -json writes — a table, then one
+// JSON line with a report per data set — with one synthetic report per
+// name, each set's spreads scaled by its position, and returns the reports
+// and the path.
+func writeSuite(t *testing.T, dir, name string, spread float64, sets ...string) ([]eval.Report, string) {
+	t.Helper()
+	type set struct {
+		eval.Report
+		Set string `json:"set"`
+	}
+	var reports []eval.Report
+	var out []set
+	for i, s := range sets {
+		r, _ := writeReport(t, dir, name+"-"+s, spread*float64(i+1))
+		reports = append(reports, r)
+		out = append(out, set{r, s})
+	}
+	line, err := json.Marshal(struct {
+		Model string `json:"model"`
+		Sets  []set  `json:"sets"`
+	}{name, out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("set  accuracy  AUC\nLFW  0.9  0.97\n"+string(line)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return reports, path
+}
+
+func TestRunSuites(t *testing.T) {
+	dir := t.TempDir()
+	a, pa := writeSuite(t, dir, "a.txt", 0.4, "LFW", "ORL")
+	b, pb := writeSuite(t, dir, "b.txt", 0.2, "LFW", "ORL")
+	var out, errOut bytes.Buffer
+	if err := run([]string{"-rounds", "300", "-seed", "7", "-json", pa, pb}, &out, &errOut); err != nil {
+		t.Fatalf("%v (stderr %s)", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var got struct {
+		Sets []struct {
+			Set string `json:"set"`
+			eval.Comparison
+		} `json:"sets"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
+		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
+	}
+	if len(got.Sets) != 2 {
+		t.Fatalf("%d comparisons, want one per set (2):\n%s", len(got.Sets), out.String())
+	}
+	for i, name := range []string{"LFW", "ORL"} {
+		want, err := eval.Compare(a[i], b[i], 300, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Sets[i].Set != name || got.Sets[i].Comparison != want {
+			t.Errorf("set %d: printed %s %+v; eval.Compare of its reports gives %s %+v", i, got.Sets[i].Set, got.Sets[i].Comparison, name, want)
+		}
+		if !strings.Contains(out.String(), name+":\n") {
+			t.Errorf("the summary has no heading for %s:\n%s", name, out.String())
+		}
+	}
+	if got.Sets[0].Comparison == got.Sets[1].Comparison {
+		t.Error("both sets have the same comparison: the sets were not told apart")
+	}
+
+	_, single := writeReport(t, dir, "single.json", 0.3)
+	_, other := writeSuite(t, dir, "c.txt", 0.2, "LFW", "FIW")
+	_, short := writeSuite(t, dir, "d.txt", 0.2, "LFW")
+	for _, tc := range []struct {
+		b, want string
+	}{
+		{single, "the same way"},
+		{other, `"FIW"`},
+		{short, "2 data sets"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run([]string{pa, tc.b}, &out, &errOut); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("compare %s %s: error %v, want one saying %q", pa, tc.b, err, tc.want)
+		}
+	}
+}
+
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	a, pa := writeReport(t, dir, "a.json", 0.4)

@@ -68,6 +68,7 @@ import (
 	"github.com/oneshotface/oneshot/face"
 	"github.com/oneshotface/oneshot/nn"
 	"github.com/oneshotface/oneshot/train"
+	"github.com/oneshotface/oneshot/train/prepare"
 )
 
 // flippedTargets asks for the teacher's embeddings of mirrored faces too.
@@ -274,7 +275,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		d.Params.RetryFine = *retryFine
 		return d
 	}
-	samples, st, err := train.Prepare(ctx, people, newDetector, cfg.Workers, bar("faces"))
+	samples, st, err := prepare.Samples(ctx, people, newDetector, cfg.Workers, bar("faces"))
 	if err != nil {
 		return err
 	}
@@ -608,7 +609,7 @@ func families(people []dataset.Person) []int {
 // trained on. Validation embeds only the prepared faces of those people,
 // and it counts a pair with an image it has no face for as an error (as
 // cmd/eval does when no face is found): without this filter a run on a
-// subset of the people (cmd/holdout's people.txt) would count every pair
+// subset of the people (some held out of training) would count every pair
 // of a held-out person as an error. Each kept pair keeps its fold.
 func trainedPairs(pairs []dataset.Pair, people []dataset.Person) []dataset.Pair {
 	images := map[string]bool{}

@@ -1,4 +1,16 @@
-package train
+//go:build !js
+
+// Package prepare turns a data set on disk into training samples for
+// package train: it decodes every picture of a list of people (package
+// dataset reads the lists), finds the best face and its pupils once, and
+// labels each face with its person's index, so that a training run never
+// searches a picture again.
+//
+// It lives apart from the training loop because only cmd/train reads a
+// data set: fine-tuning in the tab trains the same loop on crops the page
+// captured, and the WebAssembly module that runs it links neither this
+// package nor dataset. It is built natively only, as face.DecodePhoto is.
+package prepare
 
 import (
 	"context"
@@ -10,27 +22,20 @@ import (
 
 	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/train"
 )
 
-// Sample is one training image, decoded, with its pupils and identity.
-type Sample struct {
-	Path  string
-	Label int // index of the person in the list given to Prepare
-	Img   *image.RGBA
-	Eyes  face.Eyes
-}
-
-// PrepareStats counts what Prepare kept and dropped.
-type PrepareStats struct {
+// Stats counts what Samples kept and dropped.
+type Stats struct {
 	Images, Kept, NoFace, Unreadable, FallbackEyes int
 }
 
-// Prepare decodes every image of people, finds the best face and its
+// Samples decodes every image of people, finds the best face and its
 // pupils, and returns the usable samples with Label = index into people.
 // Images without a face are dropped (and counted); faces whose pupils were
 // not found keep the box-based eye estimate (counted as FallbackEyes).
 // newDetector makes one detector per worker.
-func Prepare(ctx context.Context, people []dataset.Person, newDetector func() *face.Detector, workers int, progress func(done, total int)) ([]Sample, PrepareStats, error) {
+func Samples(ctx context.Context, people []dataset.Person, newDetector func() *face.Detector, workers int, progress func(done, total int)) ([]train.Sample, Stats, error) {
 	type job struct {
 		path  string
 		label int
@@ -44,7 +49,7 @@ func Prepare(ctx context.Context, people []dataset.Person, newDetector func() *f
 	if workers < 1 {
 		workers = 1
 	}
-	results := make([]*Sample, len(jobs))
+	results := make([]*train.Sample, len(jobs))
 	reasons := make([]int, len(jobs)) // 0 ok, 1 no face, 2 unreadable
 	var mu sync.Mutex
 	done := 0
@@ -56,7 +61,7 @@ func Prepare(ctx context.Context, people []dataset.Person, newDetector func() *f
 			defer wg.Done()
 			det := newDetector()
 			for i := range next {
-				s, reason := prepareOne(det, jobs[i].path, jobs[i].label)
+				s, reason := one(det, jobs[i].path, jobs[i].label)
 				results[i], reasons[i] = s, reason
 				mu.Lock()
 				done++
@@ -80,10 +85,10 @@ feed:
 	close(next)
 	wg.Wait()
 	if err != nil {
-		return nil, PrepareStats{}, err
+		return nil, Stats{}, err
 	}
-	st := PrepareStats{Images: len(jobs)}
-	var out []Sample
+	st := Stats{Images: len(jobs)}
+	var out []train.Sample
 	for i, s := range results {
 		switch reasons[i] {
 		case 1:
@@ -99,12 +104,14 @@ feed:
 	}
 	st.Kept = len(out)
 	if len(out) == 0 {
-		return nil, st, fmt.Errorf("train: no usable face among %d images", len(jobs))
+		return nil, st, fmt.Errorf("prepare: no usable face among %d images", len(jobs))
 	}
 	return out, st, nil
 }
 
-func prepareOne(det *face.Detector, path string, label int) (*Sample, int) {
+// one decodes the image at path and finds its face: the sample, and 0, or
+// nil and 1 (no face) or 2 (unreadable).
+func one(det *face.Detector, path string, label int) (*train.Sample, int) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 2
@@ -120,5 +127,5 @@ func prepareOne(det *face.Detector, path string, label int) (*Sample, int) {
 	}
 	rgba := image.NewRGBA(img.Bounds())
 	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
-	return &Sample{Path: path, Label: label, Img: rgba, Eyes: a.Eyes}, 0
+	return &train.Sample{Path: path, Label: label, Img: rgba, Eyes: a.Eyes}, 0
 }
