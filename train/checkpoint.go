@@ -54,7 +54,8 @@ func (t *Trainer) SaveCheckpoint(path string, nextEpoch int, history []EpochReco
 // LoadCheckpoint restores a trainer's model, optimizer and step from path
 // and returns the epoch to continue with and the history so far. The
 // trainer's Config must match the checkpoint's (a resumed run with other
-// hyper-parameters is a different run).
+// hyper-parameters is a different run), but for the number of epochs when
+// the trainer's NewLength is set.
 func (t *Trainer) LoadCheckpoint(path string) (nextEpoch int, history []EpochRecord, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -67,8 +68,15 @@ func (t *Trainer) LoadCheckpoint(path string) (nextEpoch int, history []EpochRec
 	if c.Version != 1 {
 		return 0, nil, fmt.Errorf("train: checkpoint %s is version %d, this build reads 1", path, c.Version)
 	}
-	if c.Config != t.Config {
+	saved := c.Config
+	if t.NewLength {
+		saved.Epochs = t.Config.Epochs
+	}
+	if saved != t.Config {
 		return 0, nil, errors.New("train: the checkpoint was made with other hyper-parameters; start afresh or use the same flags")
+	}
+	if c.NextEpoch > t.Config.Epochs {
+		return 0, nil, fmt.Errorf("train: the checkpoint is after epoch %d, beyond the run's %d", c.NextEpoch, t.Config.Epochs)
 	}
 	m, err := nn.Load(bytes.NewReader(c.Model))
 	if err != nil {

@@ -108,6 +108,11 @@ type Trainer struct {
 	Config   Config
 	// Step counts optimizer steps over the whole run (for the schedule).
 	Step int
+	// NewLength lets LoadCheckpoint continue a run that was started with
+	// another number of epochs: from the checkpoint's step on, the
+	// learning rate follows the cosine of Config.Epochs (a shorter or
+	// longer run than the one begun, so no longer the same run).
+	NewLength bool
 
 	samples []Sample
 	labels  []int    // of each sample (or input row)

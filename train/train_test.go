@@ -156,6 +156,22 @@ func TestResumeIsExact(t *testing.T) {
 	if _, _, err := d.LoadCheckpoint(ckpt); err == nil {
 		t.Error("a checkpoint of other hyper-parameters was accepted")
 	}
+	// Another length: refused, unless asked for; then the run continues
+	// on the new schedule.
+	longer := cfg
+	longer.Epochs++
+	e := newTrainer(t, samples, targets, longer)
+	if _, _, err := e.LoadCheckpoint(ckpt); err == nil {
+		t.Error("a checkpoint of a run of another length was accepted")
+	}
+	e.NewLength = true
+	if next, _, err := e.LoadCheckpoint(ckpt); err != nil || next != 1 || e.Step != b.Step {
+		t.Errorf("with NewLength: next epoch %d, step %d (want 1, %d), %v", next, e.Step, b.Step, err)
+	}
+	d.NewLength = true
+	if _, _, err := d.LoadCheckpoint(ckpt); err == nil {
+		t.Error("with NewLength, a checkpoint of another learning rate was accepted")
+	}
 }
 
 func TestSampleBatch(t *testing.T) {

@@ -103,6 +103,9 @@ var viewSeeds *string
 // initFrom names a model file whose weights start the run (-init).
 var initFrom *string
 
+// newLength lets -resume continue a run begun with another -epochs.
+var newLength bool
+
 func main() {
 	log.SetFlags(0)
 	data, _ := dataset.Root()
@@ -118,6 +121,7 @@ func main() {
 		out      = flag.String("out", "models/compact.oneshot", "model file to write")
 		ckpt     = flag.String("checkpoint", "build/train.ckpt", "checkpoint file, written every epoch")
 		resume   = flag.Bool("resume", false, "continue from -checkpoint")
+		newLen   = flag.Bool("new-length", false, "with -resume: the checkpoint's run may have had another -epochs; it continues on the cosine of this -epochs")
 		workers  = flag.Int("workers", runtime.NumCPU(), "parallel workers for preparation and augmentation")
 	)
 	arch = flag.String("arch", embedder.CompactV2.Name, "architecture: compact-v1, compact-v2, compact-v2-80 (can start from compact-v2: -init) or compact-v2-deep (grows from compact-v2: -init)")
@@ -170,6 +174,10 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *newLen && !*resume {
+		log.Fatal("train: -new-length changes the length of a resumed run: it needs -resume")
+	}
+	newLength = *newLen
 	if err := run(ctx, def, *images, *people, *orl, *fiw, *valPairs, *teach, *cacheDir, *out, *ckpt, *resume); err != nil {
 		log.Fatal("train: ", err)
 	}
@@ -340,10 +348,14 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 	}
 	first, history := 0, []train.EpochRecord(nil)
 	if resume {
+		tr.NewLength = newLength
 		if first, history, err = tr.LoadCheckpoint(ckpt); err != nil {
 			return err
 		}
 		log.Printf("resumed from %s at epoch %d (step %d)", ckpt, first+1, tr.Step)
+		if newLength {
+			log.Printf("the run continues on a cosine over %d epochs (-new-length)", cfg.Epochs)
+		}
 	}
 	log.Printf("training %d parameters on %d images of %d people: %d epochs × %d steps of %d",
 		m.NumParams(), len(samples), len(people), cfg.Epochs, tr.StepsPerEpoch(), cfg.BatchSize)
