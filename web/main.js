@@ -8,7 +8,9 @@
 // One frame is in flight at a time: the loop grabs a frame from the <video>
 // through an OffscreenCanvas, sends it to the engine for the current mode
 // (preview → detect, enroll → detect and keep good frames, verify, identify)
-// and waits for the answer before grabbing the next.
+// and waits for the answer before grabbing the next. Verify and identify
+// show a verdict only once several consecutive frames agree, and wait
+// longer between attempts after repeated failures (app/verdicts.js).
 import { Oneshot } from "./oneshot.js";
 import { startCamera, stopCamera, Grabber, cloneImage, drawFace, drawOverlay } from "./app/camera.js";
 import { hintFor, hintForError } from "./app/hints.js";
@@ -17,6 +19,7 @@ import { restoreState, Saver, askPersistence, saveErrorMessage, partWords, encod
 import { makeCapture, encodeCaptures } from "./app/captures.js";
 import { seal, unseal, isSealed } from "./app/seal.js";
 import { thresholdRange, checkThreshold } from "./app/threshold.js";
+import { Decider } from "./app/verdicts.js";
 import { holdStorageLock } from "./app/tablock.js";
 import { LossChart } from "./app/chart.js";
 
@@ -43,6 +46,7 @@ const state = {
   previousModel: null, // the bytes before the last fine-tuning, for roll back
   fineTuneAvailable: false,
   fineTuneAbort: null,
+  decider: new Decider(), // verdicts over consecutive frames, and the pace of attempts
 };
 
 const grabber = new Grabber();
@@ -408,6 +412,7 @@ function setMode(mode) {
   const was = state.mode;
   state.mode = mode;
   $("mode").textContent = `Mode: ${mode}`;
+  if (mode !== was) state.decider.reset();
   // A verdict belongs to the run that made it: start each run afresh, and
   // mark the last one as old when the run stops.
   for (const [m, id, text] of [["verify", "verify-verdict", "No verdict yet."], ["identify", "identify-verdict", "No answer yet."]]) {
@@ -433,12 +438,22 @@ const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function loop() {
   while (state.running) {
+    // After repeated failed verdicts the next attempt waits (app/verdicts.js).
+    const judging = state.mode === "verify" || state.mode === "identify";
+    const wait = judging ? state.decider.waitMs(performance.now()) : 0;
+    if (wait > 0) {
+      $("hint").textContent = `Several attempts in a row failed: the next one in ${Math.ceil(wait / 1000)} s.`;
+      $("hint").dataset.ok = "false";
+      await pause(Math.min(wait, 250));
+      continue;
+    }
     const video = $("video");
     const frame = grabber.grab(video);
     if (frame) {
       try {
         await handle(frame);
       } catch (err) {
+        state.decider.reset(); // a frame that failed breaks a run of agreeing frames
         $("hint").textContent = hintForError(err);
         drawOverlay($("overlay"), frame.width, frame.height, [], false);
       }
@@ -451,19 +466,21 @@ async function handle(frame) {
   const w = frame.width, h = frame.height;
   const keep = cloneImage(frame); // the engine takes the pixels of frame
   const mode = state.mode;
+  // A result may carry no verdict (a frame of bad quality): it has its
+  // quality's reasons, and perhaps no face.
   if (mode === "verify") {
     const id = $("verify-person").value;
     const v = await state.engine.verify(id, frame, options());
-    drawOverlay($("overlay"), w, h, [v.face], v.quality.ok);
+    drawOverlay($("overlay"), w, h, v.face ? [v.face] : [], !!(v.quality && v.quality.ok));
     noteQuality(v.quality, keep, v.face);
-    if (state.mode === "verify") showVerification(v, keep);
+    if (state.mode === "verify") showVerification(state.decider.judge("verify", v, performance.now()), keep);
     return;
   }
   if (mode === "identify") {
     const r = await state.engine.identify(frame, options());
-    drawOverlay($("overlay"), w, h, [r.face], r.quality.ok);
+    drawOverlay($("overlay"), w, h, r.face ? [r.face] : [], !!(r.quality && r.quality.ok));
     noteQuality(r.quality, keep, r.face);
-    if (state.mode === "identify") showIdentification(r, keep);
+    if (state.mode === "identify") showIdentification(state.decider.judge("identify", r, performance.now()), keep);
     return;
   }
   const d = await state.engine.detect(frame);
@@ -554,16 +571,34 @@ async function enrollFrame(d, image) {
 
 // ---- verify and identify ----
 
-function showVerification(v, image) {
+// waitingText says why a frame gave no verdict.
+function waitingText(quality) {
+  if (!quality || quality.ok) return "No verdict on this frame: waiting for the next.";
+  return `Waiting for a good frame: ${hintFor(quality)}`;
+}
+
+// slowText says that attempts now wait, after a decision j.
+function slowText(j) {
+  return j.waitMs > 0 ? ` ${state.decider.failures} attempts in a row failed: the next one waits ${Math.ceil(j.waitMs / 1000)} s.` : "";
+}
+
+// showVerification shows a judgement of app/verdicts.js: a frame without a
+// verdict, a verdict still being confirmed, or one decided on agreeing frames.
+function showVerification(j, image) {
   const el = $("verify-verdict");
-  if (!v.quality.ok) {
-    el.textContent = `Waiting for a good frame: ${hintFor(v.quality)}`;
+  if (j.status === "waiting") {
+    el.textContent = waitingText(j.quality);
     el.className = "verdict";
     el.dataset.verdict = "";
     return;
   }
-  const match = v.match;
-  el.textContent = match ? `Match: this is ${v.id}.` : `No match: this is not ${v.id}.`;
+  if (j.status === "gathering") {
+    if (!el.dataset.verdict) el.textContent = `Looking… ${j.count} of ${j.of} frames agree.`;
+    return;
+  }
+  const v = j.decision.result;
+  const match = j.decision.success;
+  el.textContent = (match ? `Match: this is ${v.id}.` : `No match: this is not ${v.id}.`) + slowText(j);
   el.className = `verdict ${match ? "match" : "nomatch"}`;
   el.dataset.verdict = match ? "match" : "nomatch";
   el.dataset.distance = String(v.distance);
@@ -573,19 +608,24 @@ function showVerification(v, image) {
   $("verify-bar-fill").style.width = `${Math.min(100, (v.distance / span) * 100)}%`;
   $("verify-bar-fill").className = `bar-fill ${match ? "match" : "nomatch"}`;
   $("verify-bar").setAttribute("aria-label", `Distance ${fmt(v.distance)} against threshold ${fmt(v.threshold)}`);
-  $("verify-figures").textContent = `distance ${fmt(v.distance)} · threshold ${fmt(v.threshold)} · score ${fmt(v.score, 0)}/100`;
+  $("verify-figures").textContent = `distance ${fmt(v.distance)} · threshold ${fmt(v.threshold)} · score ${fmt(v.score, 0)}/100 · ${j.decision.frames} frames agreed`;
   drawFace($("verify-capture"), image, v.face && v.face.box);
 }
 
-function showIdentification(r, image) {
+function showIdentification(j, image) {
   const el = $("identify-verdict");
-  if (!r.quality.ok) {
-    el.textContent = `Waiting for a good frame: ${hintFor(r.quality)}`;
+  if (j.status === "waiting") {
+    el.textContent = waitingText(j.quality);
     el.dataset.id = "";
     el.dataset.unknown = "";
     return;
   }
-  el.textContent = r.unknown ? "Unknown: nobody enrolled is within the threshold." : `This is ${r.id}.`;
+  if (j.status === "gathering") {
+    if (!el.dataset.unknown) el.textContent = `Looking… ${j.count} of ${j.of} frames agree.`;
+    return;
+  }
+  const r = j.decision.result;
+  el.textContent = (r.unknown ? "Unknown: nobody enrolled is within the threshold." : `This is ${r.id}.`) + slowText(j);
   el.className = `verdict ${r.unknown ? "nomatch" : "match"}`;
   el.dataset.id = r.id || "";
   el.dataset.unknown = String(!!r.unknown);
