@@ -13,7 +13,7 @@ export const MARGIN = 0.5;
 
 /**
  * Cuts the face out of image: the box grown by margin × its width on each
- * side, clipped to the image. Resolves to {image, box}, box in the crop's
+ * side, clipped to the image. Returns {image, box}, box in the crop's
  * coordinates. Without a box the whole image is kept.
  */
 export function cropFace(image, box, margin = MARGIN) {

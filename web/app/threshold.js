@@ -22,7 +22,7 @@ export function thresholdRange(model) {
 
 /**
  * Checks a threshold choice (null: the model's default, "strict": its
- * strict point, or a distance) against a model. Resolves to {value, note}:
+ * strict point, or a distance) against a model. Returns {value, note}:
  * value is what to use, note (or "") says why it differs from the choice.
  */
 export function checkThreshold(choice, model) {

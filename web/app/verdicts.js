@@ -20,7 +20,7 @@ export const MAX_DELAY_MS = 30000;
 
 /**
  * The verdict of one frame's result, or null when it has none: kind is
- * "verify" or "identify". Resolves to {key, outcome, success}: frames agree
+ * "verify" or "identify". Returns {key, outcome, success}: frames agree
  * when both match.
  */
 export function frameVerdict(kind, r) {
@@ -72,7 +72,7 @@ export class Decider {
   }
 
   /**
-   * Judges one frame's result at time now (milliseconds). Resolves to
+   * Judges one frame's result at time now (milliseconds). Returns
    * {status, ...}: "waiting" (the frame has no verdict; quality says why),
    * "gathering" (count of the AGREE frames needed so far) or "decided"
    * (decision: {outcome, success, result, frames}, and waitMs before the
