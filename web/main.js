@@ -203,7 +203,7 @@ function showRestoreFailures(failures) {
     delete document.body.dataset.restoreFailed;
     return;
   }
-  $("restore-failed-text").textContent = `Some of the data saved in this browser could not be restored, and the rest was: ${failures.map((f) => partWords(f.name)).join(", ")}.`;
+  $("restore-failed-text").textContent = `Some of the data saved in this browser could not be restored: ${failures.map((f) => partWords(f.name)).join(", ")}. Everything else was.`;
   $("restore-failed-list").replaceChildren(...failures.map((f) => {
     const li = document.createElement("li");
     li.textContent = `${partWords(f.name)}: ${f.message}`;
@@ -749,7 +749,7 @@ async function keepFineTuned() {
   }
   // The model and the gallery embedded with it are saved together, in one version.
   if (await save({ model: true, gallery: true })) show($("finetune-status"), "Kept: the fine-tuned model is saved in this browser.");
-  else show($("finetune-status"), "Kept for this session, but not saved: see the message at the top.");
+  else show($("finetune-status"), "Kept in this tab until it closes, but not saved: see the message at the top.");
 }
 
 async function rollBack() {
