@@ -22,6 +22,7 @@ class FakeEngine {
   people = [];
   model = "shipped";
   gate = null; // a promise exportGallery waits for (a slow export)
+  atGate = null; // called when exportGallery starts waiting
 
   async enroll(id) {
     this.people = [...this.people.filter((p) => p !== id), id].sort();
@@ -31,7 +32,10 @@ class FakeEngine {
   }
   async exportGallery() {
     const bytes = te.encode(`GALLERY:${this.people.join(",")}`); // read before waiting, as the engine copies at the call
-    if (this.gate) await this.gate;
+    if (this.gate) {
+      this.atGate?.();
+      await this.gate;
+    }
     return bytes;
   }
   async importGallery(b) {
@@ -167,13 +171,17 @@ test("a reload in the middle of a save: the state before it comes back, whole", 
   await page.enroll("ada");
   await page.enroll("bob");
   let n = 0;
-  backend.onRequest = (store, op) => {
-    if (store === "snapshots" && op === "put" && ++n === 1) page.idb.crash();
-  };
-  page.enroll("carl").catch(() => {});
-  await new Promise((r) => setTimeout(r, 30));
+  const crashed = new Promise((resolve) => {
+    backend.onRequest = (store, op) => {
+      if (store === "snapshots" && op === "put" && ++n === 1) {
+        page.idb.crash();
+        resolve();
+      }
+    };
+  });
+  page.enroll("carl").catch(() => {}); // the crashed page never hears back
+  await crashed;
   backend.onRequest = null;
-  assert.equal(n, 1, "the save never reached its snapshot");
   const reloaded = await Page.open(backend);
   assert.deepEqual(reloaded.restored.failures, []);
   assert.deepEqual(reloaded.engine.people, ["ada", "bob"]);
@@ -196,8 +204,9 @@ test("another tab takes over while a save waits for the export: the old tab writ
   await a.enroll("ada");
   let release;
   a.engine.gate = new Promise((r) => (release = r));
-  const pending = a.enroll("bob"); // waits in exportGallery
-  await new Promise((r) => setTimeout(r, 10));
+  const waiting = new Promise((r) => (a.engine.atGate = r));
+  const pending = a.enroll("bob");
+  await waiting; // the save waits in exportGallery
   a.lostLock(); // the other tab took the lock
   const b = await Page.open(backend);
   assert.deepEqual(b.engine.people, ["ada"]);
@@ -211,19 +220,23 @@ test("saves asked for while one runs are merged, and read their sources when the
   const backend = new Backend();
   const page = await Page.open(backend);
   const seen = [];
-  let release;
+  let release, started;
   const gate = new Promise((r) => (release = r));
+  const running = new Promise((r) => (started = r));
   const saver = new Saver(page.store, {
     gallery: async () => {
       seen.push(`gallery ${page.engine.people}`);
-      if (seen.length === 1) await gate; // the first save is slow
+      if (seen.length === 1) {
+        started();
+        await gate; // the first save is slow
+      }
       return te.encode(`GALLERY:${page.engine.people.join(",")}`);
     },
     settings: () => (seen.push("settings"), encodeSettings(page.settings)),
   });
   await page.engine.enroll("ada");
   const first = saver.save({ gallery: true });
-  await new Promise((r) => setTimeout(r, 5)); // it runs, waiting in its source
+  await running; // it runs, waiting in its source
   const second = saver.save({ settings: true });
   const third = saver.save({ gallery: true });
   assert.equal(second, third, "saves waiting together were not merged");

@@ -108,12 +108,17 @@ test("a reload in the middle of a save leaves the last saved version, at every p
     await tab.store.save({ gallery: te.encode("ada"), captures: te.encode("ada's frames") });
     await tab.store.save({ gallery: te.encode("ada"), captures: te.encode("ada's frames"), settings: te.encode("1") });
     let n = 0;
-    backend.onRequest = () => {
-      if (++n === at) tab.idb.crash();
-    };
+    const crashed = new Promise((resolve) => {
+      backend.onRequest = () => {
+        if (++n === at) {
+          tab.idb.crash();
+          resolve();
+        }
+      };
+    });
     const saving = tab.store.save({ gallery: te.encode("ada,bob"), captures: te.encode("ada's and bob's frames") });
     saving.catch(() => {}); // the crashed page never hears back
-    await new Promise((r) => setTimeout(r, 30));
+    await crashed; // however long the save took to get there
     backend.onRequest = null;
     const reloaded = await page(backend);
     const r = await reloaded.store.load();
@@ -242,7 +247,7 @@ test("the fake commits all or nothing and refuses requests after an await of som
   const db = await new Promise((r) => (open.onsuccess = () => r(open.result)));
   const tx = db.transaction(["s"], "readwrite");
   tx.objectStore("s").put(1, "a");
-  await new Promise((r) => setTimeout(r, 20)); // the transaction commits meanwhile
+  await new Promise((r) => (tx.oncomplete = r)); // it commits with nothing more to do
   assert.throws(() => tx.objectStore("s").put(2, "b"), { name: "TransactionInactiveError" });
   const tx2 = db.transaction(["s"], "readwrite");
   tx2.objectStore("s").put(3, "c");
