@@ -1,17 +1,25 @@
 // The Oneshot demo page: live webcam preview with the face box and pupils,
-// enroll, verify, identify, fine-tune and settings, with the gallery and a
-// fine-tuned model kept in IndexedDB. Everything runs in this tab: the
-// engine (oneshot.js) runs Go compiled to WebAssembly in a Web Worker, and
-// this file only moves frames and draws results.
+// enroll, verify, identify, fine-tune and settings, with the gallery, the
+// fine-tuning captures, a fine-tuned model and the settings kept in
+// IndexedDB, encrypted (app/store.js, app/persist.js). Everything runs in
+// this tab: the engine (oneshot.js) runs Go compiled to WebAssembly in a
+// Web Worker, and this file only moves frames and draws results.
 //
 // One frame is in flight at a time: the loop grabs a frame from the <video>
 // through an OffscreenCanvas, sends it to the engine for the current mode
 // (preview → detect, enroll → detect and keep good frames, verify, identify)
-// and waits for the answer before grabbing the next.
+// and waits for the answer before grabbing the next. Verify and identify
+// show a verdict only once several consecutive frames agree, and wait
+// longer between attempts after repeated failures (app/verdicts.js).
 import { Oneshot } from "./oneshot.js";
 import { startCamera, stopCamera, Grabber, cloneImage, drawFace, drawOverlay } from "./app/camera.js";
 import { hintFor, hintForError } from "./app/hints.js";
-import { openStore, storageError } from "./app/store.js";
+import { openStore, isQuotaError } from "./app/store.js";
+import { restoreState, Saver, askPersistence, saveErrorMessage, partWords, encodeSettings, PERSIST_EXPLANATION } from "./app/persist.js";
+import { makeCapture, encodeCaptures } from "./app/captures.js";
+import { seal, unseal, isSealed } from "./app/seal.js";
+import { thresholdRange, checkThreshold } from "./app/threshold.js";
+import { Decider } from "./app/verdicts.js";
 import { holdStorageLock } from "./app/tablock.js";
 import { LossChart } from "./app/chart.js";
 
@@ -21,18 +29,24 @@ const ENROLL_GAP_MS = 300;
 
 const state = {
   engine: null,
-  store: null,
+  store: null, // app/store.js's Store, once the saved state was read
+  saver: null, // app/persist.js's Saver over it
+  lockLost: false, // another tab took the storage over
+  failed: [], // parts that could not be restored: [{name, message}]
+  persistAsked: false,
   people: [],
   mode: "preview", // preview | enroll | verify | identify
   running: false, // the camera loop
   threshold: null, // null: the model's default; "strict": the model's strict point; else a distance
+  wholeFrames: false, // captures keep whole camera frames instead of the face
   enroll: null, // {name, frames: [ImageData], last}
-  captures: [], // fine-tuning captures: {label, image}
+  captures: [], // fine-tuning captures: {label, image: ImageData, box, whole}
   lastGood: null, // {image, box}: the last good frame, for "Add current frame"
   originalModel: null, // the bytes of the model the page loaded
   previousModel: null, // the bytes before the last fine-tuning, for roll back
   fineTuneAvailable: false,
   fineTuneAbort: null,
+  decider: new Decider(), // verdicts over consecutive frames, and the pace of attempts
 };
 
 const grabber = new Grabber();
@@ -79,6 +93,7 @@ async function load() {
   // "ready" must not see an empty list that is about to fill).
   await refreshPeople();
   showModelInfo();
+  askToKeep();
   const m = engine.info.model;
   const note = m.calibrated ? "" : " (untrained model: verdicts are not meaningful)";
   setStatus(`Oneshot ${engine.version} is ready${note}.`, "ok");
@@ -112,9 +127,13 @@ async function useStorageHere() {
 }
 
 // stopHere runs when another tab of the page has taken the storage over:
-// this tab stops saving, stops the camera and fine-tuning, and says why.
+// this tab stops saving (a save still waiting for the engine's export is
+// refused too: the store is revoked, not just forgotten), stops the camera
+// and fine-tuning, and says why.
 function stopHere() {
-  state.store = null;
+  state.lockLost = true;
+  if (state.store) state.store.revoke("Oneshot is now in use in another tab");
+  $("restore-failed").hidden = true; // the other tab decides about it now
   if (state.fineTuneAbort) state.fineTuneAbort.abort();
   if (state.running) cameraOff();
   $("main").inert = true;
@@ -125,31 +144,138 @@ function stopHere() {
   document.body.dataset.elsewhere = "stopped";
 }
 
-// restore loads the saved model, gallery and settings from IndexedDB.
+// asImage makes an ImageData of {data, width, height} (what app/captures.js
+// hands back), for drawing and for the engine.
+function asImage(img) {
+  return img instanceof ImageData ? img : new ImageData(new Uint8ClampedArray(img.data), img.width, img.height);
+}
+
+// restore reads the saved model, gallery, captures and settings from
+// IndexedDB, each on its own: one that cannot be restored is reported and
+// kept as it is stored (no later save overwrites it) until the person
+// discards it.
 async function restore() {
   const ss = $("storage-status");
+  let store;
   try {
-    state.store = await openStore();
+    store = await openStore();
   } catch (err) {
     show(ss, `Storage is unavailable (${err.message}): enrolled people will be forgotten when this tab closes.`, "message");
     return;
   }
+  let r;
   try {
-    const model = await state.store.get("model");
-    if (model) {
-      await state.engine.importModel(model);
-      show(ss, "Restored your fine-tuned model from this browser's storage.", "note");
-    }
-    const gallery = await state.store.get("gallery");
-    if (gallery) await state.engine.importGallery(gallery);
-    const captures = await state.store.get("captures");
-    if (Array.isArray(captures)) state.captures = captures.filter((c) => c && c.image instanceof ImageData);
-    renderCaptures();
-    const threshold = await state.store.get("threshold");
-    if (typeof threshold === "number" || threshold === "strict") state.threshold = threshold;
+    r = await restoreState({ store, engine: state.engine });
   } catch (err) {
-    show(ss, `Could not restore the saved data: ${err.message}`, "message");
+    // Nothing is known about what is stored, so this tab saves nothing.
+    show(ss, `Could not read the saved data (${err.message}). This tab saves nothing, so what is stored stays as it is: reload to try again.`, "message");
+    return;
   }
+  if (state.lockLost) store.revoke("Oneshot is now in use in another tab");
+  state.store = store;
+  state.saver = new Saver(store, {
+    gallery: () => state.engine.exportGallery(),
+    model: () => state.engine.exportModel(),
+    captures: () => encodeCaptures(state.captures),
+    settings: () => encodeSettings({ threshold: state.threshold, wholeFrames: state.wholeFrames }),
+  });
+  state.captures = r.captures.map((c) => ({ ...c, image: asImage(c.image) }));
+  renderCaptures();
+  const t = checkThreshold(r.settings.threshold, state.engine.info.model);
+  state.threshold = t.value;
+  state.wholeFrames = r.settings.wholeFrames;
+  $("capture-whole").checked = state.wholeFrames;
+  const notes = [];
+  if (r.model) notes.push("Restored your fine-tuned model from this browser's storage.");
+  if (r.migrated) notes.push("The data an earlier version of Oneshot saved in this browser is now stored encrypted.");
+  if (t.note) notes.push(t.note);
+  show(ss, notes.join(" "), "note");
+  showRestoreFailures(r.failures);
+}
+
+// showRestoreFailures lists what could not be restored, with the choice to
+// keep it (untouched; saved again by nothing) or discard it.
+function showRestoreFailures(failures) {
+  state.failed = failures;
+  const panel = $("restore-failed");
+  if (!failures.length) {
+    panel.hidden = true;
+    delete document.body.dataset.restoreFailed;
+    return;
+  }
+  $("restore-failed-text").textContent = `Some of the data saved in this browser could not be restored: ${failures.map((f) => partWords(f.name)).join(", ")}. Everything else was.`;
+  $("restore-failed-list").replaceChildren(...failures.map((f) => {
+    const li = document.createElement("li");
+    li.textContent = `${partWords(f.name)}: ${f.message}`;
+    return li;
+  }));
+  $("restore-keep").disabled = $("restore-discard").disabled = false;
+  panel.hidden = false;
+  document.body.dataset.restoreFailed = failures.map((f) => f.name).join(",");
+}
+
+function keepFailed() {
+  const names = state.failed.map((f) => partWords(f.name)).join(", ");
+  $("restore-failed").hidden = true;
+  const it = state.failed.length === 1 ? "it" : "them";
+  show($("storage-status"), `Kept as stored, untouched: ${names}. This tab saves everything else, but not over ${it}; reload to try again, or to discard ${it} then.`, "note");
+}
+
+async function discardFailed() {
+  const names = state.failed.map((f) => f.name);
+  $("restore-keep").disabled = $("restore-discard").disabled = true;
+  try {
+    await state.store.discard(names);
+  } catch (err) {
+    show($("storage-status"), saveErrorMessage(err), "message");
+    $("restore-keep").disabled = $("restore-discard").disabled = false;
+    return;
+  }
+  showRestoreFailures([]);
+  // Save what this tab has in their place.
+  const what = {};
+  for (const n of names) if (n === "gallery" || n === "captures" || n === "settings") what[n] = true;
+  if (Object.keys(what).length && (await save(what))) {
+    show($("storage-status"), `Discarded ${names.map(partWords).join(", ")}; what this tab has is saved in ${names.length === 1 ? "its" : "their"} place.`, "note");
+  } else if (!Object.keys(what).length) {
+    show($("storage-status"), `Discarded ${names.map(partWords).join(", ")}.`, "note");
+  }
+}
+
+// save writes parts of the page's state (see app/persist.js; what maps part
+// names to true, or null to remove one) and says when it could not.
+// Resolves to true when everything asked for was saved.
+async function save(what) {
+  if (!state.saver) return false;
+  try {
+    const r = await state.saver.save(what);
+    if (r.skipped.length) {
+      show($("storage-status"), `Not saved: ${r.skipped.map(partWords).join(" and ")}, since the stored version could not be restored and is kept as it is. Discard it (above, or reload) to save over it.`, "message");
+      return false;
+    }
+    if ("gallery" in what) askToKeep();
+    return true;
+  } catch (err) {
+    if (err.name === "RevokedError") return false; // this tab stopped, and says why
+    let estimate = null;
+    if (isQuotaError(err) && navigator.storage && typeof navigator.storage.estimate === "function") {
+      estimate = await navigator.storage.estimate().catch(() => null);
+    }
+    show($("storage-status"), saveErrorMessage(err, estimate), "message");
+    return false;
+  }
+}
+
+// askToKeep asks the browser, once, to keep the page's storage
+// (navigator.storage.persist) once someone is enrolled, saying why first.
+async function askToKeep() {
+  if (!state.saver || state.persistAsked || !(await state.engine.people()).length) return;
+  state.persistAsked = true;
+  const ps = $("persist-status");
+  show(ps, PERSIST_EXPLANATION, "note");
+  const r = await askPersistence();
+  show(ps, r.message, r.state === "denied" || r.state === "unsupported" ? "message" : "note");
+  ps.dataset.state = r.state;
 }
 
 // probeFineTune finds out whether the engine can fine-tune (older builds
@@ -168,25 +294,6 @@ async function probeFineTune() {
   $("finetune-unavailable").hidden = available;
   $("finetune-run").disabled = !available;
   $("finetune-section").dataset.available = String(available);
-}
-
-async function saveGallery() {
-  if (!state.store) return;
-  try {
-    await state.store.put("gallery", await state.engine.exportGallery());
-  } catch (err) {
-    show($("storage-status"), storageError(err).message, "message");
-  }
-}
-
-// saveCaptures keeps the fine-tuning captures (frames with a label) in IndexedDB.
-async function saveCaptures() {
-  if (!state.store) return;
-  try {
-    await state.store.put("captures", state.captures);
-  } catch (err) {
-    show($("storage-status"), storageError(err).message, "message");
-  }
 }
 
 async function refreshPeople() {
@@ -224,8 +331,7 @@ async function removePerson(id) {
     await state.engine.remove(id);
     state.captures = state.captures.filter((c) => c.label !== id);
     renderCaptures();
-    await saveCaptures();
-    await saveGallery();
+    await save({ captures: true, gallery: true });
     await refreshPeople();
   } catch (err) {
     show($("enroll-status"), `Could not remove ${id}: ${err.message}`);
@@ -254,6 +360,9 @@ function showThreshold() {
   let which = "";
   if (state.threshold == null) which = " (model default)";
   else if (state.threshold === "strict") which = m.strictThreshold ? " (model's strict point)" : " (model default: this model has no strict point)";
+  // The slider stops at the model's default: the most lenient point it was calibrated for.
+  const range = thresholdRange(m);
+  Object.assign($("threshold"), { min: range.min, max: range.max, step: range.step });
   $("threshold").value = t;
   $("threshold-value").textContent = `${fmt(t, 2)}${which}`;
   $("threshold-strict").disabled = !m.strictThreshold;
@@ -303,6 +412,7 @@ function setMode(mode) {
   const was = state.mode;
   state.mode = mode;
   $("mode").textContent = `Mode: ${mode}`;
+  if (mode !== was) state.decider.reset();
   // A verdict belongs to the run that made it: start each run afresh, and
   // mark the last one as old when the run stops.
   for (const [m, id, text] of [["verify", "verify-verdict", "No verdict yet."], ["identify", "identify-verdict", "No answer yet."]]) {
@@ -328,12 +438,22 @@ const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function loop() {
   while (state.running) {
+    // After repeated failed verdicts the next attempt waits (app/verdicts.js).
+    const judging = state.mode === "verify" || state.mode === "identify";
+    const wait = judging ? state.decider.waitMs(performance.now()) : 0;
+    if (wait > 0) {
+      $("hint").textContent = `Several attempts in a row failed: the next one in ${Math.ceil(wait / 1000)} s.`;
+      $("hint").dataset.ok = "false";
+      await pause(Math.min(wait, 250));
+      continue;
+    }
     const video = $("video");
     const frame = grabber.grab(video);
     if (frame) {
       try {
         await handle(frame);
       } catch (err) {
+        state.decider.reset(); // a frame that failed breaks a run of agreeing frames
         $("hint").textContent = hintForError(err);
         drawOverlay($("overlay"), frame.width, frame.height, [], false);
       }
@@ -346,19 +466,21 @@ async function handle(frame) {
   const w = frame.width, h = frame.height;
   const keep = cloneImage(frame); // the engine takes the pixels of frame
   const mode = state.mode;
+  // A result may carry no verdict (a frame of bad quality): it has its
+  // quality's reasons, and perhaps no face.
   if (mode === "verify") {
     const id = $("verify-person").value;
     const v = await state.engine.verify(id, frame, options());
-    drawOverlay($("overlay"), w, h, [v.face], v.quality.ok);
+    drawOverlay($("overlay"), w, h, v.face ? [v.face] : [], !!(v.quality && v.quality.ok));
     noteQuality(v.quality, keep, v.face);
-    if (state.mode === "verify") showVerification(v, keep);
+    if (state.mode === "verify") showVerification(state.decider.judge("verify", v, performance.now()), keep);
     return;
   }
   if (mode === "identify") {
     const r = await state.engine.identify(frame, options());
-    drawOverlay($("overlay"), w, h, [r.face], r.quality.ok);
+    drawOverlay($("overlay"), w, h, r.face ? [r.face] : [], !!(r.quality && r.quality.ok));
     noteQuality(r.quality, keep, r.face);
-    if (state.mode === "identify") showIdentification(r, keep);
+    if (state.mode === "identify") showIdentification(state.decider.judge("identify", r, performance.now()), keep);
     return;
   }
   const d = await state.engine.detect(frame);
@@ -369,8 +491,8 @@ async function handle(frame) {
 
 function noteQuality(q, image, face) {
   $("hint").textContent = hintFor(q);
-  $("hint").dataset.ok = String(!!q.ok);
-  if (q.ok) state.lastGood = { image, box: face && face.box };
+  $("hint").dataset.ok = String(!!(q && q.ok));
+  if (q && q.ok) state.lastGood = { image, box: face && face.box };
 }
 
 // ---- enroll ----
@@ -432,12 +554,12 @@ async function enrollFrame(d, image) {
   try {
     const r = await state.engine.enroll(name, frames.map(cloneImage));
     const replaced = r.replaced ? " (replaced the earlier enrollment)" : "";
-    show($("enroll-status"), `Enrolled ${name} from ${r.accepted} frames${r.refused ? `, ${r.refused} refused` : ""}${replaced}.`);
     state.captures = state.captures.filter((c) => c.label !== name);
-    frames.forEach((image, i) => state.captures.push({ label: name, image, box: boxes[i] }));
+    frames.forEach((image, i) => state.captures.push(capture(name, image, boxes[i])));
     renderCaptures();
-    await saveCaptures();
-    await saveGallery();
+    const saved = await save({ captures: true, gallery: true });
+    const where = saved ? "" : state.saver ? " It is not saved in this browser: see the message at the top." : "";
+    show($("enroll-status"), `Enrolled ${name} from ${r.accepted} frames${r.refused ? `, ${r.refused} refused` : ""}${replaced}.${where}`);
     await refreshPeople();
     $("verify-person").value = name;
     $("capture-label").value = name;
@@ -449,16 +571,34 @@ async function enrollFrame(d, image) {
 
 // ---- verify and identify ----
 
-function showVerification(v, image) {
+// waitingText says why a frame gave no verdict.
+function waitingText(quality) {
+  if (!quality || quality.ok) return "No verdict on this frame: waiting for the next.";
+  return `Waiting for a good frame: ${hintFor(quality)}`;
+}
+
+// slowText says that attempts now wait, after a decision j.
+function slowText(j) {
+  return j.waitMs > 0 ? ` ${state.decider.failures} attempts in a row failed: the next one waits ${Math.ceil(j.waitMs / 1000)} s.` : "";
+}
+
+// showVerification shows a judgement of app/verdicts.js: a frame without a
+// verdict, a verdict still being confirmed, or one decided on agreeing frames.
+function showVerification(j, image) {
   const el = $("verify-verdict");
-  if (!v.quality.ok) {
-    el.textContent = `Waiting for a good frame: ${hintFor(v.quality)}`;
+  if (j.status === "waiting") {
+    el.textContent = waitingText(j.quality);
     el.className = "verdict";
     el.dataset.verdict = "";
     return;
   }
-  const match = v.match;
-  el.textContent = match ? `Match: this is ${v.id}.` : `No match: this is not ${v.id}.`;
+  if (j.status === "gathering") {
+    if (!el.dataset.verdict) el.textContent = `Looking… ${j.count} of ${j.of} frames agree.`;
+    return;
+  }
+  const v = j.decision.result;
+  const match = j.decision.success;
+  el.textContent = (match ? `Match: this is ${v.id}.` : `No match: this is not ${v.id}.`) + slowText(j);
   el.className = `verdict ${match ? "match" : "nomatch"}`;
   el.dataset.verdict = match ? "match" : "nomatch";
   el.dataset.distance = String(v.distance);
@@ -468,19 +608,24 @@ function showVerification(v, image) {
   $("verify-bar-fill").style.width = `${Math.min(100, (v.distance / span) * 100)}%`;
   $("verify-bar-fill").className = `bar-fill ${match ? "match" : "nomatch"}`;
   $("verify-bar").setAttribute("aria-label", `Distance ${fmt(v.distance)} against threshold ${fmt(v.threshold)}`);
-  $("verify-figures").textContent = `distance ${fmt(v.distance)} · threshold ${fmt(v.threshold)} · score ${fmt(v.score, 0)}/100`;
+  $("verify-figures").textContent = `distance ${fmt(v.distance)} · threshold ${fmt(v.threshold)} · score ${fmt(v.score, 0)}/100 · ${j.decision.frames} frames agreed`;
   drawFace($("verify-capture"), image, v.face && v.face.box);
 }
 
-function showIdentification(r, image) {
+function showIdentification(j, image) {
   const el = $("identify-verdict");
-  if (!r.quality.ok) {
-    el.textContent = `Waiting for a good frame: ${hintFor(r.quality)}`;
+  if (j.status === "waiting") {
+    el.textContent = waitingText(j.quality);
     el.dataset.id = "";
     el.dataset.unknown = "";
     return;
   }
-  el.textContent = r.unknown ? "Unknown: nobody enrolled is within the threshold." : `This is ${r.id}.`;
+  if (j.status === "gathering") {
+    if (!el.dataset.unknown) el.textContent = `Looking… ${j.count} of ${j.of} frames agree.`;
+    return;
+  }
+  const r = j.decision.result;
+  el.textContent = (r.unknown ? "Unknown: nobody enrolled is within the threshold." : `This is ${r.id}.`) + slowText(j);
   el.className = `verdict ${r.unknown ? "nomatch" : "match"}`;
   el.dataset.id = r.id || "";
   el.dataset.unknown = String(!!r.unknown);
@@ -513,6 +658,13 @@ function renderCaptures() {
   }));
 }
 
+// capture is a fine-tuning capture of the face in image: the face with a
+// margin around it, or the whole frame when the person asked for that.
+function capture(label, image, box) {
+  const c = makeCapture(label, image, box, { whole: state.wholeFrames });
+  return { ...c, image: asImage(c.image) };
+}
+
 function addCapture() {
   const label = $("capture-label").value;
   if (!label) {
@@ -523,9 +675,9 @@ function addCapture() {
     show($("finetune-status"), "No good frame yet: start the camera and look at it.");
     return;
   }
-  state.captures.push({ label, image: state.lastGood.image, box: state.lastGood.box });
+  state.captures.push(capture(label, state.lastGood.image, state.lastGood.box));
   renderCaptures();
-  saveCaptures();
+  save({ captures: true });
 }
 
 // score puts a before/after measurement into words.
@@ -591,24 +743,20 @@ async function runFineTune() {
 
 async function keepFineTuned() {
   $("finetune-keep").disabled = $("finetune-rollback").disabled = true;
-  if (!state.store) {
+  if (!state.saver) {
     show($("finetune-status"), "Kept for this session (storage is unavailable, so it is gone after a reload).");
     return;
   }
-  try {
-    await state.store.put("model", await state.engine.exportModel());
-    await saveGallery();
-    show($("finetune-status"), "Kept: the fine-tuned model is saved in this browser.");
-  } catch (err) {
-    show($("finetune-status"), storageError(err).message);
-  }
+  // The model and the gallery embedded with it are saved together, in one version.
+  if (await save({ model: true, gallery: true })) show($("finetune-status"), "Kept: the fine-tuned model is saved in this browser.");
+  else show($("finetune-status"), "Kept in this tab until it closes, but not saved: see the message at the top.");
 }
 
 async function rollBack() {
   $("finetune-keep").disabled = $("finetune-rollback").disabled = true;
   try {
     await state.engine.importModel(state.previousModel);
-    await saveGallery();
+    await save({ gallery: true });
     show($("finetune-status"), "Rolled back to the previous model.");
     showModelInfo();
   } catch (err) {
@@ -636,6 +784,25 @@ function download(bytes, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+// exportFile downloads an exported gallery or model: sealed with the
+// passphrase when one is typed, else as it is.
+async function exportFile(bytes, name) {
+  const pass = $("passphrase").value;
+  if (!pass) {
+    download(bytes, name);
+    return `Exported ${name}. It is not sealed: anyone with the file can read it (type a passphrase to seal exports).`;
+  }
+  download(await seal(bytes, pass), `${name}.sealed`);
+  return `Exported ${name}.sealed, sealed with your passphrase: keep the passphrase, the file cannot be opened without it.`;
+}
+
+// readImport reads a chosen file, opening it with the passphrase when it
+// is sealed.
+async function readImport(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  return isSealed(bytes) ? unseal(bytes, $("passphrase").value) : bytes;
+}
+
 async function settingsAction(what, fn, input) {
   const s = $("settings-status");
   try {
@@ -649,16 +816,10 @@ async function settingsAction(what, fn, input) {
 }
 
 async function setThreshold(value) {
-  state.threshold = value;
+  state.threshold = checkThreshold(value, state.engine.info.model).value;
   showThreshold();
-  if (!state.store) return;
-  try {
-    if (value == null) await state.store.delete("threshold");
-    else await state.store.put("threshold", value);
-    $("threshold").dataset.saved = value == null ? "default" : String(value);
-  } catch (err) {
-    show($("storage-status"), storageError(err).message, "message");
-  }
+  const chosen = state.threshold;
+  if (await save({ settings: true })) $("threshold").dataset.saved = chosen == null ? "default" : String(chosen);
 }
 
 function wire() {
@@ -675,8 +836,14 @@ function wire() {
   $("capture-clear").addEventListener("click", () => {
     state.captures = [];
     renderCaptures();
-    saveCaptures();
+    save({ captures: true });
   });
+  $("capture-whole").addEventListener("change", (ev) => {
+    state.wholeFrames = ev.target.checked;
+    save({ settings: true });
+  });
+  $("restore-keep").addEventListener("click", keepFailed);
+  $("restore-discard").addEventListener("click", discardFailed);
   $("finetune-run").addEventListener("click", runFineTune);
   $("finetune-stop").addEventListener("click", () => state.fineTuneAbort && state.fineTuneAbort.abort());
   $("finetune-keep").addEventListener("click", keepFineTuned);
@@ -684,36 +851,34 @@ function wire() {
   $("threshold").addEventListener("input", (ev) => setThreshold(Number(ev.target.value)));
   $("threshold-reset").addEventListener("click", () => setThreshold(null));
   $("threshold-strict").addEventListener("click", () => setThreshold("strict"));
-  $("export-gallery").addEventListener("click", () => settingsAction("Export gallery", async () => {
-    download(await state.engine.exportGallery(), "oneshot.gallery");
-  }));
-  $("export-model").addEventListener("click", () => settingsAction("Export model", async () => {
-    download(await state.engine.exportModel(), "model.oneshot");
-  }));
+  $("export-gallery").addEventListener("click", () => settingsAction("Export gallery", async () => exportFile(await state.engine.exportGallery(), "oneshot.gallery")));
+  $("export-model").addEventListener("click", () => settingsAction("Export model", async () => exportFile(await state.engine.exportModel(), "model.oneshot")));
   $("import-gallery").addEventListener("change", (ev) => settingsAction("Import gallery", async () => {
     const f = ev.target.files[0];
     if (!f) return "No file chosen.";
     // Importing replaces the enrolled people: say who would go first.
     const people = state.people;
     if (people.length && !confirm(`Importing replaces the ${people.length} enrolled ${people.length === 1 ? "person" : "people"} (${people.join(", ")}) with the file's. Export the gallery first to keep them. Replace them?`)) return "Nothing was imported.";
-    const r = await state.engine.importGallery(f);
-    await saveGallery();
+    const r = await state.engine.importGallery(await readImport(f));
+    const saved = await save({ gallery: true });
     await refreshPeople();
-    return `Imported ${r.people} people${r.reembedded ? " (re-embedded for this model)" : ""}.`;
+    return `Imported ${r.people} people${r.reembedded ? " (re-embedded for this model)" : ""}.${saved || !state.saver ? "" : " Not saved: see the message at the top."}`;
   }, ev.target));
   $("import-model").addEventListener("change", (ev) => settingsAction("Import model", async () => {
     const f = ev.target.files[0];
     if (!f) return "No file chosen.";
-    await state.engine.importModel(f);
-    if (state.store) await state.store.put("model", await state.engine.exportModel());
-    await saveGallery();
+    const info = await state.engine.importModel(await readImport(f));
+    // The threshold chosen before may be more lenient than the new model's range.
+    const t = checkThreshold(state.threshold, info);
+    state.threshold = t.value;
+    const saved = await save({ model: true, gallery: true, settings: true });
     showModelInfo();
-    return "Imported the model; everyone enrolled was re-embedded.";
+    return `Imported the model; everyone enrolled was re-embedded. Its default threshold, ${fmt(info.threshold, 2)}, came from the file.${t.note ? " " + t.note : ""}${saved || !state.saver ? "" : " Not saved: see the message at the top."}`;
   }, ev.target));
   $("reset-model").addEventListener("click", () => settingsAction("Reset the model", async () => {
     await resetModel();
-    if (state.store) await state.store.delete("model");
-    await saveGallery();
+    state.threshold = checkThreshold(state.threshold, state.engine.info.model).value;
+    await save({ model: null, gallery: true, settings: true });
     showModelInfo();
     return "The model is back to the one this page shipped with.";
   }));
@@ -724,11 +889,13 @@ function wire() {
     await resetModel();
     state.captures = [];
     state.threshold = null;
+    state.wholeFrames = $("capture-whole").checked = false;
     renderCaptures();
     if (state.store) await state.store.clear();
+    showRestoreFailures([]);
     await refreshPeople();
     showModelInfo();
-    return "Everything was deleted.";
+    return "Everything was deleted, with the key it was encrypted under.";
   }));
 }
 

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
@@ -48,9 +49,13 @@ const (
 // fine-tune on the captures of A and B (before/after shown), keep the
 // model; reload (both still enrolled, the fine-tuned model restored). Then
 // a browser whose camera is refused shows the permission message, and one
-// whose camera shows no face says so. Every request the pages and the
-// engine's worker make is recorded: none may leave the origin, and after
-// the engine is ready only the page's own static files may be requested.
+// whose camera shows no face says so; that one starts from storage an
+// older version of the page left with a model it cannot read: the people
+// are restored, the model is reported and kept until discarded. Every
+// request the pages and the engine's worker make is recorded: none may
+// leave the origin, and after the engine is ready only the page's own
+// static files may be requested; nothing may break the page's
+// Content-Security-Policy.
 // Verdicts are asserted only with a trained model (models/compact.oneshot,
 // or $ONESHOT_MODEL).
 func TestDemoPage(t *testing.T) {
@@ -324,11 +329,61 @@ func TestDemoPage(t *testing.T) {
 	s.close()
 
 	// Browser 4: the camera shows an empty grey room: the hint says so.
+	// Its storage is first as an older version of the page left it, with a
+	// model this build cannot read beside the gallery of A and B (the steps
+	// of a bug report): the page restores the people, says the model failed,
+	// and keeps it untouched until it is discarded.
 	videoEmpty := filepath.Join(tmp, "empty.y4m")
 	writeY4M(t, videoEmpty, []*image.RGBA{videoFrame(image.NewRGBA(image.Rect(0, 0, 0, 0)))})
 	s = open(t, dir, origin, t.TempDir(), shots, append(fake, chromedp.Flag("use-file-for-fake-video-capture", videoEmpty))...)
+	s.navigate(origin + "/favicon.svg") // the origin, without the page opening its storage first
+	s.evalPromise(fmt.Sprintf(`new Promise((resolve, reject) => {
+		const open = indexedDB.open("oneshot", 1);
+		open.onupgradeneeded = () => open.result.createObjectStore("kv");
+		open.onerror = () => reject(open.error);
+		open.onsuccess = () => {
+			const db = open.result;
+			const tx = db.transaction("kv", "readwrite");
+			tx.objectStore("kv").put(Uint8Array.from(atob(%q), (c) => c.charCodeAt(0)), "gallery");
+			tx.objectStore("kv").put(new Uint8Array([1, 2, 3]), "model");
+			tx.oncomplete = () => { db.close(); resolve("written"); };
+			tx.onerror = () => reject(tx.error);
+		};
+	})`, exported))
 	s.navigate(page)
 	s.waitReady()
+	checkRestoreFailed := func(when string) {
+		t.Helper()
+		if got := s.eval(`document.body.dataset.restoreFailed || ""`); got != "model" {
+			t.Errorf("%s: the page reports %q as not restored, want the model", when, got)
+		}
+		if got := s.people(); !slices.Equal(got, want) {
+			t.Errorf("%s: the page lists %q, want %q", when, got, want)
+		}
+	}
+	checkRestoreFailed("after version 1's storage with a damaged model")
+	if text := s.eval(`document.getElementById("restore-failed").textContent`); !strings.Contains(text, "fine-tuned model") || s.eval(`document.getElementById("restore-failed").hidden`) != "false" {
+		t.Errorf("the page does not show that the model failed: %q", text)
+	}
+	if left := s.evalPromise(`new Promise((resolve) => { const o = indexedDB.open("oneshot"); o.onsuccess = () => {
+		const r = o.result.transaction("kv").objectStore("kv").getAllKeys(); r.onsuccess = () => { o.result.close(); resolve(r.result.join(",")); }; }; })`); left != "" {
+		t.Errorf("version 1's plaintext values %q are still stored after the move to encrypted storage", left)
+	}
+	s.shot("13a-restore-failed")
+	s.click("restore-keep")
+	s.reload()
+	s.waitReady()
+	checkRestoreFailed("after keeping the model and reloading")
+	s.click("restore-discard")
+	s.poll(`document.getElementById("storage-status").textContent.startsWith("Discarded")`, 30*time.Second)
+	s.reload()
+	s.waitReady()
+	if got := s.eval(`document.body.dataset.restoreFailed || ""`); got != "" {
+		t.Errorf("after discarding the model the page still reports %q as not restored", got)
+	}
+	if got := s.people(); !slices.Equal(got, want) {
+		t.Errorf("after discarding the model the page lists %q, want %q", got, want)
+	}
 	s.click("camera-start")
 	hint := s.poll(`document.getElementById("hint").dataset.ok === "false" && document.getElementById("hint").textContent`, 60*time.Second)
 	s.shot("13-no-face")
@@ -346,10 +401,11 @@ type session struct {
 	origin string
 	shots  string
 
-	mu       sync.Mutex
-	requests []string // every request URL, in order
-	ready    int      // len(requests) when the engine said it was ready; -1 before
-	workers  int      // workers attached to
+	mu         sync.Mutex
+	requests   []string // every request URL, in order
+	ready      int      // len(requests) when the engine said it was ready; -1 before
+	workers    int      // workers attached to
+	violations []string // what the Content-Security-Policy refused
 }
 
 // open starts Chromium with a profile folder and extra flags and records
@@ -363,6 +419,12 @@ func open(t *testing.T, dir, origin, profile, shots string, flags ...chromedp.Ex
 		switch e := ev.(type) {
 		case *network.EventRequestWillBeSent:
 			s.record(e, "page")
+		case *cdplog.EventEntryAdded:
+			if e.Entry != nil && strings.Contains(e.Entry.Text, "Content Security Policy") {
+				s.mu.Lock()
+				s.violations = append(s.violations, e.Entry.Text)
+				s.mu.Unlock()
+			}
 		case *target.EventAttachedToTarget:
 			if e.TargetInfo != nil && e.TargetInfo.Type == "worker" {
 				select {
@@ -423,6 +485,9 @@ func (s *session) checkRequests() {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, v := range s.violations {
+		s.t.Errorf("the page did something its Content-Security-Policy refuses: %s", v)
+	}
 	for i, raw := range s.requests {
 		u, err := url.Parse(raw)
 		if err != nil {
