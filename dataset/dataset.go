@@ -59,6 +59,20 @@ func LFWImage(root, name string, n int) string {
 // the paths of their images under root. people.txt's fold headers (a line
 // with one number) are skipped.
 func ReadPeople(r io.Reader, root string) ([]Person, error) {
+	return readPeopleList(r, "people list", "Name count", func(name string, n int) (Person, error) {
+		p := Person{Name: name}
+		for i := 1; i <= n; i++ {
+			p.Images = append(p.Images, LFWImage(root, name, i))
+		}
+		return p, nil
+	})
+}
+
+// readPeopleList reads the lines "name imageCount" of a people list (what
+// names it in errors, format the line it wants), skipping lines of one
+// field (a count, fold headers) and blank ones, and returns person(name,
+// count) for each.
+func readPeopleList(r io.Reader, what, format string, person func(name string, n int) (Person, error)) ([]Person, error) {
 	sc := bufio.NewScanner(r)
 	var out []Person
 	line := 0
@@ -71,22 +85,22 @@ func ReadPeople(r io.Reader, root string) ([]Person, error) {
 		case 2:
 			n, err := strconv.Atoi(f[1])
 			if err != nil || n <= 0 || n > 100000 {
-				return nil, fmt.Errorf("dataset: people list line %d: %q is not an image count", line, f[1])
+				return nil, fmt.Errorf("dataset: %s line %d: %q is not an image count", what, line, f[1])
 			}
-			p := Person{Name: f[0]}
-			for i := 1; i <= n; i++ {
-				p.Images = append(p.Images, LFWImage(root, f[0], i))
+			p, err := person(f[0], n)
+			if err != nil {
+				return nil, fmt.Errorf("dataset: %s line %d: %w", what, line, err)
 			}
 			out = append(out, p)
 		default:
-			return nil, fmt.Errorf("dataset: people list line %d: want \"Name count\", got %q", line, sc.Text())
+			return nil, fmt.Errorf("dataset: %s line %d: want %q, got %q", what, line, format, sc.Text())
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, errors.New("dataset: people list is empty")
+		return nil, fmt.Errorf("dataset: %s is empty", what)
 	}
 	return out, nil
 }
@@ -305,50 +319,27 @@ func ReadPairsFile(path, root, format string) ([]Pair, error) {
 // must match the folder: a list that does not describe the images is an
 // error, not a silent change of the data.
 func ReadFIWPeople(r io.Reader, root string) ([]Person, error) {
-	sc := bufio.NewScanner(r)
-	var out []Person
-	line := 0
-	for sc.Scan() {
-		line++
-		f := strings.Fields(sc.Text())
-		switch len(f) {
-		case 0, 1:
-			continue // the count line, blank lines
-		case 2:
-			n, err := strconv.Atoi(f[1])
-			if err != nil || n <= 0 || n > 100000 {
-				return nil, fmt.Errorf("dataset: FIW people list line %d: %q is not an image count", line, f[1])
-			}
-			if fam, mid, ok := strings.Cut(f[0], "/"); !ok || !strings.HasPrefix(fam, "F") || !strings.HasPrefix(mid, "MID") {
-				return nil, fmt.Errorf("dataset: FIW people list line %d: want \"F####/MID#\", got %q", line, f[0])
-			}
-			dir := filepath.Join(root, filepath.FromSlash(f[0]))
-			files, err := os.ReadDir(dir)
-			if err != nil {
-				return nil, fmt.Errorf("dataset: FIW people list line %d: %w", line, err)
-			}
-			p := Person{Name: f[0]}
-			for _, e := range files {
-				if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
-					p.Images = append(p.Images, filepath.Join(dir, e.Name()))
-				}
-			}
-			if len(p.Images) != n {
-				return nil, fmt.Errorf("dataset: FIW people list line %d: %s lists %d images, the folder holds %d", line, f[0], n, len(p.Images))
-			}
-			sort.Strings(p.Images)
-			out = append(out, p)
-		default:
-			return nil, fmt.Errorf("dataset: FIW people list line %d: want \"F####/MID#<tab>count\", got %q", line, sc.Text())
+	return readPeopleList(r, "FIW people list", "F####/MID#<tab>count", func(name string, n int) (Person, error) {
+		if fam, mid, ok := strings.Cut(name, "/"); !ok || !strings.HasPrefix(fam, "F") || !strings.HasPrefix(mid, "MID") {
+			return Person{}, fmt.Errorf("want \"F####/MID#\", got %q", name)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, errors.New("dataset: FIW people list is empty")
-	}
-	return out, nil
+		dir := filepath.Join(root, filepath.FromSlash(name))
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return Person{}, err
+		}
+		p := Person{Name: name}
+		for _, e := range files {
+			if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+				p.Images = append(p.Images, filepath.Join(dir, e.Name()))
+			}
+		}
+		if len(p.Images) != n {
+			return Person{}, fmt.Errorf("%s lists %d images, the folder holds %d", name, n, len(p.Images))
+		}
+		sort.Strings(p.Images)
+		return p, nil
+	})
 }
 
 // ReadFIWPeopleFile is ReadFIWPeople on a file.
