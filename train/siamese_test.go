@@ -5,8 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/oneshotface/oneshot/embedder"
 	"github.com/oneshotface/oneshot/loss"
 	"github.com/oneshotface/oneshot/nn"
 )
@@ -227,5 +229,70 @@ func TestSiameseObjectiveSeparates(t *testing.T) {
 	}
 	if !(after.AUC > before.AUC+0.05) || !(after.Accuracy > before.Accuracy) || !(after.Separation > before.Separation) {
 		t.Errorf("held-out %+v → %+v: want the classes better separated", before, after)
+	}
+}
+
+// TestFineTuneSiamese runs FineTune with the Siamese objective in both
+// modes on labelled captures and on triplets: it reports the objective
+// and its pairs beside the held-out triplets that judge it, the kept
+// model says how it was tuned, and the model given is left as it was. The
+// default objective is the triplet loss; an unknown one is refused.
+func TestFineTuneSiamese(t *testing.T) {
+	m, err := embedder.NewCompact(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := weights(m)
+	crops, labels := syntheticCrops(t, 3, 4)
+	for _, c := range []struct {
+		mode   string
+		epochs int
+	}{{ModeHead, 6}, {ModeFull, 2}} {
+		var events []FineTuneProgress
+		tuned, res, err := FineTune(context.Background(), m, embedder.CompactNorm, FineTuneData{Crops: crops, Labels: labels},
+			FineTuneOptions{Mode: c.mode, Objective: ObjectiveSiamese, Epochs: c.epochs},
+			func(p FineTuneProgress) { events = append(events, p) })
+		if err != nil {
+			t.Fatalf("%s: %v", c.mode, err)
+		}
+		t.Logf("%s: %+v", c.mode, res)
+		// 9 training crops, 3 per person: 9 same pairs of 36, so 9 of
+		// each kind; the held-out triplets are the triplet objective's.
+		if res.Objective != ObjectiveSiamese || res.Mode != c.mode || res.Pairs != 18 || res.Triplets != 108 ||
+			res.HeldOut != 72 || res.Before.Triplets != 72 || res.Epochs != c.epochs {
+			t.Errorf("%s: result %+v", c.mode, res)
+		}
+		if len(events) == 0 || events[len(events)-1].Epoch != c.epochs || !(events[0].Loss > 0) || events[0].Active < 0 || events[0].Active > 1 {
+			t.Errorf("%s: progress %+v", c.mode, events)
+		}
+		if res.Kept != (tuned != nil) || (!res.Kept && res.Reason == "") || res.Kept != res.After.NotWorse(res.Before) {
+			t.Errorf("%s: kept %v with model %v, reason %q", c.mode, res.Kept, tuned != nil, res.Reason)
+		}
+		if tuned != nil && (!strings.Contains(tuned.Meta["fine_tuned"], "siamese, 18 pairs") || sameWeights(weights(tuned), before)) {
+			t.Errorf("%s: the kept model says %q", c.mode, tuned.Meta["fine_tuned"])
+		}
+		if !sameWeights(weights(m), before) {
+			t.Fatalf("%s: FineTune changed the model it was given", c.mode)
+		}
+	}
+
+	// Triplets: each gives its anchor–positive and anchor–negative pair.
+	var trips []loss.Triplet
+	for a := range 8 {
+		trips = append(trips, loss.Triplet{A: a, P: a/4*4 + (a+1)%4, N: (a + 4) % 12})
+	}
+	_, res, err := FineTune(context.Background(), m, embedder.CompactNorm, FineTuneData{Crops: crops, Triplets: trips},
+		FineTuneOptions{Objective: ObjectiveSiamese, Epochs: 2}, nil)
+	if err != nil || res.Objective != ObjectiveSiamese || res.Triplets != 6 || res.Pairs != 12 || res.HeldOut != 2 {
+		t.Errorf("siamese on 8 triplets: %+v, %v; want 6 training triplets, 12 pairs, 2 held out", res, err)
+	}
+
+	_, res, err = FineTune(context.Background(), m, embedder.CompactNorm, FineTuneData{Crops: crops, Labels: labels}, FineTuneOptions{Epochs: 1}, nil)
+	if err != nil || res.Objective != ObjectiveTriplet || res.Pairs != 0 {
+		t.Errorf("the default objective: %+v, %v; want the triplet loss", res, err)
+	}
+	_, _, err = FineTune(context.Background(), m, embedder.CompactNorm, FineTuneData{Crops: crops, Labels: labels}, FineTuneOptions{Objective: "contrastive"}, nil)
+	if err == nil || !strings.Contains(err.Error(), `objective is "contrastive"`) || !strings.Contains(err.Error(), `"siamese"`) {
+		t.Errorf("an unknown objective: %v", err)
 	}
 }
