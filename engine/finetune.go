@@ -39,6 +39,9 @@ type FineTuneRequest struct {
 	Epochs   int
 	Margin   float32
 	LR       float32
+	// Objective is train.ObjectiveTriplet (the default) or
+	// train.ObjectiveSiamese.
+	Objective string
 }
 
 // FineTuneProgress is reported after every training step.
@@ -54,13 +57,15 @@ type FineTuneResult struct {
 }
 
 // FineTune adapts the embedder to the request's pictures with the triplet
-// loss (see train.FineTune): every picture goes through the face pipeline,
-// the model is trained on a copy, and the copy replaces the model only if
-// its held-out result did not get worse, with every enrolled person
-// re-embedded from their kept crops, all or nothing. A cancelled ctx, a
-// failure or a worse result leave the model and gallery exactly as they
-// were. Other calls wait while the pictures are aligned and while the new
-// model is swapped in, not while it trains.
+// loss or the Siamese head's (req.Objective; see train.FineTune): every
+// picture goes through the face pipeline, the model is trained on a copy,
+// and the copy replaces the model only if its result on held-out
+// triplets, whichever the objective, did not get worse, with every
+// enrolled person re-embedded from their kept crops, all or nothing. A
+// cancelled ctx, a failure or a worse result leave the model and gallery
+// exactly as they were. Other calls wait while the pictures are aligned
+// and while the new model is swapped in, not while it trains.
+// Verification afterwards is by the embedding's distance, as before.
 func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress func(FineTuneProgress)) (FineTuneResult, error) {
 	var res FineTuneResult
 	var frames []Frame
@@ -99,6 +104,9 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	opt := train.DefaultFineTuneOptions()
 	if req.Mode != "" {
 		opt.Mode = req.Mode
+	}
+	if req.Objective != "" {
+		opt.Objective = req.Objective
 	}
 	if req.Epochs != 0 {
 		opt.Epochs = req.Epochs

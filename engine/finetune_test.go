@@ -18,6 +18,20 @@ import (
 // pair the model confuses. Each comes with up to 8 frames that have a face.
 func confusedPair(t *testing.T, e *Engine) (names [2]string, frames [2][]Frame) {
 	t.Helper()
+	p := confusedPairs(t, e, 1)[0]
+	return p.names, p.frames
+}
+
+// pairOfPeople is two people with their frames.
+type pairOfPeople struct {
+	names  [2]string
+	frames [2][]Frame
+}
+
+// confusedPairs is confusedPair's k most confused pairs, most confused
+// first, no person in two of them.
+func confusedPairs(t *testing.T, e *Engine, k int) []pairOfPeople {
+	t.Helper()
 	root, err := dataset.Root()
 	if err != nil {
 		t.Skipf("skipping the LFW fine-tuning test: %v", err)
@@ -62,17 +76,29 @@ func confusedPair(t *testing.T, e *Engine) (names [2]string, frames [2][]Frame) 
 	if len(cs) < 2 {
 		t.Skip("LFW: fewer than two people with six images with a face")
 	}
-	best, bi, bj := 0.0, -1, -1
-	for i := range cs {
-		for j := i + 1; j < len(cs); j++ {
-			g := gapOf(cs[i].emb, cs[j].emb)
-			if bi < 0 || g < best {
-				best, bi, bj = g, i, j
+	used := map[int]bool{}
+	var out []pairOfPeople
+	for len(out) < k {
+		best, bi, bj := 0.0, -1, -1
+		for i := range cs {
+			for j := i + 1; j < len(cs); j++ {
+				if used[i] || used[j] {
+					continue
+				}
+				g := gapOf(cs[i].emb, cs[j].emb)
+				if bi < 0 || g < best {
+					best, bi, bj = g, i, j
+				}
 			}
 		}
+		if bi < 0 {
+			break
+		}
+		used[bi], used[bj] = true, true
+		t.Logf("confused pair %d of %d people: %s and %s (gap %.4f)", len(out)+1, len(cs), cs[bi].name, cs[bj].name, best)
+		out = append(out, pairOfPeople{[2]string{cs[bi].name, cs[bj].name}, [2][]Frame{cs[bi].frames, cs[bj].frames}})
 	}
-	t.Logf("most confused pair of %d people: %s and %s (gap %.4f)", len(cs), cs[bi].name, cs[bj].name, best)
-	return [2]string{cs[bi].name, cs[bj].name}, [2][]Frame{cs[bi].frames, cs[bj].frames}
+	return out
 }
 
 func dist(a, b []float32) float64 {

@@ -76,6 +76,9 @@
 //
 // trained with binary cross-entropy on labelled pairs. SiameseHead computes
 // it, its loss, and the gradient with respect to W, B and both embeddings.
+// FitSiameseHead starts a head as the distance verifier the embeddings
+// already make (equal weights on the L1 distance), so that training it
+// jointly with the embedder moves the embeddings from the first step.
 // To feed its output to the metrics below, use 1 − ŷ (or minus the logit) as
 // the distance.
 //

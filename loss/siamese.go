@@ -174,3 +174,129 @@ func sigmoid(z float64) float64 {
 	e := math.Exp(z)
 	return e / (1 + e)
 }
+
+// FitRidge is the ridge penalty FitSiameseHead puts on the slope of the
+// standardised distance: with pairs the distance separates completely, the
+// slope settles where ŷ is about 0.85 at the two classes' mean distances
+// instead of growing without bound.
+const FitRidge = 0.1
+
+// FitSiameseHead returns a head with all weights equal, fitted to labelled
+// pairs as the distance verifier they already make: the logistic
+// regression of the labels on the L1 distance D = ‖x1 − x2‖₁,
+//
+//	z = a·D + b,  Wₖ = a for every k,  B = b.
+//
+// It minimises the mean cross-entropy plus ½·FitRidge·α², where α = a·s is
+// the slope of the distance standardised by its spread s over the pairs,
+// by damped Newton steps on (α, b) (the objective is strictly convex).
+//
+// Training a head jointly with the embedder needs such a start: the
+// gradient a pair passes to its embeddings is proportional to W
+// (∂z/∂x1ₖ = Wₖ·sign(x1ₖ − x2ₖ)), so a zero head teaches the embedder
+// nothing until the head has learned, while this one pulls same pairs
+// together and pushes different ones apart from the first step.
+//
+// It returns an error unless same has one label per pair, the pairs hold
+// at least one same and one different pair, and every embedding has the
+// first one's length.
+func FitSiameseHead(x1, x2 [][]float32, same []bool) (*SiameseHead, error) {
+	if len(x2) != len(x1) || len(same) != len(x1) {
+		return nil, fmt.Errorf("loss: fitting a Siamese head: %d first embeddings, %d second embeddings and %d labels: give one of each per pair", len(x1), len(x2), len(same))
+	}
+	var nSame int
+	for _, s := range same {
+		if s {
+			nSame++
+		}
+	}
+	if nSame == 0 || nSame == len(same) {
+		return nil, fmt.Errorf("loss: fitting a Siamese head: %d same and %d different pairs: give at least one of each", nSame, len(same)-nSame)
+	}
+	h, err := NewSiameseHead(len(x1[0]))
+	if err != nil {
+		return nil, err
+	}
+	n := len(x1)
+	d := make([]float64, n)
+	var mean float64
+	for i := range x1 {
+		if err := h.checkPair(x1[i], x2[i]); err != nil {
+			return nil, fmt.Errorf("loss: fitting a Siamese head: pair %d: %w", i, err)
+		}
+		for k := range x1[i] {
+			d[i] += math.Abs(float64(x1[i][k]) - float64(x2[i][k]))
+		}
+		mean += d[i]
+	}
+	mean /= float64(n)
+	var spread float64
+	for _, v := range d {
+		spread += (v - mean) * (v - mean)
+	}
+	spread = math.Sqrt(spread / float64(n))
+	if !(spread > 0) {
+		spread = 1 // every pair at one distance: only the bias can be fitted
+	}
+	u := make([]float64, n)
+	for i, v := range d {
+		u[i] = (v - mean) / spread
+	}
+	y := func(i int) float64 {
+		if same[i] {
+			return 1
+		}
+		return 0
+	}
+	// A tiny ridge on b keeps the Hessian invertible however confident
+	// the fit; it moves b by far less than float32 resolves.
+	const ridgeB = 1e-9
+	objective := func(alpha, b float64) float64 {
+		var sum float64
+		for i := range u {
+			z := alpha*u[i] + b
+			sum += math.Max(z, 0) - z*y(i) + math.Log1p(math.Exp(-math.Abs(z)))
+		}
+		return sum/float64(n) + FitRidge/2*alpha*alpha + ridgeB/2*b*b
+	}
+	var alpha, b float64
+	cur := objective(alpha, b)
+	for range 100 {
+		var ga, gb, haa, hab, hbb float64
+		for i := range u {
+			p := sigmoid(alpha*u[i] + b)
+			r, w := p-y(i), p*(1-p)
+			ga += r * u[i]
+			gb += r
+			haa += w * u[i] * u[i]
+			hab += w * u[i]
+			hbb += w
+		}
+		inv := 1 / float64(n)
+		ga, gb = ga*inv+FitRidge*alpha, gb*inv+ridgeB*b
+		haa, hab, hbb = haa*inv+FitRidge, hab*inv, hbb*inv+ridgeB
+		det := haa*hbb - hab*hab
+		da, db := (hbb*ga-hab*gb)/det, (haa*gb-hab*ga)/det
+		if math.Abs(da) < 1e-12 && math.Abs(db) < 1e-12 {
+			break
+		}
+		// Halve the step until the objective does not rise.
+		step, moved := 1.0, false
+		for range 40 {
+			if next := objective(alpha-step*da, b-step*db); next <= cur {
+				alpha, b, cur, moved = alpha-step*da, b-step*db, next, true
+				break
+			}
+			step /= 2
+		}
+		if !moved {
+			break // at the minimum to rounding
+		}
+	}
+	a := alpha / spread
+	for k := range h.W {
+		h.W[k] = float32(a)
+	}
+	h.B = float32(b - a*mean)
+	return h, nil
+}

@@ -252,3 +252,122 @@ func TestSiameseErrors(t *testing.T) {
 		t.Errorf("no pairs: %v, %+v, %v; want a zero loss and gradient", loss, grad, err)
 	}
 }
+
+// fitPairs draws n pairs, alternately same and different, of ids noisy
+// copies of random centres.
+func fitPairs(r *rand.Rand, n, ids, dim int, noise float32) (x1, x2 [][]float32, same []bool) {
+	centres := randomBatch(r, ids, dim)
+	sample := func(id int) []float32 {
+		v := make([]float32, dim)
+		for k := range v {
+			v[k] = centres[id][k] + noise*float32(r.NormFloat64())
+		}
+		return v
+	}
+	for i := range n {
+		a := r.IntN(ids)
+		b := a
+		for i%2 == 1 && b == a {
+			b = r.IntN(ids)
+		}
+		x1, x2, same = append(x1, sample(a)), append(x2, sample(b)), append(same, a == b)
+	}
+	return x1, x2, same
+}
+
+// l1Spread is the standard deviation of the pairs' L1 distances.
+func l1Spread(x1, x2 [][]float32) float64 {
+	d := make([]float64, len(x1))
+	var mean float64
+	for i := range x1 {
+		for k := range x1[i] {
+			d[i] += math.Abs(float64(x1[i][k] - x2[i][k]))
+		}
+		mean += d[i] / float64(len(d))
+	}
+	var v float64
+	for _, x := range d {
+		v += (x - mean) * (x - mean) / float64(len(d))
+	}
+	return math.Sqrt(v)
+}
+
+// TestFitSiameseHead: the fitted head has equal, negative weights, verifies
+// the pairs it was fitted on, stops at a finite confidence when the
+// distance separates them completely, and is the minimum of its objective:
+// the head's own gradient (Loss) along the common weight plus the ridge's
+// is zero, and so is its gradient in the bias.
+func TestFitSiameseHead(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	x1, x2, same := fitPairs(r, 400, 20, 16, 0.1)
+	h, err := FitSiameseHead(x1, x2, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range h.W {
+		if w != h.W[0] || !(w < 0) {
+			t.Fatalf("W[%d] = %v, W[0] = %v: want equal negative weights", k, w, h.W[0])
+		}
+	}
+	if !(h.B > 0) {
+		t.Errorf("B = %v, want a positive bias", h.B)
+	}
+	correct, confident := 0, 0
+	for i := range x1 {
+		p, _ := h.Predict(x1[i], x2[i])
+		if (p > 0.5) == same[i] {
+			correct++
+		}
+		if p > 0.999 || p < 0.001 {
+			confident++
+		}
+	}
+	t.Logf("W %.4f, B %.3f: %d of %d pairs right, %d beyond 0.999 confidence", h.W[0], h.B, correct, len(x1), confident)
+	if correct != len(x1) {
+		t.Errorf("%d of %d separable pairs right, want all", correct, len(x1))
+	}
+	if confident > len(x1)/10 {
+		t.Errorf("%d of %d pairs beyond 0.999 confidence: the ridge should keep the fit moderate", confident, len(x1))
+	}
+	_, g, err := h.Loss(x1, x2, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var along float64 // ∂(mean BCE)/∂a with every Wₖ = a
+	for _, v := range g.W {
+		along += float64(v)
+	}
+	s := l1Spread(x1, x2)
+	// ½·FitRidge·(a·s)² adds FitRidge·a·s² to it.
+	if stat := along + FitRidge*float64(h.W[0])*s*s; math.Abs(stat) > 1e-4 || math.Abs(float64(g.B)) > 1e-5 {
+		t.Errorf("not at the minimum: gradient along W %v (with the ridge), in B %v", stat, g.B)
+	}
+
+	// Labels unrelated to distance: a slope near zero, ŷ near ½.
+	for i := range same {
+		same[i] = r.IntN(2) == 0
+	}
+	h, err = FitSiameseHead(x1, x2, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := math.Abs(float64(h.W[0])) * l1Spread(x1, x2); a > 0.3 {
+		t.Errorf("random labels: standardised slope %v, want near 0", a)
+	}
+
+	for _, c := range []struct {
+		name   string
+		x1, x2 [][]float32
+		same   []bool
+	}{
+		{"no pairs", nil, nil, nil},
+		{"only same", x1[:2], x2[:2], []bool{true, true}},
+		{"only different", x1[:2], x2[:2], []bool{false, false}},
+		{"fewer labels", x1[:2], x2[:2], []bool{true}},
+		{"ragged", [][]float32{{1, 2}, {1}}, [][]float32{{1, 2}, {1}}, []bool{true, false}},
+	} {
+		if _, err := FitSiameseHead(c.x1, c.x2, c.same); err == nil {
+			t.Errorf("%s: no error", c.name)
+		}
+	}
+}

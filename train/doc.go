@@ -23,7 +23,12 @@
 //     distilled but left out of mining)
 //     + RelationWeight · mean over the batch's pairs of the squared
 //     difference between the student's and the teacher's distances
-//     (relational distillation, loss.RelationalDistance; off by default).
+//     (relational distillation, loss.RelationalDistance; off by default)
+//     + SiameseWeight · mean binary cross-entropy of a head
+//     ŷ = σ(Σₖ wₖ |f(x1)ₖ − f(x2)ₖ| + b) (loss.SiameseHead, the notes'
+//     second formulation) on balanced same-person and different-people
+//     pairs of the batch, the head trained with the network (off by
+//     default; fine-tuning's Siamese objective).
 //  5. Back-propagate, clip the gradient norm, take an AdamW step.
 //
 // Package train/prepare decodes and finds the pupils of every image of a
@@ -45,6 +50,13 @@
 //     runs the frozen trunk once over every crop and trains only the last
 //     layers on those features; full mode back-propagates through it all.
 //     Batch norm keeps its running statistics (FrozenStats) either way.
+//   - The objective is the triplet loss (ObjectiveTriplet, the default)
+//     or the Siamese head's cross-entropy (ObjectiveSiamese): the head
+//     starts as the distance verifier the model already is
+//     (loss.FitSiameseHead), its weights train with the network's
+//     trainable part, the gradient reaching the network through the
+//     embedding, and it is dropped when training ends — verification
+//     stays the embedding's distance against the gallery's threshold.
 //   - Before training it holds out data (every fourth triplet, or the last
 //     capture of each person with three or more) and scores the model on
 //     it, together with triplets of Others (the enrolled people, never
@@ -57,5 +69,5 @@
 //     more is wrong than before (Score.NotWorse). Training failures (a loss
 //     that is not finite) and worse scores return no model and a Reason;
 //     a cancelled context returns its error. The model passed in is never
-//     changed.
+//     changed. Both objectives are judged by the same held-out triplets.
 package train

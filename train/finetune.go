@@ -26,13 +26,30 @@ const (
 	ModeFull = "full"
 )
 
+// Fine-tuning objectives: the two formulations of the notes the project
+// started from. Either way the embedding is what verification uses, by
+// its distance, and the held-out triplets judge the result alike.
+const (
+	// ObjectiveTriplet trains with the triplet loss on semi-hard triplets
+	// mined from the labels (or the triplets given).
+	ObjectiveTriplet = "triplet"
+	// ObjectiveSiamese trains a binary head ŷ = σ(Σₖ wₖ |f(x1)ₖ − f(x2)ₖ| + b)
+	// with cross-entropy on balanced same-person and different-people
+	// pairs, jointly with the network (see Config.SiameseWeight). The head
+	// starts as the distance verifier (loss.FitSiameseHead) and is
+	// dropped afterwards: only the embedding is kept.
+	ObjectiveSiamese = "siamese"
+)
+
 // FineTuneOptions are the knobs of FineTune; zero fields take the
 // defaults of DefaultFineTuneOptions.
 type FineTuneOptions struct {
 	Mode   string  // ModeHead (default) or ModeFull
 	Epochs int     // passes over the training triplets
-	Margin float32 // triplet margin on squared distances
+	Margin float32 // triplet margin on squared distances (ObjectiveTriplet only)
 	LR     float32 // AdamW learning rate (cosine-decayed to LR/10)
+	// Objective is ObjectiveTriplet (default) or ObjectiveSiamese.
+	Objective string
 	// HeadFrom names the first layer of the head in ModeHead: the layers
 	// before it form the frozen trunk.
 	HeadFrom string
@@ -42,9 +59,9 @@ type FineTuneOptions struct {
 }
 
 // DefaultFineTuneOptions are the defaults: head mode from the embedding
-// layer, 30 epochs, margin 0.2, learning rate 3e-3.
+// layer, the triplet objective, 30 epochs, margin 0.2, learning rate 3e-3.
 func DefaultFineTuneOptions() FineTuneOptions {
-	return FineTuneOptions{Mode: ModeHead, Epochs: 30, Margin: 0.2, LR: 3e-3, HeadFrom: "embed", BatchSize: 64, Seed: 1}
+	return FineTuneOptions{Mode: ModeHead, Objective: ObjectiveTriplet, Epochs: 30, Margin: 0.2, LR: 3e-3, HeadFrom: "embed", BatchSize: 64, Seed: 1}
 }
 
 // Limits of FineTune's options.
@@ -57,6 +74,9 @@ func (o FineTuneOptions) withDefaults() (FineTuneOptions, error) {
 	d := DefaultFineTuneOptions()
 	if o.Mode == "" {
 		o.Mode = d.Mode
+	}
+	if o.Objective == "" {
+		o.Objective = d.Objective
 	}
 	if o.Epochs == 0 {
 		o.Epochs = d.Epochs
@@ -79,6 +99,8 @@ func (o FineTuneOptions) withDefaults() (FineTuneOptions, error) {
 	switch {
 	case o.Mode != ModeHead && o.Mode != ModeFull:
 		return o, fmt.Errorf("mode is %q: use %q (train the last layers) or %q (the whole network)", o.Mode, ModeHead, ModeFull)
+	case o.Objective != ObjectiveTriplet && o.Objective != ObjectiveSiamese:
+		return o, fmt.Errorf("objective is %q: use %q (the triplet loss, the default) or %q (a binary head on pairs)", o.Objective, ObjectiveTriplet, ObjectiveSiamese)
 	case o.Epochs < 1 || o.Epochs > MaxFineTuneEpochs:
 		return o, fmt.Errorf("epochs is %d: use 1 to %d", o.Epochs, MaxFineTuneEpochs)
 	case !(o.Margin > 0) || o.Margin > 4:
@@ -165,12 +187,14 @@ type FineTuneProgress struct {
 	Step   int     `json:"step"`
 	Steps  int     `json:"steps"`
 	Loss   float64 `json:"loss"`   // running mean over the epoch
-	Active float64 `json:"active"` // fraction of triplets with a positive loss
+	Active float64 `json:"active"` // fraction of triplets with a positive loss (siamese: of pairs its head gets wrong)
 }
 
 // FineTuneResult says what FineTune did.
 type FineTuneResult struct {
 	Mode string `json:"mode"`
+	// Objective is ObjectiveTriplet or ObjectiveSiamese.
+	Objective string `json:"objective"`
 	// Before and After are the held-out scores of the old and new model
 	// (After is the zero Score when training failed).
 	Before Score `json:"before"`
@@ -186,16 +210,23 @@ type FineTuneResult struct {
 	Triplets int     `json:"triplets"`
 	HeldOut  int     `json:"heldOut"`
 	Epochs   int     `json:"epochs"`
-	Loss     float64 `json:"loss"` // of the last epoch
+	Loss     float64 `json:"loss"` // the objective's, of the last epoch
 	Seconds  float64 `json:"seconds"`
+
+	// Pairs is, with ObjectiveSiamese, the number of training pairs: the
+	// training triplets' two pairs each, or the training captures'
+	// same-person pairs and as many different-people ones (or the other
+	// way round when those are fewer).
+	Pairs int `json:"pairs,omitempty"`
 }
 
 // maxHeldOutTriplets caps the triplets a held-out score is measured on.
 const maxHeldOutTriplets = 4096
 
-// FineTune adapts m to data with the triplet loss, on a copy, and returns
-// the tuned copy when its score on held-out data did not get worse than
-// m's; otherwise it returns nil, with the result saying why. m itself is
+// FineTune adapts m to data with the triplet loss or the Siamese head's
+// (opt.Objective), on a copy, and returns the tuned copy when its score on
+// held-out triplets did not get worse than m's, whichever the objective;
+// otherwise it returns nil, with the result saying why. m itself is
 // never changed. A cancelled ctx stops it with ctx's error. Batch norm
 // layers keep their running statistics (FrozenStats), which a handful of
 // crops could not estimate.
@@ -206,7 +237,7 @@ func FineTune(ctx context.Context, m *nn.Model, norm face.Normalization, data Fi
 	if err != nil {
 		return nil, res, err
 	}
-	res.Mode, res.Epochs = opt.Mode, opt.Epochs
+	res.Mode, res.Objective, res.Epochs = opt.Mode, opt.Objective, opt.Epochs
 	trainIdx, trainLabels, trainTrips, heldTrips, err := splitFineTune(data)
 	if err != nil {
 		return nil, res, err
@@ -294,6 +325,13 @@ func FineTune(ctx context.Context, m *nn.Model, norm face.Normalization, data Fi
 	if trainTrips == nil {
 		res.Triplets = countTriplets(trainLabels)
 	}
+	if opt.Objective == ObjectiveSiamese {
+		cfg.TripletWeight, cfg.SiameseWeight = 0, 1
+		res.Pairs = 2 * len(trainTrips)
+		if trainTrips == nil {
+			res.Pairs = countBalancedPairs(trainLabels)
+		}
+	}
 	tr, err := NewInputTrainer(trainee, rows, shape, trainLabels, trainTrips, cfg)
 	if err != nil {
 		return nil, res, err
@@ -337,6 +375,9 @@ func FineTune(ctx context.Context, m *nn.Model, norm face.Normalization, data Fi
 			tuned.Meta = map[string]string{}
 		}
 		tuned.Meta["fine_tuned"] = fmt.Sprintf("%s, %d triplets, %d epochs, lr %g, margin %g", opt.Mode, res.Triplets, opt.Epochs, opt.LR, opt.Margin)
+		if opt.Objective == ObjectiveSiamese {
+			tuned.Meta["fine_tuned"] = fmt.Sprintf("%s, siamese, %d pairs, %d epochs, lr %g", opt.Mode, res.Pairs, opt.Epochs, opt.LR)
+		}
 		return tuned, res, nil
 	}
 	return nil, res, nil

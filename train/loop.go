@@ -53,6 +53,14 @@ type Config struct {
 	// of one family in a batch make each other's hardest negatives, the
 	// case of a family sharing one device. 0: identities are drawn alone.
 	KinShare float64
+	// SiameseWeight weighs the Siamese objective: binary cross-entropy of
+	// a head ŷ = σ(Σₖ wₖ |f(x1)ₖ − f(x2)ₖ| + b) (Trainer.Siamese) on pairs
+	// of the batch's faces, the head trained jointly with the network.
+	// The pairs are the batch's triplets' anchor–positive and
+	// anchor–negative pairs when triplets are given, otherwise every
+	// same-person pair and as many different-people pairs drawn at random
+	// (or the other way round when those are fewer). 0: off.
+	SiameseWeight float32
 }
 
 // Mining names a triplet miner of package loss.
@@ -91,7 +99,8 @@ type Progress struct {
 	Epoch, Epochs, Step, Steps int
 	// Loss, Distill and Triplet are running means over the epoch so far.
 	Loss, Distill, Triplet float64
-	// Active is the fraction of mined triplets with a non-zero loss.
+	// Active is the fraction of mined triplets with a non-zero loss (with
+	// the Siamese objective alone, of the pairs its head gets wrong).
 	Active         float64
 	LR             float32
 	ExamplesPerSec float64
@@ -113,6 +122,12 @@ type Trainer struct {
 	// learning rate follows the cosine of Config.Epochs (a shorter or
 	// longer run than the one begun, so no longer the same run).
 	NewLength bool
+	// Siamese is the head the Siamese objective trains
+	// (Config.SiameseWeight), its weights stepped by Opt with the model's.
+	// Nil starts one on the first batch's pairs (loss.FitSiameseHead). A
+	// checkpoint does not save it.
+	Siamese *loss.SiameseHead
+	head    []*nn.Param // Siamese as the optimizer's parameters (headParams)
 
 	samples []Sample
 	labels  []int    // of each sample (or input row)
@@ -196,7 +211,9 @@ func (t *Trainer) indexLabels() error {
 // IDsPerBatch × PerID rows filled to BatchSize; otherwise an epoch is one
 // pass over triplets (indices of rows) in shuffled batches of
 // BatchSize / 3 triplets, and labels may be nil. There is no
-// distillation. Fine-tuning uses it (see FineTune).
+// distillation; the objective is the triplet loss, unless
+// Config.SiameseWeight is set and TripletWeight is not. Fine-tuning uses
+// it (see FineTune).
 func NewInputTrainer(m *nn.Model, inputs []float32, shape []int, labels []int, triplets []loss.Triplet, cfg Config) (*Trainer, error) {
 	per := 1
 	for _, s := range shape {
@@ -230,7 +247,7 @@ func NewInputTrainer(m *nn.Model, inputs []float32, shape []int, labels []int, t
 		return nil, fmt.Errorf("train: batch of %d cannot hold %d identities × %d images", cfg.BatchSize, cfg.IDsPerBatch, cfg.PerID)
 	}
 	cfg.DistillWeight, cfg.RelationWeight = 0, 0
-	if cfg.TripletWeight == 0 {
+	if cfg.TripletWeight == 0 && cfg.SiameseWeight == 0 {
 		cfg.TripletWeight = 1
 	}
 	t := &Trainer{Model: m, Config: cfg, Opt: nn.NewAdamW(cfg.LR, cfg.WeightDecay),
@@ -297,9 +314,13 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 			idx = t.sampleBatch(rng)
 		}
 		pics, views := t.pick(rng, idx)
+		var pairs []siamesePair
+		if cfg.SiameseWeight > 0 {
+			pairs = t.batchPairs(rng, idx, pics, trips)
+		}
 		lr := sched.LR(t.Step)
 		t.Opt.SetLR(lr)
-		l, d, tr, act, err := t.step(idx, pics, views, trips)
+		l, d, tr, act, err := t.step(idx, pics, views, trips, pairs)
 		if err != nil {
 			return sum, err
 		}
@@ -479,9 +500,11 @@ func (t *Trainer) target(idx []int, pics []View, views []int, k int) []float32 {
 // step runs one optimizer step on the samples idx seen as pics (views:
 // which view target each is, nil without view targets) and
 // returns the total loss, its distillation and triplet parts, and the
-// fraction of active triplets. trips are the batch's triplets (positions
-// in idx); nil means mine them from the labels.
-func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet) (total, distill, triplet, active float64, err error) {
+// fraction of active triplets (with the Siamese objective alone, of the
+// pairs its head gets wrong). trips are the batch's triplets (positions
+// in idx); nil means mine them from the labels. pairs are the Siamese
+// objective's pairs (positions in idx).
+func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet, pairs []siamesePair) (total, distill, triplet, active float64, err error) {
 	cfg := t.Config
 	n := len(idx)
 	var x *tensor.Dense
@@ -570,7 +593,19 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 			}
 		}
 	}
-	total = float64(cfg.DistillWeight)*distill + float64(cfg.TripletWeight)*triplet + float64(cfg.RelationWeight)*relation
+	// The Siamese head's cross-entropy on the pairs, mean over them.
+	var siamese float64
+	if cfg.SiameseWeight > 0 {
+		var wrong float64
+		if siamese, wrong, err = t.siameseLoss(emb, pairs, grad); err != nil {
+			return 0, 0, 0, 0, err
+		}
+		if cfg.TripletWeight == 0 {
+			active = wrong
+		}
+	}
+	total = float64(cfg.DistillWeight)*distill + float64(cfg.TripletWeight)*triplet + float64(cfg.RelationWeight)*relation +
+		float64(cfg.SiameseWeight)*siamese
 	if math.IsNaN(total) || math.IsInf(total, 0) {
 		return 0, 0, 0, 0, fmt.Errorf("train: loss is %v at step %d; lower the learning rate", total, t.Step)
 	}
@@ -583,6 +618,9 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 		return 0, 0, 0, 0, err
 	}
 	params := t.Model.Params()
+	if hp := t.headParams(); hp != nil {
+		params = append(slices.Clip(params), hp...)
+	}
 	if cfg.ClipNorm > 0 {
 		if norm := nn.ClipGradNorm(params, cfg.ClipNorm); math.IsNaN(float64(norm)) || math.IsInf(float64(norm), 0) {
 			return 0, 0, 0, 0, fmt.Errorf("train: gradient norm is %v at step %d; lower the learning rate", norm, t.Step)
@@ -591,6 +629,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 	if err := t.Opt.Step(params); err != nil {
 		return 0, 0, 0, 0, err
 	}
+	t.syncHead()
 	return total, distill, triplet, active, nil
 }
 

@@ -108,6 +108,16 @@ func obj(t *testing.T, m map[string]any) safejs.Value {
 	return o
 }
 
+// captures is a JS array of one capture {image, label: "ann"}.
+func captures(t *testing.T, image safejs.Value) safejs.Value {
+	t.Helper()
+	a := newJS(t, "Array")
+	if err := a.SetIndex(0, obj(t, map[string]any{"image": image, "label": "ann"})); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func TestPublish(t *testing.T) {
 	api := jsAPI(t)
 	for _, name := range []string{"init", "detect", "embed", "enroll", "verify", "identify", "remove", "people", "info",
@@ -162,6 +172,8 @@ func TestBadArguments(t *testing.T) {
 		{"fineTune", []any{obj(t, map[string]any{})}, "neither captures nor triplets"},
 		{"fineTune", []any{obj(t, map[string]any{"triplets": newJS(t, "Array")})}, "options.triplets is empty"},
 		{"fineTune", []any{obj(t, map[string]any{"captures": newJS(t, "Array", 1)})}, "options.captures[0] is undefined"},
+		{"fineTune", []any{obj(t, map[string]any{"captures": captures(t, img(2, 2, u8(16))), "objective": "contrastive"})}, `options.objective is "contrastive"`},
+		{"fineTune", []any{obj(t, map[string]any{"captures": captures(t, img(2, 2, u8(16))), "objective": 2})}, "options.objective is a number"},
 		// Well-formed calls before init.
 		{"detect", []any{img(2, 2, u8(16))}, "not initialised"},
 		{"people", nil, "not initialised"},

@@ -142,6 +142,19 @@ func fineTuneArgs(fn string, v safejs.Value) (req engine.FineTuneRequest, onProg
 			return req, onProgress, job, argError(fn, "options.mode is %q, want \"head\" or \"full\"", req.Mode)
 		}
 	}
+	ov, err := get("objective")
+	if err != nil {
+		return req, onProgress, job, err
+	}
+	if given(ov) {
+		if ov.Type() != safejs.TypeString {
+			return req, onProgress, job, argError(fn, "options.objective is %s, want \"triplet\" or \"siamese\"", describe(ov))
+		}
+		req.Objective, _ = ov.String()
+		if req.Objective != train.ObjectiveTriplet && req.Objective != train.ObjectiveSiamese {
+			return req, onProgress, job, argError(fn, "options.objective is %q, want \"triplet\" (the triplet loss, the default) or \"siamese\" (a binary head on pairs)", req.Objective)
+		}
+	}
 	ev, err := get("epochs")
 	if err != nil {
 		return req, onProgress, job, err

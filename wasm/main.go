@@ -25,7 +25,7 @@
 //	resetModel()                         → Promise<ModelInfo>  back to the model init loaded
 //	fineTune(options)                    → Promise<FineTuneResult>
 //	    options: {captures: [{image, label}] | triplets: [{anchor, positive, negative}],
-//	              mode?: "head"|"full", epochs?, margin?, lr?, onProgress?(p), job?}
+//	              mode?: "head"|"full", objective?: "triplet"|"siamese", epochs?, margin?, lr?, onProgress?(p), job?}
 //	cancelFineTune(job)                  → boolean, at once (not queued): cancels fineTune's call of that job
 //
 // An image is {data, width, height}, the shape of an ImageData: data a

@@ -269,9 +269,16 @@ export interface FineTuneOptions {
   triplets?: Triplet[];
   /** "head" (default): train the last layers on trunk features computed once; "full": the whole network. */
   mode?: "head" | "full";
+  /**
+   * "triplet" (default): the triplet loss. "siamese": a binary head σ(Σₖ wₖ |f(x₁)ₖ − f(x₂)ₖ| + b) trained with
+   * cross-entropy on balanced same-person and different-people pairs, jointly with the network; the head is
+   * dropped afterwards and verification stays by distance. Either way the held-out triplets decide whether the
+   * new weights are kept.
+   */
+  objective?: "triplet" | "siamese";
   /** Default 30. */
   epochs?: number;
-  /** Triplet margin on squared distances (0…4); default 0.2. */
+  /** Triplet margin on squared distances (0…4); default 0.2 (the triplet objective only). */
   margin?: number;
   /** AdamW learning rate; default 0.003. */
   lr?: number;
@@ -287,9 +294,9 @@ export interface FineTuneProgress {
   epochs: number;
   step: number;
   steps: number;
-  /** Running mean of the triplet loss over the epoch. */
+  /** Running mean of the objective's loss over the epoch. */
   loss: number;
-  /** Fraction of the step's triplets with a positive loss. */
+  /** Fraction of the step's triplets with a positive loss; with the siamese objective, of its pairs the head gets wrong. */
   active: number;
 }
 
@@ -312,6 +319,7 @@ export interface FineTuneScore {
 
 export interface FineTuneResult {
   mode: "head" | "full";
+  objective: "triplet" | "siamese";
   before: FineTuneScore;
   after: FineTuneScore;
   /** true when the new weights replaced the old (the held-out result did not get worse). */
@@ -320,10 +328,12 @@ export interface FineTuneResult {
   reason?: string;
   /** Training triplets. */
   triplets: number;
+  /** With the siamese objective, the training pairs (same-person ones and as many different-people ones). */
+  pairs?: number;
   /** Held-out triplets before/after were measured on (0: too little data, measured on the training ones). */
   heldOut: number;
   epochs: number;
-  /** Triplet loss of the last epoch. */
+  /** The objective's loss in the last epoch. */
   loss: number;
   seconds: number;
   /** The new model, when kept. */

@@ -242,12 +242,16 @@ export class Engine {
    * Fine-tunes the embedder in the worker on labelled captures
    * ({captures: [{image, label}, …]}) or explicit triplets ({triplets:
    * [{anchor, positive, negative}, …]}), with the options mode ("head",
-   * the default, or "full"), epochs, margin and lr. onProgress(p) receives
-   * {epoch, epochs, step, steps, loss, active} after every step; an
-   * AbortSignal as signal cancels the run (the promise then rejects with an
-   * AbortError and the previous model stays). Resolves to {before, after,
-   * kept, reason, triplets, heldOut, seconds, mode, model, reembedded}:
-   * the new weights are kept only when the held-out result did not get worse.
+   * the default, or "full"), objective ("triplet", the default: the triplet
+   * loss; or "siamese": a binary head on pairs of same and different
+   * people, trained with the network), epochs, margin and lr.
+   * onProgress(p) receives {epoch, epochs, step, steps, loss, active} after
+   * every step; an AbortSignal as signal cancels the run (the promise then
+   * rejects with an AbortError and the previous model stays). Resolves to
+   * {before, after, kept, reason, objective, triplets, pairs, heldOut,
+   * seconds, mode, model, reembedded}: the new weights are kept only when
+   * the result on held-out triplets did not get worse, whichever the
+   * objective.
    */
   fineTune(options) {
     const o = options && typeof options === "object" ? options : null;

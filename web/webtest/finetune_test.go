@@ -28,9 +28,10 @@ type fineTuned struct {
 
 // TestFineTuneInBrowser runs engine.fineTune in headless Chromium through
 // the JavaScript API: labelled captures with progress events, a cancel
-// through an AbortSignal, a run at a huge learning rate, explicit
-// triplets in head mode (the issue's benchmark: 20 triplets × 30 epochs)
-// and in full mode (time per triplet), and resetModel.
+// through an AbortSignal, a run at a huge learning rate, the same captures
+// with the Siamese objective, explicit triplets in head mode (the issue's
+// benchmark: 20 triplets × 30 epochs) and in full mode (time per
+// triplet), and resetModel.
 func TestFineTuneInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -124,7 +125,7 @@ func TestFineTuneInBrowser(t *testing.T) {
 	r := js[fineTuned](t, ctx, `return await run({captures: await captures()});`)
 	t.Logf("captures, head: kept %v %s; held-out gap %.4f → %.4f; %d triplets, %d held out; %d progress events; %.2fs training, %.2fs in all",
 		r.Kept, r.Reason, r.Before.Gap, r.After.Gap, r.Triplets, r.HeldOut, r.Events, r.Seconds, r.Wall)
-	if r.Mode != train.ModeHead || r.Epochs != 30 || r.LastStep != 30 || r.Events < 30 || r.Triplets == 0 || r.HeldOut == 0 || r.Before.Triplets == 0 {
+	if r.Mode != train.ModeHead || r.Objective != train.ObjectiveTriplet || r.Pairs != 0 || r.Epochs != 30 || r.LastStep != 30 || r.Events < 30 || r.Triplets == 0 || r.HeldOut == 0 || r.Before.Triplets == 0 {
 		t.Errorf("captures: %+v", r)
 	}
 	if r.Kept {
@@ -145,6 +146,26 @@ func TestFineTuneInBrowser(t *testing.T) {
 		if rl.Bytes == 0 || rl.Reset.Fingerprint != shipped || rl.Again.Fingerprint != r.Model.Fingerprint || rl.Again.FineTuned == "" {
 			t.Errorf("export, reset, import the fine-tuned model: %+v", rl)
 		}
+	}
+
+	// The same captures with the Siamese objective, from the shipped
+	// model: reported like the triplet objective's and judged on the same
+	// held-out triplets, so its "before" is the triplet run's.
+	js[chromedp.Void](t, ctx, `await engine.resetModel();`)
+	sr := js[fineTuned](t, ctx, `return await run({captures: await captures(), objective: "siamese"});`)
+	t.Logf("captures, head, siamese: kept %v %s; held-out separation %.4f → %.4f, AUC %.3f → %.3f; %d pairs, %d held out; %d progress events; %.2fs training, %.2fs in all",
+		sr.Kept, sr.Reason, sr.Before.Separation, sr.After.Separation, sr.Before.AUC, sr.After.AUC, sr.Pairs, sr.HeldOut, sr.Events, sr.Seconds, sr.Wall)
+	if sr.Objective != train.ObjectiveSiamese || sr.Mode != train.ModeHead || sr.Epochs != 30 || sr.LastStep != 30 || sr.Events < 30 ||
+		sr.Triplets != r.Triplets || sr.Pairs == 0 || sr.HeldOut != r.HeldOut || sr.Before != r.Before || sr.Kept != sr.After.NotWorse(sr.Before) {
+		t.Errorf("captures, siamese: %+v; the triplet objective's run: %+v", sr, r)
+	}
+	if sr.Kept {
+		if sr.Model == nil || sr.Model.Fingerprint == shipped || fingerprint() != sr.Model.Fingerprint || sr.Reembedded != 3 ||
+			!strings.Contains(sr.Model.FineTuned, "siamese") {
+			t.Errorf("siamese: kept, but the result says %+v and the engine runs %s", sr, fingerprint())
+		}
+	} else if fingerprint() != shipped {
+		t.Errorf("siamese: not kept, but the engine runs %s", fingerprint())
 	}
 
 	// The benchmark: 20 training triplets (26 given, every fourth held
@@ -188,8 +209,9 @@ func TestFineTuneInBrowser(t *testing.T) {
 	for call, want := range map[string]string{
 		`engine.fineTune({})`:                        "neither captures nor triplets",
 		`engine.fineTune({triplets: [], mode: "x"})`: "options.triplets is empty",
-		`(async () => engine.fineTune({captures: await captures(), mode: "tail"}))()`: "options.mode",
-		`(async () => engine.fineTune({captures: await captures(), lr: -1}))()`:       "options.lr is -1",
+		`(async () => engine.fineTune({captures: await captures(), mode: "tail"}))()`:       "options.mode",
+		`(async () => engine.fineTune({captures: await captures(), lr: -1}))()`:             "options.lr is -1",
+		`(async () => engine.fineTune({captures: await captures(), objective: "pairs"}))()`: `oneshot.fineTune: options.objective is "pairs"`,
 	} {
 		o := js[outcome](t, ctx, `return await T.settle(`+call+`);`)
 		if o.OK || !strings.Contains(o.Message, want) || o.Method != "fineTune" {
