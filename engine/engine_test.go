@@ -417,7 +417,7 @@ func TestLFW(t *testing.T) {
 	// A bad model is refused and changes nothing.
 	before := e.Info()
 	for _, bad := range [][]byte{[]byte("garbage"), untrained(t, 2)[:1000], nil} {
-		if _, err := e.ImportModel(bad); err == nil {
+		if _, err := e.ImportModel(bad, ModelOptions{}); err == nil {
 			t.Error("ImportModel of a bad file: no error")
 		}
 	}
@@ -426,7 +426,7 @@ func TestLFW(t *testing.T) {
 	}
 	// A model that cannot embed the kept crops (it reads 96×96 crops) is
 	// refused while anyone is enrolled.
-	if _, err := e.ImportModel(tinyModel(t, face.TemplateCompact96)); err == nil || !strings.Contains(err.Error(), "not loaded") || !strings.Contains(err.Error(), "96×96") {
+	if _, err := e.ImportModel(tinyModel(t, face.TemplateCompact96), ModelOptions{}); err == nil || !strings.Contains(err.Error(), "not loaded") || !strings.Contains(err.Error(), "96×96") {
 		t.Errorf("ImportModel of a model for other crops: %v", err)
 	}
 	if v, err := e.Verify(alice.name, alice.frames[3], Options{}); err != nil || v.Distance != same.Distance {
@@ -438,7 +438,7 @@ func TestLFW(t *testing.T) {
 		return
 	}
 	newModel := untrained(t, 7)
-	mi, err := e.ImportModel(newModel)
+	mi, err := e.ImportModel(newModel, ModelOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -517,7 +517,7 @@ func TestModelRoundTrip(t *testing.T) {
 		t.Error("import of nothing: no error")
 	}
 	// With nobody enrolled, a model of another crop template is fine.
-	mi, err := e2.ImportModel(tinyModel(t, face.TemplateCompact96))
+	mi, err := e2.ImportModel(tinyModel(t, face.TemplateCompact96), ModelOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,13 +600,13 @@ func TestModelCohort(t *testing.T) {
 	if e.gallery.Cohort() == nil || e.gallery.Cohort() != e.model.emb.Cohort {
 		t.Error("the gallery does not normalise with the model's cohort")
 	}
-	if _, err := e.ImportModel(tiny); err != nil {
+	if _, err := e.ImportModel(tiny, ModelOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if mi := e.Info().Model; mi.CohortFaces != 0 || mi.Mirror || e.gallery.Cohort() != nil {
 		t.Errorf("after importing a model without a cohort: %+v, gallery cohort %v", mi, e.gallery.Cohort())
 	}
-	if _, err := e.ImportModel(withCohort(t, tiny, 20, 8)); err != nil || e.gallery.Cohort() == nil {
+	if _, err := e.ImportModel(withCohort(t, tiny, 20, 8), ModelOptions{}); err != nil || e.gallery.Cohort() == nil {
 		t.Errorf("importing a model with a cohort: %v, gallery cohort %v", err, e.gallery.Cohort())
 	}
 	if _, err := Load(c, withCohort(t, tiny, 20, 4)); err == nil || !strings.Contains(err.Error(), "cohort") {
