@@ -130,7 +130,7 @@ func heldOutGap(t *testing.T, e *Engine, held [2][]Frame) float64 {
 func TestFineTuneLFW(t *testing.T) {
 	e, trained := newEngine(t)
 	if !trained {
-		t.Log("no trained model (models/compact.oneshot): checking the plumbing; the gap must widen only with the shipped model")
+		t.Log("an uncalibrated model ($ONESHOT_MODEL): checking the plumbing; the gap must widen only with a trained model")
 	}
 	names, frames := confusedPair(t, e)
 	// The first four images of each train; the rest are held out and

@@ -32,7 +32,7 @@ func TestEnsembleOfTheShippedModel(t *testing.T) {
 		t.Skipf("skipping: %v", err)
 	}
 	if _, err := os.Stat(shipped); err != nil {
-		t.Skipf("skipping: no shipped model: %v", err)
+		t.Fatalf("the shipped model: %v (it is part of the repository)", err)
 	}
 	if _, err := face.LoadCascadesFromModule(); err != nil {
 		t.Skipf("skipping: no face cascades: %v", err)
