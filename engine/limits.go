@@ -170,9 +170,8 @@ func (e *Engine) reserve(frames ...Frame) (release func(), err error) {
 
 // modelHeader is what the engine learns of a model file from its header.
 type modelHeader struct {
-	cost     nn.Cost
-	trusted  bool // a threshold outside the calibrated range, accepted by TrustThreshold
-	hasThres bool
+	cost    nn.Cost
+	trusted bool // a threshold outside the calibrated range, accepted by TrustThreshold
 }
 
 // checkModelHeader judges a model file by its header alone, before it is
@@ -207,7 +206,7 @@ func checkModelHeader(file []byte, opts ModelOptions) (modelHeader, error) {
 		return modelHeader{}, fmt.Errorf("%w: this model computes %.1f M values a %d×%d crop (%d MiB); the limit is %.1f M",
 			ErrModelLimits, float64(cost.Values)/1e6, t.Width, t.Height, cost.Values*4>>20, float64(MaxModelValues)/1e6)
 	}
-	out := modelHeader{cost: cost, hasThres: emb.Threshold != 0}
+	out := modelHeader{cost: cost}
 	for _, th := range []struct {
 		name string
 		v    float32
