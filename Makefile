@@ -83,14 +83,17 @@ teacher:
 train: teacher
 	$(GO) run ./cmd/train -recipe models/compact.recipe
 
-## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s)
+## fuzz: run each fuzz target of the decoders and input checks (FUZZTIME each, default 30s; each new
+## input is minimised for at most FUZZMINIMIZE, so that targets that run a model keep fuzzing)
 FUZZTIME ?= 30s
-FUZZ_TARGETS = nn:FuzzLoad gallery:FuzzUnmarshal face:FuzzDecode face:FuzzFromRGBA face:FuzzParseCascades \
-	face:FuzzAlign face:FuzzParams internal/sha256:FuzzSum256 gallery:FuzzParseCohort
+FUZZMINIMIZE ?= 2s
+FUZZ_TARGETS = nn:FuzzLoad gallery:FuzzUnmarshal gallery:FuzzUnmarshalRepaired face:FuzzDecode face:FuzzFromRGBA \
+	face:FuzzParseCascades face:FuzzAlign face:FuzzParams internal/sha256:FuzzSum256 gallery:FuzzParseCohort \
+	engine:FuzzLoadModel
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in ./$${t%%:*}"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./$${t%%:*}/; \
 	done
 
 clean:

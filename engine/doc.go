@@ -32,17 +32,32 @@
 // it.
 //
 // Enroll refuses frames whose quality has problems ("too dark", "more than
-// one face") and says why, frame by frame; Verify, Identify and Embed need a
-// face but answer on any frame that has one, and report its quality so the
-// caller can ask for a better picture.
+// one face") and says why, frame by frame. Verify and Identify give no
+// verdict on such a frame (Judged false, with the quality's reasons) unless
+// the call asks for one anyway (Options.AnyQuality). Embed answers on any
+// frame with a face and reports its quality.
+//
+// # Budgets
+//
+// A call may pass at most MaxCallBytes of pixels (every frame counted, one
+// buffer passed many times included), and the calls in progress together
+// at most MaxPendingBytes: a call over either is refused at once with an
+// error wrapping ErrOverBudget, and the engine goes on answering. A model
+// is judged by its file's header before it is built or run: at most
+// MaxModelParams parameters, MaxModelMACs multiply-adds and MaxModelValues
+// activation values per crop, crops of at most MaxCropSide a side, and
+// thresholds within MinModelThreshold…MaxModelThreshold unless the import
+// trusts the file's (ModelOptions); otherwise ErrModelLimits.
 //
 // # Models and thresholds
 //
 // The engine runs one model at a time. Its verification threshold is the
 // one calibrated when the model was evaluated (the model file's "threshold"
 // metadata); a model without one (an untrained model) gets
-// UncalibratedThreshold, and Info says so. Every Verify and Identify may
-// pass its own threshold instead.
+// UncalibratedThreshold, and Info says so, as it says whether the threshold
+// came from the model the engine was made with or from an imported file
+// (ModelInfo.ThresholdSource). Every Verify and Identify may pass its own
+// threshold instead.
 //
 // A model file may also ask for test-time mirroring (each face embedded
 // with its mirror image) and carry a cohort of training faces that
@@ -63,5 +78,9 @@
 //
 // An Engine is safe for concurrent use: every call takes one mutex, so calls
 // run one after another (the detector and the embedder reuse buffers from
-// frame to frame).
+// frame to frame). FineTune is the exception: it holds the mutex only to
+// copy the model and the enrolled crops and to swap the new model in; it
+// aligns its pictures with a detector of its own and trains a copy while
+// other calls run, and calls FineTuneRequest.Yield between pictures and
+// steps for callers on one thread.
 package engine

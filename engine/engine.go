@@ -49,6 +49,9 @@ type Engine struct {
 	detector *face.Detector
 	model    loadedModel
 	gallery  *gallery.Gallery
+	// budget counts the bytes of the frames of the calls in progress
+	// (MaxPendingBytes).
+	budget *Budget
 }
 
 // loadedModel is a model with everything the engine derived from it.
@@ -58,6 +61,13 @@ type loadedModel struct {
 	fingerprint string
 	threshold   float32
 	dim         int
+	// source says where threshold came from (ThresholdLoaded, …), and
+	// trusted that it lies outside the calibrated range and was accepted
+	// by ModelOptions.TrustThreshold.
+	source  string
+	trusted bool
+	// cost is what one crop costs the model.
+	cost nn.Cost
 	// shipped is the file the engine was made with, for ResetModel.
 	shipped []byte
 }
@@ -77,12 +87,14 @@ func New(cascades *face.Cascades, model *nn.Model) (*Engine, error) {
 
 // Load makes an engine on parsed cascades and the bytes of a model file,
 // with an empty gallery. The bytes are not retained (the engine keeps a
-// copy for ExportModel).
+// copy for ExportModel). The model must be within the model limits
+// (MaxModelMACs and the others, thresholds within MinModelThreshold…
+// MaxModelThreshold), checked on the file's header before it is built.
 func Load(cascades *face.Cascades, modelFile []byte) (*Engine, error) {
 	if cascades == nil {
 		return nil, errors.New("engine: the face detector's cascades are nil")
 	}
-	m, err := loadModel(modelFile)
+	m, err := loadModel(modelFile, ModelOptions{}, ThresholdLoaded)
 	if err != nil {
 		return nil, err
 	}
@@ -91,16 +103,22 @@ func Load(cascades *face.Cascades, modelFile []byte) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	return &Engine{cascades: cascades, detector: cascades.NewFrameDetector(), model: m, gallery: g}, nil
+	return &Engine{cascades: cascades, detector: cascades.NewFrameDetector(), model: m, gallery: g, budget: NewBudget(MaxPendingBytes)}, nil
 }
 
-// loadModel reads, checks and tries a model file.
-func loadModel(file []byte) (m loadedModel, err error) {
+// loadModel reads, checks and tries a model file; source is where a
+// threshold it stores comes from (ThresholdLoaded or ThresholdImported).
+func loadModel(file []byte, opts ModelOptions, source string) (m loadedModel, err error) {
 	if len(file) == 0 {
 		return m, errors.New("the model file is empty")
 	}
 	if len(file) > MaxModelBytes {
 		return m, fmt.Errorf("the model file is %d bytes, more than the %d-byte limit", len(file), MaxModelBytes)
+	}
+	// Judge the file by its header before building or running anything.
+	head, err := checkModelHeader(file, opts)
+	if err != nil {
+		return m, err
 	}
 	r := bytes.NewReader(file)
 	model, err := nn.Load(r)
@@ -120,7 +138,7 @@ func loadModel(file []byte) (m loadedModel, err error) {
 	}
 	t := emb.Threshold
 	if t == 0 {
-		t = UncalibratedThreshold
+		t, source = UncalibratedThreshold, ThresholdUncalibrated
 	} else if err := gallery.ValidateThreshold(t); err != nil {
 		return m, fmt.Errorf("the model's calibrated %w", err)
 	}
@@ -163,6 +181,9 @@ func loadModel(file []byte) (m loadedModel, err error) {
 		fingerprint: gallery.Fingerprint(file),
 		threshold:   t,
 		dim:         len(v),
+		source:      source,
+		trusted:     head.trusted,
+		cost:        head.cost,
 	}, nil
 }
 
@@ -273,6 +294,11 @@ func toUnit(v []float32) error {
 // Faces is empty and Quality says "no face".
 func (e *Engine) Detect(f Frame) (Detection, error) {
 	sw := startStopwatch()
+	release, err := e.reserve(f)
+	if err != nil {
+		return Detection{}, err
+	}
+	defer release()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	an, err := e.analyze(f, sw)
@@ -300,6 +326,11 @@ func (e *Engine) Detect(f Frame) (Detection, error) {
 // answer, not refused.
 func (e *Engine) Embed(f Frame) (Embedding, error) {
 	sw := startStopwatch()
+	release, err := e.reserve(f)
+	if err != nil {
+		return Embedding{}, err
+	}
+	defer release()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	an, err := e.analyze(f, sw)
@@ -320,7 +351,8 @@ func (e *Engine) Embed(f Frame) (Embedding, error) {
 // lists the reasons) comes with the answer.
 //
 // A frame that cannot be read at all (0×0, a wrong byte count) fails the
-// whole call before anything is done.
+// whole call before anything is done, and so do frames that together hold
+// more than MaxCallBytes (an error wrapping ErrOverBudget).
 func (e *Engine) Enroll(id string, frames []Frame) (EnrollResult, error) {
 	sw := startStopwatch()
 	if err := gallery.ValidateID(id); err != nil {
@@ -337,6 +369,11 @@ func (e *Engine) Enroll(id string, frames []Frame) (EnrollResult, error) {
 			return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
 		}
 	}
+	release, err := e.reserve(frames...)
+	if err != nil {
+		return EnrollResult{}, err
+	}
+	defer release()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	res := EnrollResult{ID: id, Frames: make([]FrameResult, len(frames))}
@@ -386,6 +423,9 @@ func (e *Engine) Enroll(id string, frames []Frame) (EnrollResult, error) {
 }
 
 // Verify compares the best face of a frame with the person enrolled as id.
+// A frame whose quality has problems gets no verdict unless opts.AnyQuality
+// is set: the answer has Judged false, Match false, and the quality's
+// reasons; the face is not compared.
 func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) {
 	sw := startStopwatch()
 	if err := gallery.ValidateID(id); err != nil {
@@ -394,6 +434,11 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	if err := checkOptions(opts); err != nil {
 		return Verification{}, err
 	}
+	release, err := e.reserve(f)
+	if err != nil {
+		return Verification{}, err
+	}
+	defer release()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t, err := e.threshold(opts)
@@ -408,6 +453,12 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	if err != nil {
 		return Verification{}, err
 	}
+	if len(an.a.Faces) > 0 && !an.a.Quality.OK() && !opts.AnyQuality {
+		if t == 0 {
+			t = e.gallery.Threshold()
+		}
+		return Verification{ID: id, Threshold: t, Face: an.face, Quality: an.quality, Timings: sw.timings()}, nil
+	}
 	_, v, err := e.embedFace(an, sw)
 	if err != nil {
 		return Verification{}, err
@@ -418,6 +469,7 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	}
 	return Verification{
 		ID:        id,
+		Judged:    true,
 		Match:     verdict.Match,
 		Distance:  verdict.Distance,
 		Threshold: verdict.Threshold,
@@ -430,12 +482,19 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 
 // Identify ranks the enrolled people by how near their templates are to
 // the best face of a frame. Unknown is true when nobody is within the
-// threshold (an empty gallery included).
+// threshold (an empty gallery included). A frame whose quality has
+// problems gets no verdict unless opts.AnyQuality is set: Judged is false,
+// nobody is ranked, and Quality says why.
 func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	sw := startStopwatch()
 	if err := checkOptions(opts); err != nil {
 		return Identification{}, err
 	}
+	release, err := e.reserve(f)
+	if err != nil {
+		return Identification{}, err
+	}
+	defer release()
 	k := opts.K
 	if k == 0 {
 		k = DefaultCandidates
@@ -453,6 +512,9 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	if err != nil {
 		return Identification{}, err
 	}
+	if len(an.a.Faces) > 0 && !an.a.Quality.OK() && !opts.AnyQuality {
+		return Identification{Candidates: []Candidate{}, Threshold: t, Face: an.face, Quality: an.quality, Timings: sw.timings()}, nil
+	}
 	_, v, err := e.embedFace(an, sw)
 	if err != nil {
 		return Identification{}, err
@@ -461,7 +523,7 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	if err != nil {
 		return Identification{}, err
 	}
-	out := Identification{Candidates: make([]Candidate, len(cands)), Unknown: unknown, Threshold: t, Face: an.face, Quality: an.quality}
+	out := Identification{Candidates: make([]Candidate, len(cands)), Judged: true, Unknown: unknown, Threshold: t, Face: an.face, Quality: an.quality}
 	for i, c := range cands {
 		out.Candidates[i] = Candidate{ID: c.ID, Distance: c.Distance, Score: c.Score, Match: c.Match}
 	}
@@ -534,19 +596,22 @@ func (e *Engine) Info() Info {
 func (e *Engine) modelInfo() ModelInfo {
 	m := e.model
 	return ModelInfo{
-		Fingerprint:     m.fingerprint,
-		Bytes:           len(m.file),
-		Threshold:       m.threshold,
-		Calibrated:      m.emb.Threshold != 0,
-		StrictThreshold: m.emb.StrictThreshold,
-		Dim:             m.dim,
-		CropWidth:       m.emb.Template.Width,
-		CropHeight:      m.emb.Template.Height,
-		Params:          m.emb.Model.NumParams(),
-		Architecture:    m.emb.Model.Meta["architecture"],
-		FineTuned:       m.emb.Model.Meta["fine_tuned"],
-		Mirror:          m.emb.Mirror,
-		CohortFaces:     cohortFaces(m.emb.Cohort),
+		Fingerprint:      m.fingerprint,
+		Bytes:            len(m.file),
+		Threshold:        m.threshold,
+		Calibrated:       m.emb.Threshold != 0,
+		ThresholdSource:  m.source,
+		ThresholdTrusted: m.trusted,
+		MACs:             m.cost.MACs,
+		StrictThreshold:  m.emb.StrictThreshold,
+		Dim:              m.dim,
+		CropWidth:        m.emb.Template.Width,
+		CropHeight:       m.emb.Template.Height,
+		Params:           m.emb.Model.NumParams(),
+		Architecture:     m.emb.Model.Meta["architecture"],
+		FineTuned:        m.emb.Model.Meta["fine_tuned"],
+		Mirror:           m.emb.Mirror,
+		CohortFaces:      cohortFaces(m.emb.Cohort),
 	}
 }
 
@@ -604,8 +669,23 @@ func (e *Engine) ExportModel() []byte {
 // model and gallery exactly as they were. While anyone is enrolled, the new
 // model must read crops of the same template (size and pupil positions) as
 // the current one, since those are the crops the gallery keeps.
-func (e *Engine) ImportModel(file []byte) (ModelInfo, error) {
-	m, err := loadModel(file)
+//
+// The file is first judged by its header alone, before anything is built or
+// run: a model over the limits (MaxModelParams, MaxModelMACs,
+// MaxModelValues, MaxCropSide) is refused with an error wrapping
+// ErrModelLimits, and so is one whose threshold or strict point lies outside
+// MinModelThreshold…MaxModelThreshold unless opts.TrustThreshold is set.
+// The answer's ThresholdSource is ThresholdImported: the threshold in use is
+// the file's (ThresholdLoaded again when the file is the one the engine was
+// made with).
+func (e *Engine) ImportModel(file []byte, opts ModelOptions) (ModelInfo, error) {
+	e.mu.Lock()
+	source := ThresholdImported
+	if bytes.Equal(file, e.model.shipped) {
+		source = ThresholdLoaded
+	}
+	e.mu.Unlock()
+	m, err := loadModel(file, opts, source)
 	if err != nil {
 		return ModelInfo{}, err
 	}

@@ -42,6 +42,28 @@ type FineTuneRequest struct {
 	// Objective is train.ObjectiveTriplet (the default) or
 	// train.ObjectiveSiamese.
 	Objective string
+	// Yield, when not nil, is called before each picture is aligned and
+	// after every training step: a caller on one thread (the wasm module)
+	// lets its other work run there, such as other calls and a cancel.
+	Yield func()
+}
+
+// maxFineTuneBatchBytes bounds the memory of one training step in full
+// mode: a batch of crops keeps every layer's output and its gradient
+// (and a convolution's lowered patches), about 12 bytes per activation
+// value (nn.Cost.Values) and crop. The batch is made smaller to fit; the
+// shipped model fits the default 64 crops in about 540 MB.
+const maxFineTuneBatchBytes = 768 << 20
+
+// fineTuneBatch is the most crops a full-mode step of a model whose crop
+// makes values activation values takes within maxFineTuneBatchBytes (at
+// least 3, one triplet; at most the default).
+func fineTuneBatch(values int64) int {
+	b := train.DefaultFineTuneOptions().BatchSize
+	if values > 0 {
+		b = int(min(int64(b), maxFineTuneBatchBytes/(12*values)))
+	}
+	return max(b, 3)
 }
 
 // FineTuneProgress is reported after every training step.
@@ -63,9 +85,14 @@ type FineTuneResult struct {
 // triplets, whichever the objective, did not get worse, with every
 // enrolled person re-embedded from their kept crops, all or nothing. A
 // cancelled ctx, a failure or a worse result leave the model and gallery
-// exactly as they were. Other calls wait while the pictures are aligned
-// and while the new model is swapped in, not while it trains.
-// Verification afterwards is by the embedding's distance, as before.
+// exactly as they were; ctx is checked before every picture is aligned and
+// between training steps. The engine is held only while the enrolled
+// people's crops are read and while the new model is swapped in: other
+// calls run while the pictures are aligned (with a detector of the call's
+// own) and while the model trains, and see the model as it was until the
+// swap. The pictures together may hold at most MaxCallBytes (an error
+// wrapping ErrOverBudget). Verification afterwards is by the embedding's
+// distance, as before.
 func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress func(FineTuneProgress)) (FineTuneResult, error) {
 	var res FineTuneResult
 	var frames []Frame
@@ -101,6 +128,11 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 			return res, fmt.Errorf("%s: %w", pictureName(req, i), err)
 		}
 	}
+	release, err := e.reserve(frames...)
+	if err != nil {
+		return res, err
+	}
+	defer release()
 	opt := train.DefaultFineTuneOptions()
 	if req.Mode != "" {
 		opt.Mode = req.Mode
@@ -118,20 +150,27 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 		opt.LR = req.LR
 	}
 
-	// Align every picture and copy the model, under the lock.
+	// Copy the model and the enrolled crops under the lock; align every
+	// picture without it.
 	e.mu.Lock()
 	old := e.model
-	crops, of, err := e.alignAll(frames, req)
-	var m *nn.Model
-	if err == nil {
-		m, err = old.emb.Model.Clone()
-	}
+	m, err := old.emb.Model.Clone()
 	if err == nil {
 		err = e.enrolledOthers(&data, req)
 	}
 	e.mu.Unlock()
 	if err != nil {
 		return res, err
+	}
+	crops, of, err := e.alignAll(ctx, frames, req, old.emb.Template)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("fine-tuning was cancelled while the pictures were aligned; the previous model is kept: %w", ctx.Err())
+		}
+		return res, err
+	}
+	if opt.Mode == train.ModeFull {
+		opt.BatchSize = fineTuneBatch(old.cost.Values)
 	}
 	if data.Triplets != nil {
 		data.Crops = crops
@@ -140,16 +179,25 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 		}
 	} else {
 		// Captures keep one crop each (a picture given twice counts twice).
-		data.Crops = make([]*image.RGBA, len(frames))
-		for i := range frames {
+		data.Crops = make([]*image.RGBA, len(of))
+		for i := range of {
 			data.Crops[i] = crops[of[i]]
 		}
 	}
 
+	step := progress
+	if req.Yield != nil {
+		step = func(p FineTuneProgress) {
+			if progress != nil {
+				progress(p)
+			}
+			req.Yield()
+		}
+	}
 	var tuned *nn.Model
 	err = guard(func() error {
 		var err error
-		tuned, res.FineTuneResult, err = train.FineTune(ctx, m, old.emb.Norm, data, opt, progress)
+		tuned, res.FineTuneResult, err = train.FineTune(ctx, m, old.emb.Norm, data, opt, step)
 		return err
 	})
 	if err != nil {
@@ -165,7 +213,7 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	if err := nn.Save(&buf, tuned); err != nil {
 		return res, fmt.Errorf("the fine-tuned model cannot be saved: %w", err)
 	}
-	nm, err := loadModel(buf.Bytes())
+	nm, err := loadModel(buf.Bytes(), ModelOptions{TrustThreshold: old.trusted}, old.source)
 	if err != nil {
 		res.Kept, res.Reason = false, "the fine-tuned model does not work, so the previous model is kept: "+err.Error()
 		return res, nil
@@ -176,7 +224,7 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	// few steps of fine-tuning move the embeddings little, so the old
 	// cohort's statistics stay close — the same approximation as the kept
 	// threshold.
-	nm.threshold = old.threshold
+	nm.threshold, nm.source, nm.trusted = old.threshold, old.source, old.trusted
 	nm.shipped = old.shipped
 
 	e.mu.Lock()
@@ -204,32 +252,44 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	return res, nil
 }
 
-// alignAll detects the face of every frame and aligns it to the model's
-// template. A picture passed several times (one anchor in many triplets)
-// is analysed, aligned and later embedded once: it returns the distinct
-// crops and, for every frame, the index of its crop. Callers hold e.mu.
-func (e *Engine) alignAll(frames []Frame, req FineTuneRequest) (crops []*image.RGBA, of []int, err error) {
+// alignAll detects the face of every frame and aligns it to template,
+// with a detector of its own, so it needs no lock. A picture passed several
+// times (one anchor in many triplets) is analysed, aligned and later
+// embedded once: it returns the distinct crops and, for every frame, the
+// index of its crop. It calls req.Yield and checks ctx before each picture.
+func (e *Engine) alignAll(ctx context.Context, frames []Frame, req FineTuneRequest, template face.Template) (crops []*image.RGBA, of []int, err error) {
 	of = make([]int, len(frames))
 	type key struct {
 		sum  [32]byte
 		w, h int
 	}
 	seen := map[key]int{}
+	det := e.cascades.NewFrameDetector()
 	for i, f := range frames {
+		if req.Yield != nil {
+			req.Yield()
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		k := key{sha256.Sum256(f.Pix), f.Width, f.Height}
 		if j, ok := seen[k]; ok {
 			of[i] = j
 			continue
 		}
-		an, err := e.analyze(f, nil)
+		img, err := checkFrame(f)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
 		}
-		if len(an.a.Faces) == 0 {
+		an, err := det.Analyze(img)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
+		}
+		if len(an.Faces) == 0 {
 			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), ErrNoFace)
 		}
-		c := e.model.emb.Template.NewCrop()
-		if err := face.Align(c, an.img, an.a.Eyes, e.model.emb.Template); err != nil {
+		c := template.NewCrop()
+		if err := face.Align(c, img, an.Eyes, template); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
 		}
 		seen[k], of[i] = len(crops), len(crops)
@@ -277,5 +337,5 @@ func (e *Engine) ResetModel() (ModelInfo, error) {
 	e.mu.Lock()
 	shipped := e.model.shipped
 	e.mu.Unlock()
-	return e.ImportModel(shipped)
+	return e.ImportModel(shipped, ModelOptions{})
 }

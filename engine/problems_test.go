@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,4 +45,32 @@ func readWeb(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestResultKeysAreDeclared checks that every key of the answers the page
+// reads about verdicts and models is declared in web/oneshot.d.ts, so a
+// field added in Go (judged, thresholdSource, …) reaches the declarations.
+func TestResultKeysAreDeclared(t *testing.T) {
+	dts := readWeb(t, "oneshot.d.ts")
+	for name, v := range map[string]any{
+		"Verification":   Verification{Judged: true},
+		"Identification": Identification{},
+		"ModelInfo":      ModelInfo{StrictThreshold: 1, ThresholdTrusted: true, Architecture: "a", FineTuned: "f"},
+		"Options":        Options{Threshold: 1, K: 1, AnyQuality: true},
+		"ModelOptions":   ModelOptions{TrustThreshold: true},
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(b, &keys); err != nil {
+			t.Fatal(err)
+		}
+		for k := range keys {
+			if !strings.Contains(dts, "  "+k+":") && !strings.Contains(dts, "  "+k+"?:") {
+				t.Errorf("web/oneshot.d.ts does not declare %s.%s", name, k)
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"math"
 	"time"
 
@@ -144,7 +145,12 @@ type EnrollResult struct {
 type Verification struct {
 	// ID is the person the face was compared with.
 	ID string `json:"id"`
-	// Match is true when Distance ≤ Threshold.
+	// Judged is false when the frame's quality had problems and the call
+	// did not ask for a verdict anyway (Options.AnyQuality): the face was
+	// not compared, Match is false, Distance and Score are 0 (and left out
+	// of the JSON), and Quality says what to fix.
+	Judged bool `json:"judged"`
+	// Match is true when the face was judged and Distance ≤ Threshold.
 	Match bool `json:"match"`
 	// Distance is the squared distance of the face's embedding to the
 	// person's template, 0 (identical) … 4 (opposite).
@@ -160,6 +166,21 @@ type Verification struct {
 	Timings Timings `json:"timings"`
 }
 
+// MarshalJSON writes v's JSON; a Verification that was not judged has no
+// distance and no score, so that a caller comparing them with the threshold
+// itself cannot read a match into a frame nobody compared.
+func (v Verification) MarshalJSON() ([]byte, error) {
+	type plain Verification
+	if v.Judged {
+		return json.Marshal(plain(v))
+	}
+	return json.Marshal(struct {
+		plain
+		Distance *float32 `json:"distance,omitempty"`
+		Score    *float32 `json:"score,omitempty"`
+	}{plain: plain(v)})
+}
+
 // Candidate is one enrolled person in Identify's ranking.
 type Candidate struct {
 	ID       string  `json:"id"`
@@ -170,9 +191,15 @@ type Candidate struct {
 
 // Identification is the answer of Identify.
 type Identification struct {
+	// Judged is false when the frame's quality had problems and the call
+	// did not ask for a verdict anyway (Options.AnyQuality): nobody was
+	// compared, Candidates is empty, Unknown false, ID "", and Quality
+	// says what to fix.
+	Judged bool `json:"judged"`
 	// Candidates are the nearest enrolled people, nearest first.
 	Candidates []Candidate `json:"candidates"`
-	// Unknown is true when nobody is within the threshold.
+	// Unknown is true when the face was judged and nobody is within the
+	// threshold.
 	Unknown bool `json:"unknown"`
 	// ID is the nearest person when they are within the threshold, else "".
 	ID string `json:"id"`
@@ -266,6 +293,11 @@ type Options struct {
 	Strict bool `json:"strict,omitempty"`
 	// K is how many candidates Identify returns (0: DefaultCandidates).
 	K int `json:"k,omitempty"`
+	// AnyQuality asks for a verdict on a frame whose quality has problems
+	// (too dark, blurred, several faces, …); without it such a frame gets
+	// none (Verification.Judged, Identification.Judged). A frame without
+	// a face is an error either way.
+	AnyQuality bool `json:"anyQuality,omitempty"`
 }
 
 // ModelInfo describes the engine's model.
@@ -278,6 +310,20 @@ type ModelInfo struct {
 	// false when the model file has none and UncalibratedThreshold is used.
 	Threshold  float32 `json:"threshold"`
 	Calibrated bool    `json:"calibrated"`
+	// ThresholdSource says where Threshold comes from: ThresholdLoaded
+	// ("loaded": the model file the engine was made with, such as the
+	// shipped model), ThresholdImported ("imported": the file passed to
+	// ImportModel, whose maker calibrated it, or not) or
+	// ThresholdUncalibrated ("uncalibrated": the file has none). A model
+	// fine-tuned in the engine keeps the source of the model it came from.
+	ThresholdSource string `json:"thresholdSource"`
+	// ThresholdTrusted is true when the threshold or strict point lies
+	// outside MinModelThreshold…MaxModelThreshold and was accepted only
+	// because the import asked to trust it (ModelOptions.TrustThreshold).
+	ThresholdTrusted bool `json:"thresholdTrusted,omitempty"`
+	// MACs is the number of multiply-adds the model spends on one crop
+	// (nn.Cost; at most MaxModelMACs).
+	MACs int64 `json:"multiplyAdds"`
 	// StrictThreshold is the model's stricter operating point (0: none):
 	// the distance at which 1% of its calibration pairs of two different
 	// people were accepted. Ask for it with Options.Strict when a false

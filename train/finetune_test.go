@@ -166,6 +166,51 @@ func TestFineTuneRollbackAndCancel(t *testing.T) {
 	}
 }
 
+// TestFineTuneHeldOutGuard exercises the held-out check itself, not the
+// guard against a loss that is not a number: the training triplets teach
+// the opposite of the held-out ones (two people are the same, one person's
+// pictures differ), so a run in head mode (the page's default) that trains
+// fine, with a finite loss, makes the held-out result worse and must be
+// rolled back.
+func TestFineTuneHeldOutGuard(t *testing.T) {
+	m, err := embedder.NewCompact(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := weights(m)
+	crops, _ := syntheticCrops(t, 2, 5) // person 0: crops 0–4, person 1: 5–9
+	var trips []loss.Triplet
+	for i := range 12 {
+		a := i % 5
+		if i%4 == 3 {
+			// Held out (every fourth): the truth.
+			trips = append(trips, loss.Triplet{A: a, P: (a + 1) % 5, N: 5 + a})
+		} else {
+			// Trained on: the opposite.
+			trips = append(trips, loss.Triplet{A: a, P: 5 + (a+i)%5, N: (a + 1 + i%4) % 5})
+		}
+	}
+	mode := ModeHead
+	tuned, res, err := FineTune(context.Background(), m, embedder.CompactNorm, FineTuneData{Crops: crops, Triplets: trips},
+		FineTuneOptions{Mode: mode, Epochs: 20, LR: 0.01}, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", mode, err)
+	}
+	t.Logf("%s: kept %v, loss %.4f, held-out %+v → %+v: %s", mode, res.Kept, res.Loss, res.Before, res.After, res.Reason)
+	if res.HeldOut != 3 || res.After.Triplets != 3 || math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
+		t.Fatalf("%s: the run did not train and score as the test means it to: %+v", mode, res)
+	}
+	if res.After.NotWorse(res.Before) {
+		t.Fatalf("%s: training on the opposite of the held-out triplets did not make them worse: %+v → %+v", mode, res.Before, res.After)
+	}
+	if res.Kept || tuned != nil || !strings.Contains(res.Reason, "held-out result got worse") {
+		t.Errorf("%s: a run that made the held-out result worse was kept, or rolled back for another reason: kept %v, %q", mode, res.Kept, res.Reason)
+	}
+	if !sameWeights(weights(m), before) {
+		t.Fatal("FineTune changed the model it was given")
+	}
+}
+
 func TestFineTuneBadInput(t *testing.T) {
 	m, err := embedder.NewCompact(3)
 	if err != nil {

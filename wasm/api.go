@@ -62,50 +62,15 @@ func maxArgs(fn string, args []safejs.Value, n int) error {
 	return nil
 }
 
-// imageArg reads an image {data, width, height} and copies its pixels.
-func imageArg(fn, what string, v safejs.Value) (engine.Frame, error) {
-	if !isObject(v) {
-		return engine.Frame{}, argError(fn, "%s is %s, want an ImageData or {data, width, height}", what, describe(v))
+// oneImage reads the image argument v of a call that takes one and copies
+// its pixels within the budgets (see copies); release gives its bytes back.
+func oneImage(fn string, v safejs.Value) (f engine.Frame, release func(), err error) {
+	c := copies{fn: fn}
+	if err := c.image("image", v, &f); err != nil {
+		return f, nil, err
 	}
-	wv, err := v.Get("width")
-	if err != nil {
-		return engine.Frame{}, argError(fn, "%s.width: %v", what, err)
-	}
-	hv, err := v.Get("height")
-	if err != nil {
-		return engine.Frame{}, argError(fn, "%s.height: %v", what, err)
-	}
-	w, err := wholeNumber(fn, what+".width", wv, 0, engine.MaxSide)
-	if err != nil {
-		return engine.Frame{}, err
-	}
-	h, err := wholeNumber(fn, what+".height", hv, 0, engine.MaxSide)
-	if err != nil {
-		return engine.Frame{}, err
-	}
-	if w == 0 || h == 0 {
-		return engine.Frame{}, argError(fn, "%s is %d×%d: an empty image has no face", what, w, h)
-	}
-	dv, err := v.Get("data")
-	if err != nil {
-		return engine.Frame{}, argError(fn, "%s.data: %v", what, err)
-	}
-	view, err := byteView(fn, what+".data", dv)
-	if err != nil {
-		return engine.Frame{}, err
-	}
-	n, err := byteLength(view)
-	if err != nil {
-		return engine.Frame{}, argError(fn, "%s.data: %v", what, err)
-	}
-	if want := w * h * 4; n != want {
-		return engine.Frame{}, argError(fn, "%s.data has %d bytes, a %d×%d RGBA image has width×height×4 = %d", what, n, w, h, want)
-	}
-	pix := make([]byte, n)
-	if _, err := safejs.CopyBytesToGo(pix, view); err != nil {
-		return engine.Frame{}, argError(fn, "%s.data: %v", what, err)
-	}
-	return engine.Frame{Pix: pix, Width: w, Height: h}, nil
+	release, err = c.run()
+	return f, release, err
 }
 
 // idArg reads a person's id.
@@ -123,8 +88,8 @@ func idArg(fn string, v safejs.Value) (string, error) {
 	return id, nil
 }
 
-// optionsArg reads {threshold?, k?}; undefined and null mean none, and
-// threshold "strict" asks for the model's strict point.
+// optionsArg reads {threshold?, k?, anyQuality?}; undefined and null mean
+// none, and threshold "strict" asks for the model's strict point.
 func optionsArg(fn string, v safejs.Value, allowK bool) (engine.Options, error) {
 	var o engine.Options
 	if v.IsUndefined() || v.IsNull() {
@@ -155,6 +120,16 @@ func optionsArg(fn string, v safejs.Value, allowK bool) (engine.Options, error) 
 		}
 		o.Threshold = float32(f)
 	}
+	aq, err := v.Get("anyQuality")
+	if err != nil {
+		return o, argError(fn, "options.anyQuality: %v", err)
+	}
+	if !aq.IsUndefined() && !aq.IsNull() {
+		if aq.Type() != safejs.TypeBoolean {
+			return o, argError(fn, "options.anyQuality is %s, want true or false", describe(aq))
+		}
+		o.AnyQuality, _ = aq.Bool()
+	}
 	if allowK {
 		k, err := v.Get("k")
 		if err != nil {
@@ -169,6 +144,29 @@ func optionsArg(fn string, v safejs.Value, allowK bool) (engine.Options, error) 
 	return o, nil
 }
 
+// modelOptionsArg reads importModel's {trustThreshold?}; undefined and null
+// mean none.
+func modelOptionsArg(fn string, v safejs.Value) (engine.ModelOptions, error) {
+	var o engine.ModelOptions
+	if v.IsUndefined() || v.IsNull() {
+		return o, nil
+	}
+	if !isObject(v) {
+		return o, argError(fn, "options is %s, want an object such as {trustThreshold: true}", describe(v))
+	}
+	t, err := v.Get("trustThreshold")
+	if err != nil {
+		return o, argError(fn, "options.trustThreshold: %v", err)
+	}
+	if !t.IsUndefined() && !t.IsNull() {
+		if t.Type() != safejs.TypeBoolean {
+			return o, argError(fn, "options.trustThreshold is %s, want true or false", describe(t))
+		}
+		o.TrustThreshold, _ = t.Bool()
+	}
+	return o, nil
+}
+
 // api lists the exported functions: each parses its arguments and returns
 // the work to do.
 var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), error){
@@ -176,19 +174,22 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 		if err := maxArgs(fn, args, 3); err != nil {
 			return nil, err
 		}
-		model, err := bytesArg(fn, "model", arg(args, 0), maxModelBytes)
+		var model, ff, pl []byte
+		c := copies{fn: fn}
+		if err := c.bytes("model", arg(args, 0), maxModelBytes, &model); err != nil {
+			return nil, err
+		}
+		if err := c.bytes("facefinder", arg(args, 1), maxCascadeBytes, &ff); err != nil {
+			return nil, err
+		}
+		if err := c.bytes("puploc", arg(args, 2), maxCascadeBytes, &pl); err != nil {
+			return nil, err
+		}
+		release, err := c.run()
 		if err != nil {
 			return nil, err
 		}
-		ff, err := bytesArg(fn, "facefinder", arg(args, 1), maxCascadeBytes)
-		if err != nil {
-			return nil, err
-		}
-		pl, err := bytesArg(fn, "puploc", arg(args, 2), maxCascadeBytes)
-		if err != nil {
-			return nil, err
-		}
-		return func() (any, error) {
+		return withRelease(release, func() (any, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if eng != nil {
@@ -204,27 +205,27 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 			}
 			eng = e
 			return e.Info(), nil
-		}, nil
+		}), nil
 	},
 	"detect": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 1); err != nil {
 			return nil, err
 		}
-		f, err := imageArg(fn, "image", arg(args, 0))
+		f, release, err := oneImage(fn, arg(args, 0))
 		if err != nil {
 			return nil, err
 		}
-		return withEngine(func(e *engine.Engine) (any, error) { return e.Detect(f) }), nil
+		return withRelease(release, withEngine(func(e *engine.Engine) (any, error) { return e.Detect(f) })), nil
 	},
 	"embed": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 1); err != nil {
 			return nil, err
 		}
-		f, err := imageArg(fn, "image", arg(args, 0))
+		f, release, err := oneImage(fn, arg(args, 0))
 		if err != nil {
 			return nil, err
 		}
-		return withEngine(func(e *engine.Engine) (any, error) {
+		return withRelease(release, withEngine(func(e *engine.Engine) (any, error) {
 			r, err := e.Embed(f)
 			if err != nil {
 				return nil, err
@@ -242,7 +243,7 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 				return nil, err
 			}
 			return obj, nil
-		}), nil
+		})), nil
 	},
 	"enroll": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 2); err != nil {
@@ -264,22 +265,27 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 			return nil, argError(fn, "images holds %d images, want 1 to %d", n, engine.MaxFrames)
 		}
 		frames := make([]engine.Frame, n)
+		c := copies{fn: fn}
 		for i := range frames {
 			v, err := list.Index(i)
 			if err != nil {
 				return nil, argError(fn, "images[%d]: %v", i, err)
 			}
-			if frames[i], err = imageArg(fn, "images["+strconv.Itoa(i)+"]", v); err != nil {
+			if err := c.image("images["+strconv.Itoa(i)+"]", v, &frames[i]); err != nil {
 				return nil, err
 			}
 		}
-		return withEngine(func(e *engine.Engine) (any, error) {
+		release, err := c.run()
+		if err != nil {
+			return nil, err
+		}
+		return withRelease(release, withEngine(func(e *engine.Engine) (any, error) {
 			r, err := e.Enroll(id, frames)
 			if err != nil && len(r.Frames) > 0 {
 				return nil, &detailedError{err: err, details: r}
 			}
 			return r, err
-		}), nil
+		})), nil
 	},
 	"verify": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 3); err != nil {
@@ -289,29 +295,29 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 		if err != nil {
 			return nil, err
 		}
-		f, err := imageArg(fn, "image", arg(args, 1))
-		if err != nil {
-			return nil, err
-		}
 		o, err := optionsArg(fn, arg(args, 2), false)
 		if err != nil {
 			return nil, err
 		}
-		return withEngine(func(e *engine.Engine) (any, error) { return e.Verify(id, f, o) }), nil
+		f, release, err := oneImage(fn, arg(args, 1))
+		if err != nil {
+			return nil, err
+		}
+		return withRelease(release, withEngine(func(e *engine.Engine) (any, error) { return e.Verify(id, f, o) })), nil
 	},
 	"identify": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 2); err != nil {
-			return nil, err
-		}
-		f, err := imageArg(fn, "image", arg(args, 0))
-		if err != nil {
 			return nil, err
 		}
 		o, err := optionsArg(fn, arg(args, 1), true)
 		if err != nil {
 			return nil, err
 		}
-		return withEngine(func(e *engine.Engine) (any, error) { return e.Identify(f, o) }), nil
+		f, release, err := oneImage(fn, arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		return withRelease(release, withEngine(func(e *engine.Engine) (any, error) { return e.Identify(f, o) })), nil
 	},
 	"remove": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 1); err != nil {
@@ -356,11 +362,16 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 		if err := maxArgs(fn, args, 1); err != nil {
 			return nil, err
 		}
-		b, err := bytesArg(fn, "gallery", arg(args, 0), maxGalleryBytes)
+		var b []byte
+		c := copies{fn: fn}
+		if err := c.bytes("gallery", arg(args, 0), maxGalleryBytes, &b); err != nil {
+			return nil, err
+		}
+		release, err := c.run()
 		if err != nil {
 			return nil, err
 		}
-		return withEngine(func(e *engine.Engine) (any, error) { return e.ImportGallery(b) }), nil
+		return withRelease(release, withEngine(func(e *engine.Engine) (any, error) { return e.ImportGallery(b) })), nil
 	},
 	"exportModel": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 0); err != nil {
@@ -369,14 +380,23 @@ var api = map[string]func(fn string, args []safejs.Value) (func() (any, error), 
 		return withEngine(func(e *engine.Engine) (any, error) { return bytesToJS(e.ExportModel()) }), nil
 	},
 	"importModel": func(fn string, args []safejs.Value) (func() (any, error), error) {
-		if err := maxArgs(fn, args, 1); err != nil {
+		if err := maxArgs(fn, args, 2); err != nil {
 			return nil, err
 		}
-		b, err := bytesArg(fn, "model", arg(args, 0), maxModelBytes)
+		opts, err := modelOptionsArg(fn, arg(args, 1))
 		if err != nil {
 			return nil, err
 		}
-		return withEngine(func(e *engine.Engine) (any, error) { return e.ImportModel(b) }), nil
+		var b []byte
+		c := copies{fn: fn}
+		if err := c.bytes("model", arg(args, 0), maxModelBytes, &b); err != nil {
+			return nil, err
+		}
+		release, err := c.run()
+		if err != nil {
+			return nil, err
+		}
+		return withRelease(release, withEngine(func(e *engine.Engine) (any, error) { return e.ImportModel(b, opts) })), nil
 	},
 	"resetModel": func(fn string, args []safejs.Value) (func() (any, error), error) {
 		if err := maxArgs(fn, args, 0); err != nil {

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/hack-pad/safejs"
+	"github.com/oneshotface/oneshot/engine"
 )
 
 var publishOnce sync.Once
@@ -164,7 +165,10 @@ func TestBadArguments(t *testing.T) {
 		{"verify", []any{"ann", img(2, 2, u8(16)), obj(t, map[string]any{"threshold": "lenient"})}, `or "strict"`},
 		{"identify", []any{img(2, 2, u8(16)), obj(t, map[string]any{"threshold": true})}, "options.threshold is a boolean"},
 		{"identify", []any{img(2, 2, u8(16)), obj(t, map[string]any{"k": 0})}, "options.k is 0"},
+		{"verify", []any{"ann", img(2, 2, u8(16)), obj(t, map[string]any{"anyQuality": "yes"})}, "options.anyQuality is a string"},
 		{"importModel", []any{"bytes"}, "model is a string"},
+		{"importModel", []any{newJS(t, "Uint8Array", 4), "trust"}, "options is a string"},
+		{"importModel", []any{newJS(t, "Uint8Array", 4), obj(t, map[string]any{"trustThreshold": 1})}, "options.trustThreshold is a number"},
 		{"importModel", []any{newJS(t, "ArrayBuffer", 0)}, "model is empty"},
 		{"importGallery", nil, "gallery is undefined"},
 		{"init", []any{newJS(t, "Uint8Array", 4)}, "facefinder is undefined"},
@@ -236,5 +240,52 @@ func TestPanicBecomesRejection(t *testing.T) {
 	}
 	if a, _ := v.Get("a"); a.Type() != safejs.TypeNumber {
 		t.Error("toJS does not give an object")
+	}
+}
+
+// TestOversizedCalls: the calls of issue 42 that ran the module out of
+// memory — enroll with 32 images and fineTune with 256 captures, all
+// referencing one 4096×4096 buffer (2 and 16 GiB of copies) — reject before
+// anything is copied, as does a call made while the calls not yet answered
+// hold the module's budget; the module keeps answering.
+func TestOversizedCalls(t *testing.T) {
+	big := obj(t, map[string]any{"width": 4096, "height": 4096, "data": newJS(t, "Uint8ClampedArray", 4096*4096*4)})
+	frames := newJS(t, "Array")
+	for range 32 {
+		if _, err := frames.Call("push", big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := call(t, "enroll", "ann", frames); err == nil || !strings.Contains(err.Error(), "MiB of pixels") {
+		t.Errorf("enroll with 32 images of 4096×4096: %v, want a rejection for the call's bytes", err)
+	}
+	caps := newJS(t, "Array")
+	for i := range 256 {
+		if _, err := caps.Call("push", obj(t, map[string]any{"image": big, "label": []string{"ann", "bob"}[i%2]})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := call(t, "fineTune", obj(t, map[string]any{"captures": caps})); err == nil || !strings.Contains(err.Error(), "MiB of pixels") {
+		t.Errorf("fineTune with 256 captures of 4096×4096: %v, want a rejection for the call's bytes", err)
+	}
+	if held := pending.Held(); held != 0 {
+		t.Errorf("after the refused calls %d bytes stay reserved", held)
+	}
+	// The calls not yet answered hold the budget: a new call is refused.
+	if err := pending.Reserve(engine.MaxPendingBytes - 8); err != nil {
+		t.Fatal(err)
+	}
+	small := obj(t, map[string]any{"width": 2, "height": 2, "data": newJS(t, "Uint8ClampedArray", 16)})
+	_, err := call(t, "detect", small)
+	pending.Release(engine.MaxPendingBytes - 8)
+	if err == nil || !strings.Contains(err.Error(), "wait for them") {
+		t.Errorf("detect while the budget is held: %v, want a rejection saying to wait", err)
+	}
+	// Still answering, and every copy given back.
+	if _, err := call(t, "detect", small); err == nil || !strings.Contains(err.Error(), "not initialised") {
+		t.Errorf("detect afterwards: %v", err)
+	}
+	if held := pending.Held(); held != 0 {
+		t.Errorf("after the calls %d bytes stay reserved", held)
 	}
 }

@@ -33,13 +33,19 @@ func cancelFineTune(job int) bool {
 	return ok
 }
 
-// yieldEvery is how long fine-tuning computes before it lets the worker's
-// event loop run (to receive a cancel message): Go in WebAssembly is
-// single-threaded, and a computing goroutine never returns to JavaScript.
+// yieldEvery is how long fine-tuning computes before it lets the module's
+// other calls and the worker's event loop run (to receive new calls and a
+// cancel message): Go in WebAssembly is single-threaded, and a computing
+// goroutine never returns to JavaScript.
 const yieldEvery = 50 * time.Millisecond
 
-// fineTuneArgs reads fineTune's options object.
-func fineTuneArgs(fn string, v safejs.Value) (req engine.FineTuneRequest, onProgress safejs.Value, job int, err error) {
+// tuning lets one fine-tuning call run at a time; the others wait for it,
+// beside the call queue.
+var tuning sync.Mutex
+
+// fineTuneArgs reads fineTune's options object. The pictures are checked
+// here and copied by c.run, once the whole call is known to fit the budgets.
+func fineTuneArgs(fn string, v safejs.Value, c *copies) (req engine.FineTuneRequest, onProgress safejs.Value, job int, err error) {
 	onProgress = safejs.Undefined()
 	job = -1
 	if !isObject(v) {
@@ -92,42 +98,48 @@ func fineTuneArgs(fn string, v safejs.Value) (req engine.FineTuneRequest, onProg
 	case len(caps) > engine.MaxFineTuneImages || 3*len(trips) > engine.MaxFineTuneImages:
 		return req, onProgress, job, argError(fn, "too many pictures: fine-tuning takes at most %d", engine.MaxFineTuneImages)
 	}
-	for i, c := range caps {
+	if caps != nil {
+		req.Captures = make([]engine.Capture, len(caps))
+	}
+	for i, cv := range caps {
 		what := "options.captures[" + strconv.Itoa(i) + "]"
-		if !isObject(c) {
-			return req, onProgress, job, argError(fn, "%s is %s, want {image, label}", what, describe(c))
+		if !isObject(cv) {
+			return req, onProgress, job, argError(fn, "%s is %s, want {image, label}", what, describe(cv))
 		}
-		lv, err := c.Get("label")
+		lv, err := cv.Get("label")
 		if err != nil || lv.Type() != safejs.TypeString {
 			return req, onProgress, job, argError(fn, "%s.label is %s, want a string naming the person", what, describe(lv))
 		}
-		label, _ := lv.String()
-		iv, err := c.Get("image")
+		req.Captures[i].Label, _ = lv.String()
+		iv, err := cv.Get("image")
 		if err != nil {
 			return req, onProgress, job, argError(fn, "%s.image: %v", what, err)
 		}
-		f, err := imageArg(fn, what+".image", iv)
-		if err != nil {
+		if err := c.image(what+".image", iv, &req.Captures[i].Frame); err != nil {
 			return req, onProgress, job, err
 		}
-		req.Captures = append(req.Captures, engine.Capture{Frame: f, Label: label})
+	}
+	if trips != nil {
+		req.Triplets = make([]engine.Triplet, len(trips))
 	}
 	for i, t := range trips {
 		what := "options.triplets[" + strconv.Itoa(i) + "]"
 		if !isObject(t) {
 			return req, onProgress, job, argError(fn, "%s is %s, want {anchor, positive, negative}", what, describe(t))
 		}
-		var fs [3]engine.Frame
-		for k, name := range []string{"anchor", "positive", "negative"} {
-			iv, err := t.Get(name)
+		tr := &req.Triplets[i]
+		for _, side := range []struct {
+			name string
+			dst  *engine.Frame
+		}{{"anchor", &tr.Anchor}, {"positive", &tr.Positive}, {"negative", &tr.Negative}} {
+			iv, err := t.Get(side.name)
 			if err != nil {
-				return req, onProgress, job, argError(fn, "%s.%s: %v", what, name, err)
+				return req, onProgress, job, argError(fn, "%s.%s: %v", what, side.name, err)
 			}
-			if fs[k], err = imageArg(fn, what+"."+name, iv); err != nil {
+			if err := c.image(what+"."+side.name, iv, side.dst); err != nil {
 				return req, onProgress, job, err
 			}
 		}
-		req.Triplets = append(req.Triplets, engine.Triplet{Anchor: fs[0], Positive: fs[1], Negative: fs[2]})
 	}
 	mv, err := get("mode")
 	if err != nil {
@@ -212,12 +224,18 @@ func describeNumber(v safejs.Value) string {
 	return describe(v)
 }
 
-// fineTuneCall parses fineTune(options) and returns its work.
+// fineTuneCall parses fineTune(options) and returns its work, which runs
+// beside the call queue (see runsBeside).
 func fineTuneCall(fn string, args []safejs.Value) (func() (any, error), error) {
 	if err := maxArgs(fn, args, 1); err != nil {
 		return nil, err
 	}
-	req, onProgress, job, err := fineTuneArgs(fn, arg(args, 0))
+	c := copies{fn: fn}
+	req, onProgress, job, err := fineTuneArgs(fn, arg(args, 0), &c)
+	if err != nil {
+		return nil, err
+	}
+	release, err := c.run()
 	if err != nil {
 		return nil, err
 	}
@@ -237,26 +255,30 @@ func fineTuneCall(fn string, args []safejs.Value) (func() (any, error), error) {
 			running.Unlock()
 		}
 	}
-	return func() (any, error) {
+	return withRelease(release, func() (any, error) {
 		defer done()
 		e, err := current()
 		if err != nil {
 			return nil, err
 		}
+		tuning.Lock()
+		defer tuning.Unlock()
 		last := time.Now()
+		req.Yield = func() {
+			if time.Since(last) > yieldEvery {
+				time.Sleep(time.Millisecond) // let the queued calls and the event loop run
+				last = time.Now()
+			}
+		}
 		progress := func(p engine.FineTuneProgress) {
 			if onProgress.Type() == safejs.TypeFunction {
 				if v, err := toJS(p); err == nil {
 					_, _ = onProgress.Invoke(v)
 				}
 			}
-			if time.Since(last) > yieldEvery {
-				time.Sleep(time.Millisecond) // let the event loop deliver a cancel
-				last = time.Now()
-			}
 		}
 		return e.FineTune(ctx, req, progress)
-	}, nil
+	}), nil
 }
 
 // cancelFunc is oneshot.cancelFineTune(job): synchronous, outside the call

@@ -124,29 +124,6 @@ func byteLength(v safejs.Value) (int, error) {
 	return n.Int()
 }
 
-// bytesArg copies a byte argument of at most max bytes into Go.
-func bytesArg(fn, what string, v safejs.Value, max int) ([]byte, error) {
-	view, err := byteView(fn, what, v)
-	if err != nil {
-		return nil, err
-	}
-	n, err := byteLength(view)
-	if err != nil {
-		return nil, argError(fn, "%s: %v", what, err)
-	}
-	if n == 0 {
-		return nil, argError(fn, "%s is empty (0 bytes)", what)
-	}
-	if n > max {
-		return nil, argError(fn, "%s is %d bytes, the limit is %d", what, n, max)
-	}
-	b := make([]byte, n)
-	if _, err := safejs.CopyBytesToGo(b, view); err != nil {
-		return nil, argError(fn, "%s: %v", what, err)
-	}
-	return b, nil
-}
-
 // bytesToJS returns b as a new Uint8Array.
 func bytesToJS(b []byte) (safejs.Value, error) {
 	u8, err := global("Uint8Array")
@@ -264,6 +241,13 @@ func settle(fn string, resolve, reject safejs.Value, run func() (any, error)) {
 	_, _ = reject.Invoke(jsError(err))
 }
 
+// runsBeside names the calls whose work runs beside the call queue, on a
+// goroutine of its own, once the calls made before it are done: fine-tuning
+// yields to the queue between pictures and training steps
+// (engine.FineTuneRequest.Yield), so the calls made after it are answered
+// while it runs, with the model as it was until fine-tuning swaps it.
+var runsBeside = map[string]bool{"fineTune": true}
+
 // newPromise returns a promise settled by run, which is queued (see
 // callQueue) so the JavaScript call returns at once.
 func newPromise(fn string, run func() (any, error)) (safejs.Value, error) {
@@ -286,7 +270,11 @@ func newPromise(fn string, run func() (any, error)) (safejs.Value, error) {
 	if err != nil {
 		return safejs.Value{}, err
 	}
-	calls.push(func() { settle(fn, resolve, reject, run) })
+	if runsBeside[fn] {
+		calls.push(func() { go settle(fn, resolve, reject, run) })
+	} else {
+		calls.push(func() { settle(fn, resolve, reject, run) })
+	}
 	return p, nil
 }
 

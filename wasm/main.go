@@ -13,15 +13,15 @@
 //	detect(image)                        → Promise<Detection>
 //	embed(image)                         → Promise<{vector: Float32Array, face, quality, timings}>
 //	enroll(id, images)                   → Promise<EnrollResult>
-//	verify(id, image, options?)          → Promise<Verification>   options: {threshold?} (a number or "strict")
-//	identify(image, options?)            → Promise<Identification> options: {threshold?, k?}
+//	verify(id, image, options?)          → Promise<Verification>   options: {threshold?, anyQuality?} (threshold a number or "strict")
+//	identify(image, options?)            → Promise<Identification> options: {threshold?, k?, anyQuality?}
 //	remove(id)                           → Promise<{removed: id}>
 //	people()                             → Promise<string[]>
 //	info()                               → Promise<Info>
 //	exportGallery()                      → Promise<Uint8Array>
 //	importGallery(bytes)                 → Promise<GalleryInfo>
 //	exportModel()                        → Promise<Uint8Array>
-//	importModel(bytes)                   → Promise<ModelInfo>
+//	importModel(bytes, options?)         → Promise<ModelInfo>  options: {trustThreshold?}
 //	resetModel()                         → Promise<ModelInfo>  back to the model init loaded
 //	fineTune(options)                    → Promise<FineTuneResult>
 //	    options: {captures: [{image, label}] | triplets: [{anchor, positive, negative}],
@@ -36,6 +36,17 @@
 // (engine.Timings): the milliseconds the call's stages took inside the
 // module, {detect, pupils, quality, align, embed, total}, where embed is the
 // network's forward pass on the aligned crop alone.
+//
+// Calls run one at a time in the order they were made, except fineTune,
+// which runs beside the queue once the calls before it are done: it yields
+// between pictures and training steps, so the calls made after it are
+// answered while it runs (with the model as it was until it swaps in the
+// fine-tuned one), and a cancel lands while the pictures are aligned too.
+//
+// Every argument that holds bytes is measured before it is copied into Go:
+// a call whose pictures hold more than engine.MaxCallBytes, or one made
+// while the calls not yet answered hold engine.MaxPendingBytes, rejects at
+// once, so no call can run the module out of memory.
 //
 // Every function checks its arguments before doing anything and never
 // throws: a bad argument, an engine error, even a Go panic, becomes a

@@ -140,14 +140,21 @@ export interface EnrollResult {
 
 export interface Verification {
   id: string;
+  /**
+   * false when the image's quality has problems (quality.reasons say which) and the call did not ask
+   * for a verdict anyway ({anyQuality: true}): the face was not compared, match is false and there is
+   * no distance or score.
+   */
+  judged: boolean;
+  /** true when the face was judged and distance ≤ threshold. */
   match: boolean;
   /** Squared distance to the person's template, 0 (same) … 4; with a model
    * that has a cohort (ModelInfo.cohortFaces > 0), the cohort-normalised
-   * distance, on the same scale. */
-  distance: number;
+   * distance, on the same scale. Absent when judged is false. */
+  distance?: number;
   threshold: number;
-  /** 0–100 similarity, 50 at the threshold. */
-  score: number;
+  /** 0–100 similarity, 50 at the threshold. Absent when judged is false. */
+  score?: number;
   face: Face;
   quality: Quality;
   timings: Timings;
@@ -161,9 +168,15 @@ export interface Candidate {
 }
 
 export interface Identification {
+  /**
+   * false when the image's quality has problems (quality.reasons say which) and the call did not ask
+   * for a verdict anyway ({anyQuality: true}): nobody was compared, candidates is empty, unknown is
+   * false and id "".
+   */
+  judged: boolean;
   /** Nearest first. */
   candidates: Candidate[];
-  /** true when nobody is within the threshold. */
+  /** true when the face was judged and nobody is within the threshold. */
   unknown: boolean;
   /** The nearest person when within the threshold, else "". */
   id: string;
@@ -179,6 +192,12 @@ export interface VerifyOptions {
    * the model's strict point (`ModelInfo.strictThreshold`; an error for a model without one).
    */
   threshold?: number | "strict";
+  /**
+   * Judge an image whose quality has problems (too dark, blurred, several faces, …) too. Without it
+   * such an image gets no verdict (`judged: false`), so that a poor frame cannot decide who someone
+   * is; an image without a face rejects either way.
+   */
+  anyQuality?: boolean;
 }
 
 export interface IdentifyOptions extends VerifyOptions {
@@ -192,6 +211,17 @@ export interface ModelInfo {
   threshold: number;
   /** false when the model has no calibrated threshold (an untrained model). */
   calibrated: boolean;
+  /**
+   * Where `threshold` (and `strictThreshold`) come from: "loaded", the model file the engine was loaded
+   * with (the shipped model, calibrated by Oneshot); "imported", a file passed to importModel, whose
+   * maker calibrated it (say so to the user); "uncalibrated", the file has none and 1.0 is used. A
+   * fine-tuned model keeps the source of the model it came from.
+   */
+  thresholdSource: "loaded" | "imported" | "uncalibrated";
+  /** true when the file's threshold lies outside the calibrated range (0.25…1.4) and was accepted only because importModel was asked to trust it. */
+  thresholdTrusted?: boolean;
+  /** Multiply-adds the model spends on one crop (at most 400 million). */
+  multiplyAdds: number;
   /**
    * A stricter operating point than `threshold`, when the model has one: the distance at which 1% of
    * its calibration pairs of two different people were accepted. Ask `verify`/`identify` for it with
@@ -215,6 +245,15 @@ export interface ModelInfo {
 export interface Info {
   model: ModelInfo;
   people: string[];
+}
+
+export interface ImportModelOptions {
+  /**
+   * Accept a model whose threshold or strict point lies outside the calibrated range 0.25…1.4. That
+   * threshold decides every verdict; trust it only for a file whose calibration you know. Without
+   * it such a file is refused.
+   */
+  trustThreshold?: boolean;
 }
 
 export interface GalleryInfo {
@@ -342,7 +381,11 @@ export interface FineTuneResult {
   reembedded: number;
 }
 
-/** Every rejection is an Error like this one. */
+/**
+ * Every rejection is an Error like this one. A call whose images hold more than 320 MiB of pixels
+ * (every image counted, even one passed many times), or made while the calls not yet answered hold
+ * 512 MiB, rejects at once with a message saying so; the engine keeps answering.
+ */
 export interface OneshotError extends Error {
   /** The method that failed. */
   method?: string;
@@ -370,10 +413,20 @@ export declare class Engine {
   exportGallery(): Promise<Uint8Array>;
   importGallery(bytes: Bytes): Promise<GalleryInfo>;
   exportModel(): Promise<Uint8Array>;
-  importModel(bytes: Bytes): Promise<ModelInfo>;
+  /**
+   * Replaces the model, re-embedding everyone enrolled, all or nothing. The file is judged by its header
+   * before anything runs: at most 16 Mi parameters, 400 million multiply-adds and 4 Mi activation
+   * values per crop, crops of at most 256 pixels a side, thresholds within 0.25…1.4 (see options).
+   */
+  importModel(bytes: Bytes, options?: ImportModelOptions): Promise<ModelInfo>;
   /** Goes back to the model the engine loaded, re-embedding everyone enrolled. */
   resetModel(): Promise<ModelInfo>;
-  /** Fine-tunes the embedder in the worker; keeps the new weights only if the held-out result did not get worse. */
+  /**
+   * Fine-tunes the embedder in the worker; keeps the new weights only if the held-out result did not
+   * get worse. It runs beside the other calls: those made while it aligns the pictures or trains are
+   * answered meanwhile, with the model as it was until the fine-tuned one is swapped in (one
+   * fine-tuning runs at a time). The pictures of one call may hold at most 320 MiB of pixels.
+   */
   fineTune(options: FineTuneOptions): Promise<FineTuneResult>;
   /** Stops the worker; pending and later calls reject. */
   terminate(): void;

@@ -188,12 +188,21 @@ export class Engine {
     return this.#withImages("enroll", (img) => [id, Array.isArray(images) ? images.map((m, i) => img(m, `images[${i}]`)) : images]);
   }
 
-  /** Verifies that the best face of an image is the person enrolled as id. */
+  /**
+   * Verifies that the best face of an image is the person enrolled as id. An
+   * image whose quality has problems gets no verdict (judged false, match
+   * false, no distance; quality.reasons say why) unless options has
+   * {anyQuality: true}.
+   */
   verify(id, image, options) {
     return this.#withImages("verify", (img) => (options === undefined ? [id, img(image)] : [id, img(image), options]));
   }
 
-  /** Ranks the enrolled people by how near they are to the best face of an image. */
+  /**
+   * Ranks the enrolled people by how near they are to the best face of an
+   * image; like verify, no verdict on an image of poor quality unless
+   * {anyQuality: true}.
+   */
   identify(image, options) {
     return this.#withImages("identify", (img) => (options === undefined ? [img(image)] : [img(image), options]));
   }
@@ -223,10 +232,16 @@ export class Engine {
     return this.#call("exportModel", []);
   }
 
-  /** Replaces the model and re-embeds everyone enrolled, all or nothing. */
-  async importModel(bytes) {
+  /**
+   * Replaces the model and re-embeds everyone enrolled, all or nothing. A
+   * model over the engine's limits (size, multiply-adds per crop, crop) is
+   * refused before it runs, and so is one whose threshold lies outside the
+   * calibrated range unless options is {trustThreshold: true}. The answer's
+   * thresholdSource is "imported": the threshold in use is the file's.
+   */
+  async importModel(bytes, options) {
     const b = await toBytes(bytes);
-    const info = await this.#call("importModel", [b]);
+    const info = await this.#call("importModel", options === undefined ? [b] : [b, options]);
     if (this.info) this.info = { ...this.info, model: info };
     return info;
   }

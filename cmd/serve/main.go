@@ -1,6 +1,8 @@
 // Command serve serves the Oneshot demo page from a folder on localhost with
 // the headers of package internal/webserve (application/wasm, gzip,
-// no-cache, a same-origin Content-Security-Policy).
+// no-cache, a same-origin Content-Security-Policy, Referrer-Policy and
+// Permissions-Policy), only the regular files under the folder (no
+// dotfiles, listings or symbolic links out of it), and timeouts.
 //
 // Usage:
 //
@@ -26,8 +28,11 @@ func main() {
 		os.Exit(2)
 	}
 	log.Printf("serving %s on http://%s", *dir, *addr)
-	log.Fatal(http.ListenAndServe(*addr, newHandler(*dir)))
+	log.Fatal(newServer(*addr, *dir).ListenAndServe())
 }
+
+// newServer serves dir on addr with webserve's timeouts.
+func newServer(addr, dir string) *http.Server { return webserve.NewServer(addr, newHandler(dir)) }
 
 // newHandler serves the files of dir (see package webserve).
 func newHandler(dir string) http.Handler { return webserve.Handler(dir) }

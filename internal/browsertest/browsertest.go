@@ -39,7 +39,10 @@ func ChromiumPath() string {
 
 // Start launches headless Chromium with extra flags and returns a chromedp
 // context for one tab, closed when the test ends. It skips the test when
-// Chromium is missing outside CI.
+// Chromium is missing outside CI. The session has no time limit of its own:
+// it ends with the test, or shortly before the test binary's deadline (go
+// test -timeout), so that a test on a loaded machine is slower, not failed,
+// and one that hangs still reports where.
 func Start(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := ChromiumPath()
@@ -62,9 +65,26 @@ func Start(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context 
 	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancelT := sessionContext(t, ctx)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
+}
+
+// reportGrace is how long before the test binary's deadline a browser
+// session ends, so that the test can still fail with a message and
+// screenshots instead of the binary's panic.
+const reportGrace = 30 * time.Second
+
+// sessionContext is parent, ending reportGrace before t's deadline when the
+// test binary has one (a *testing.T run with -timeout), and never by
+// itself otherwise.
+func sessionContext(t testing.TB, parent context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if deadline, ok := d.Deadline(); ok {
+			return context.WithDeadline(parent, deadline.Add(-reportGrace))
+		}
+	}
+	return context.WithCancel(parent)
 }
 
 // ModuleRoot returns the repository root (the folder holding go.mod).
@@ -93,9 +113,9 @@ func BuildWeb(t testing.TB) string {
 
 // ModelFor returns the model to serve: $ONESHOT_MODEL when set, else the
 // built folder's model.oneshot (the shipped model, copied by the build
-// script) or, when there is none, an untrained compact model. It writes the
-// model as the folder's model.oneshot. trained says whether it has a
-// calibrated threshold.
+// script). It writes the model as the folder's model.oneshot. trained says
+// whether it has a calibrated threshold. The shipped model is part of the
+// repository: without it the test fails rather than checking less.
 func ModelFor(t testing.TB, dir string) (file []byte, trained bool) {
 	t.Helper()
 	path := filepath.Join(dir, "model.oneshot")
@@ -108,25 +128,15 @@ func ModelFor(t testing.TB, dir string) (file []byte, trained bool) {
 			t.Fatal(err)
 		}
 	}
-	if b, err := os.ReadFile(path); err == nil {
-		m, err := nn.Load(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		return b, m.Meta[embedder.MetaThreshold] != ""
-	}
-	m, err := embedder.NewCompact(1)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the built demo has no model: %v (models/compact.oneshot is part of the repository, and the build copies it; or set $ONESHOT_MODEL)", err)
 	}
-	var buf bytes.Buffer
-	if err := nn.Save(&buf, m); err != nil {
-		t.Fatal(err)
+	m, err := nn.Load(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes(), false
+	return b, m.Meta[embedder.MetaThreshold] != ""
 }
 
 // LFWPeople reads one of LFW's people lists (such as "peopleDevTest.txt")
