@@ -25,6 +25,7 @@ export const MAX_DELAY_MS = 30000;
  */
 export function frameVerdict(kind, r) {
   if (!r || typeof r !== "object" || !r.quality || r.quality.ok !== true) return null;
+  if (r.judged === false) return null; // the engine gave no verdict (see oneshot.d.ts)
   if (kind === "verify") {
     if (typeof r.match !== "boolean") return null;
     return { key: `${r.id}\u0000${r.threshold}`, outcome: r.match ? "match" : "nomatch", success: r.match };

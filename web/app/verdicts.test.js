@@ -34,6 +34,7 @@ test("a result with no verdict (the engine declined on a bad frame) waits with t
   const none = { id: "ada", threshold: 1.11, quality: dark, face: null };
   assert.equal(frameVerdict("verify", none), null);
   assert.equal(frameVerdict("verify", { ...none, quality: good }), null, "a verdict was read from a result without match");
+  assert.equal(frameVerdict("verify", { ...verify(false), judged: false }), null, "a verdict was read from a result the engine did not judge");
   assert.equal(frameVerdict("identify", { candidates: [], quality: dark }), null);
   assert.equal(frameVerdict("identify", { candidates: [], id: "", quality: good }), null);
   assert.deepEqual(d.judge("verify", none, 0), { status: "waiting", quality: dark });
