@@ -19,16 +19,16 @@
 // with -fiw-cohort FIW's -fiw training families too (private people,
 // children among them, whose embeddings a shipped file should not carry:
 // that option is for measuring), never a test or validation person; it is
-// stored as 8-bit values (128 bytes a face, a third
-// more as base64 in the file's header). The threshold is then chosen, as
+// stored as 8-bit values (128 bytes a face, a third more as base64 in the
+// file's header). The threshold is then chosen, as
 // cmd/train chooses it, to maximise accuracy on the calibration pairs with
 // the normalised distances: LFW's -pairs (default pairsDevTrain.txt) and as
 // many pairs drawn from the FIW training people (dataset.FIWPairs: one
 // person's two pictures, or two people of different families), so that the
 // threshold fits family photographs of all ages as well as press photos.
 // ORL's 40 laboratory people are left out: their easy impostors would pull
-// the strict point below towards leniency. The people of those pairs are in
-// the cohort too; for each pair the cohort faces of its two people are left
+// the strict point below towards leniency. The people of those pairs may be
+// in the cohort; for each pair the cohort faces of its two people are left
 // out of the statistics (a person is not their own impostor), as they are
 // for any face the cohort does not hold. On the same distances it stores a
 // stricter operating point (metadata "threshold_strict",
@@ -42,13 +42,13 @@
 // photographs) have only distant cohort neighbours, and their comparisons
 // are judged more leniently: on ORL's greyscale laboratory pictures the
 // stored threshold accepted more impostors than with raw distances
-// (MODEL_CARD.md, "Faces unlike the cohort").
+// (MODEL_CARD.md, "Faces unlike the cohort"). -cohort=false stores none.
 //
 // The cohort's faces are templates of real people (LFW's public figures:
 // no names or pictures are stored). With -blend each cohort face is
 // instead the mean of two people's, a point between two faces that is
-// nobody's template (measured in MODEL_CARD.md: no loss on the test
-// people, four of pairsDevTrain's 2,200 pairs fewer right).
+// nobody's template (measured 2026-11-29, docs/training-log.md: no loss on
+// the test people, four of pairsDevTrain's 2,200 pairs fewer right).
 //
 // Flags:
 //
@@ -56,7 +56,7 @@
 //	-out FILE      model file to write (required; written whole or not at all)
 //	-k N           nearest cohort faces per face's statistics (default 50)
 //	-faces N       keep at most N cohort faces, of the first people with a face
-//	               (default 0: all); a larger network leaves less of the 2 MB
+//	               (default 0: all); a larger network leaves less of the 2.5 MB
 //	               budget for the cohort
 //	-mirror        embed with mirroring (default true)
 //	-blend         make each cohort face the mean of two people's (default false)
@@ -67,8 +67,8 @@
 //	-people FILE   LFW people whose first picture joins the cohort (LFW people format)
 //	-pairs FILE    LFW pairs to calibrate the threshold on (LFW pairs format)
 //	-root DIR      the LFW images folder both name pictures under
-//	-fiw FILE      FIW people (peopleTrain.txt format) whose first picture joins the
-//	               cohort and who give calibration pairs ("none": LFW alone)
+//	-fiw FILE      FIW training people (peopleTrain.txt format) who give calibration
+//	               pairs ("none": LFW alone)
 //	-fiw-pairs N   calibration pairs of each kind drawn from them (default 1100)
 //	-cohort        store a cohort (default true; false: calibrate plain distances)
 //	-fiw-cohort    the -fiw people join the cohort too (default false; for measuring)
