@@ -202,8 +202,8 @@ func TestFineTuneLFW(t *testing.T) {
 	// A learning rate of 1000 in full mode blows training up: rolled back.
 	// In head mode only the last layers move, and whether that helps the
 	// held-out triplets of two people depends on the model (it hurt the
-	// model shipped until the seventeenth session and helps the one
-	// after), so what is checked there is that the engine acts on the
+	// model shipped until 2026-11-30 and helped the one after), so what is
+	// checked there is that the engine acts on the
 	// held-out verdict: a worse result leaves everything as it was, a
 	// result kept is no worse (train.TestScoreNotWorse tests that verdict).
 	bad, err := e.FineTune(context.Background(), FineTuneRequest{Captures: caps, Mode: "full", Epochs: 5, LR: 1000}, nil)
