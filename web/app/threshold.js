@@ -13,11 +13,16 @@ export const STEP = 0.01;
 
 /**
  * The slider's range for a model (engine.info.model): {min, max, step},
- * max being the model's default threshold.
+ * max being the model's default threshold. A range input's values are min
+ * plus whole steps, so min is put on the grid through the default (within
+ * a step of MIN_THRESHOLD): the slider's last value is the default itself,
+ * not the step below it.
  */
 export function thresholdRange(model) {
   const t = model && typeof model.threshold === "number" && Number.isFinite(model.threshold) && model.threshold > 0 ? model.threshold : 1;
-  return { min: Math.min(MIN_THRESHOLD, t), max: t, step: STEP };
+  if (t <= MIN_THRESHOLD) return { min: t, max: t, step: STEP };
+  const steps = Math.floor((t - MIN_THRESHOLD) / STEP + 1e-9);
+  return { min: Number((t - steps * STEP).toFixed(6)), max: t, step: STEP };
 }
 
 /**

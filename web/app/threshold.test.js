@@ -9,6 +9,14 @@ test("the slider stops at the model's default threshold, far below 3.95", () => 
   const r = thresholdRange(shipped);
   assert.deepEqual(r, { min: 0.05, max: 1.11, step: 0.01 });
   assert.ok(r.max < 3.95);
+  // A default off the 0.01 grid: the grid goes through it, so the slider's
+  // last value is the default, not 0.01 below it.
+  const off = thresholdRange({ threshold: 1.1299 });
+  assert.equal(off.max, 1.1299);
+  assert.ok(Math.abs(off.min - 0.0599) < 1e-9, `min ${off.min}`);
+  const top = off.min + Math.round((off.max - off.min) / off.step) * off.step;
+  assert.ok(Math.abs(top - 1.1299) < 1e-9, `the slider's last value ${top}`);
+  assert.equal(thresholdRange({ threshold: 0.03 }).min, 0.03);
   assert.equal(thresholdRange({ threshold: 0.6 }).max, 0.6);
   assert.equal(thresholdRange(null).max, 1);
 });
