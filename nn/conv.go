@@ -91,6 +91,15 @@ func NewConv2D(name string, in, out, kernel, stride, pad, groups int, bias bool,
 	return c, nil
 }
 
+// convShape is the geometry of one convolution call: input (N, H, W, In),
+// a K×K filter moved by stride over the input zero-padded by pad on every
+// side, In and Out split into groups, output (N, OH, OW, Out).
+type convShape struct {
+	n, h, w, in            int
+	oh, ow, out            int
+	k, stride, pad, groups int
+}
+
 func (c *Conv2D) id() layerName { return layerID("conv2d", c.Name) }
 
 func (c *Conv2D) validConfig() error {

@@ -29,8 +29,19 @@
 // tensors are owned by the layer and are overwritten by its next call: copy
 // them if you need them longer.
 //
-// Each layer is checked against finite differences in its tests
-// (gradcheck_test.go).
+// # Where the math lives
+//
+// Every layer's arithmetic is written twice. reference.go holds the plain
+// version: each layer's forward and backward pass as nested loops that
+// read like the formula in their comments (the llm.c way), summing in
+// float64 and keeping nothing between calls; nothing runs it but the tests.
+// The layer files hold the fast paths that Forward and Backward run:
+// matrix products, bands of rows on all cores, SIMD vectors, reused
+// buffers (see Speed). reference_test.go checks that the two agree, to
+// float32 rounding, on random inputs of many shapes, and gradcheck_test.go
+// that each Backward is the derivative of its Forward. To learn what a
+// layer computes, read reference.go; to learn how it is made fast, read
+// its own file.
 //
 // # Speed
 //
