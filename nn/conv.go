@@ -40,16 +40,16 @@ type Conv2D struct {
 	// Bias is (Out), or nil for a convolution without bias.
 	Bias *Param
 
-	trained      bool          // the last Forward was a training one
-	x            *tensor.Dense // input of the last training Forward
-	n, h, w      int           // its sizes
-	oh, ow       int           // output sizes
-	cols, dcols  []float32     // im2col patches (all groups) and their gradient
-	wg, yg, dyg  []float32     // one group's packed weights, output, gradient
-	dwg, biasAcc []float32     // one group's (or band's) weight gradient, bias gradient sums
-	zeroBias     []float32     // zeros standing in for a missing depthwise bias
-	dw           depthwiseArgs // a depthwise pass's slices, while it runs
-	y, dx        *tensor.Dense
+	trained bool          // the last Forward was a training one
+	x       *tensor.Dense // input of the last training Forward
+	shape   convShape     // geometry of the last Forward
+	y, dx   *tensor.Dense
+
+	// Scratch, reused between calls; each pass is handed what it uses.
+	cols, dcols  []float32 // im2col patches (all groups) and their gradient
+	wg, yg, dyg  []float32 // one group's packed weights, output, gradient
+	dwg, biasAcc []float32 // one group's (or band's) weight gradient, bias gradient sums
+	zeroBias     []float32 // zeros standing in for a missing depthwise bias
 }
 
 func init() {
@@ -157,7 +157,9 @@ func (c *Conv2D) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) 
 	if err != nil {
 		return nil, err
 	}
-	c.n, c.h, c.w, c.oh, c.ow = n, h, w, oh, ow
+	s := convShape{n: n, h: h, w: w, in: c.In, oh: oh, ow: ow, out: c.Out,
+		k: c.Kernel, stride: c.Stride, pad: c.Pad, groups: c.Groups}
+	c.shape = s
 	c.y = reuse(c.y, n, oh, ow, c.Out)
 	xs, ys, ws := x.Float32s(), c.y.Float32s(), c.Weight.Value.Float32s()
 	m := n * oh * ow
@@ -175,12 +177,12 @@ func (c *Conv2D) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) 
 	}
 	switch {
 	case c.depthwise():
-		c.forwardDepthwise(xs, ys, ws)
+		c.forwardDepthwise(s, xs, ys, ws)
 	case c.pointwise():
 		gemm(false, false, m, c.Out, c.In, xs, ws, ys, biasFirst)
 	case c.Groups == 1:
 		c.cols = growF32(c.cols, m*kc)
-		c.im2col(xs, c.cols, 0, cg)
+		im2col(s, xs, c.cols, 0, cg)
 		gemm(false, false, m, c.Out, kc, c.cols, ws, ys, biasFirst)
 	default:
 		c.cols = growF32(c.cols, c.Groups*m*kc)
@@ -188,7 +190,7 @@ func (c *Conv2D) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) 
 		c.yg = growF32(c.yg, m*og)
 		for g := 0; g < c.Groups; g++ {
 			cols := c.cols[g*m*kc : (g+1)*m*kc]
-			c.im2col(xs, cols, g*cg, cg)
+			im2col(s, xs, cols, g*cg, cg)
 			packColumns(c.wg, ws, kc, c.Out, g*og, og)
 			gemm(false, false, m, og, kc, cols, c.wg, c.yg, false)
 			unpackColumns(ys, c.yg, m, c.Out, g*og, og, false)
@@ -218,11 +220,11 @@ func (c *Conv2D) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	if err := c.validState(); err != nil {
 		return nil, err
 	}
-	n, oh, ow := c.n, c.oh, c.ow
-	m := n * oh * ow
+	s := c.shape
+	m := s.n * s.oh * s.ow
 	cg, og := c.In/c.Groups, c.Out/c.Groups
 	kc := c.Kernel * c.Kernel * cg
-	c.dx = reuse(c.dx, n, c.h, c.w, c.In)
+	c.dx = reuse(c.dx, s.n, s.h, s.w, c.In)
 	xs, gs, dxs := c.x.Float32s(), dy.Float32s(), c.dx.Float32s()
 	ws, dws := c.Weight.Value.Float32s(), c.Weight.Grad.Float32s()
 	if c.Bias != nil {
@@ -242,7 +244,7 @@ func (c *Conv2D) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	}
 	switch {
 	case c.depthwise():
-		c.backwardDepthwise(xs, gs, dxs, ws, dws)
+		c.backwardDepthwise(s, xs, gs, dxs, ws, dws)
 	case c.pointwise():
 		c.dwg = growF32(c.dwg, c.In*c.Out)
 		gemm(true, false, c.In, c.Out, m, xs, gs, c.dwg, false)
@@ -255,7 +257,7 @@ func (c *Conv2D) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 		addTo(dws, c.dwg)
 		gemm(false, true, m, kc, c.Out, gs, ws, c.dcols, false)
 		clear(dxs)
-		c.col2im(c.dcols, dxs, 0, cg)
+		col2im(s, c.dcols, dxs, 0, cg)
 	default:
 		c.dcols = growF32(c.dcols, m*kc)
 		c.wg = growF32(c.wg, kc*og)
@@ -269,7 +271,7 @@ func (c *Conv2D) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 			gemm(true, false, kc, og, m, cols, c.dyg, c.dwg, false)
 			unpackColumns(dws, c.dwg, kc, c.Out, g*og, og, true)
 			gemm(false, true, m, kc, og, c.dyg, c.wg, c.dcols, false)
-			c.col2im(c.dcols, dxs, g*cg, cg)
+			col2im(s, c.dcols, dxs, g*cg, cg)
 		}
 	}
 	return c.dx, nil
@@ -278,13 +280,13 @@ func (c *Conv2D) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 // im2col copies the patches of channels [c0, c0+cg) of every output position
 // into cols, one row of Kernel·Kernel·cg values per position, ordered
 // (kh, kw, c) like the rows of the weight matrix. Padding reads as zero.
-func (c *Conv2D) im2col(xs, cols []float32, c0, cg int) {
-	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+func im2col(sh convShape, xs, cols []float32, c0, cg int) {
+	k, s, p, h, w, ch := sh.k, sh.stride, sh.pad, sh.h, sh.w, sh.in
 	kc := k * k * cg
 	r := 0
-	for b := 0; b < c.n; b++ {
-		for oy := 0; oy < c.oh; oy++ {
-			for ox := 0; ox < c.ow; ox++ {
+	for b := 0; b < sh.n; b++ {
+		for oy := 0; oy < sh.oh; oy++ {
+			for ox := 0; ox < sh.ow; ox++ {
 				row := cols[r*kc : (r+1)*kc]
 				r++
 				for kh := 0; kh < k; kh++ {
@@ -313,13 +315,13 @@ func (c *Conv2D) im2col(xs, cols []float32, c0, cg int) {
 
 // col2im is the adjoint of im2col: it adds each patch row of dcols back into
 // channels [c0, c0+cg) of dx at the cells it was read from.
-func (c *Conv2D) col2im(dcols, dxs []float32, c0, cg int) {
-	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+func col2im(sh convShape, dcols, dxs []float32, c0, cg int) {
+	k, s, p, h, w, ch := sh.k, sh.stride, sh.pad, sh.h, sh.w, sh.in
 	kc := k * k * cg
 	r := 0
-	for b := 0; b < c.n; b++ {
-		for oy := 0; oy < c.oh; oy++ {
-			for ox := 0; ox < c.ow; ox++ {
+	for b := 0; b < sh.n; b++ {
+		for oy := 0; oy < sh.oh; oy++ {
+			for ox := 0; ox < sh.ow; ox++ {
 				row := dcols[r*kc : (r+1)*kc]
 				r++
 				for kh := 0; kh < k; kh++ {
@@ -350,8 +352,8 @@ func (c *Conv2D) col2im(dcols, dxs []float32, c0, cg int) {
 // is convolved with its own Kernel×Kernel filter, W[kh, kw, 0, c]. A 3×3
 // window wholly inside the input, the common case, sums its nine taps in
 // one pass over the channels, storing each output once.
-func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
-	k, ch := c.Kernel, c.In
+func (c *Conv2D) forwardDepthwise(s convShape, xs, ys, ws []float32) {
+	ch := s.in
 	var bias []float32
 	if c.Bias != nil {
 		bias = c.Bias.Value.Float32s()[:ch]
@@ -362,27 +364,26 @@ func (c *Conv2D) forwardDepthwise(xs, ys, ws []float32) {
 	}
 	// Images are independent: each band of them is convolved on its own
 	// (see forBands).
-	c.dw = depthwiseArgs{xs: xs, ys: ys, ws: ws, bias: bias}
-	forBands(c.n, bandCount(c.n, c.oh*c.ow*ch*k*k), c, (*Conv2D).forwardDepthwiseImages)
-	c.dw = depthwiseArgs{}
+	forBands(s.n, bandCount(s.n, s.oh*s.ow*ch*s.k*s.k), depthwiseForward{shape: s, x: xs, y: ys, w: ws, bias: bias}, depthwiseForwardImages)
 }
 
-// depthwiseArgs are the slices forwardDepthwise and backwardDepthwise
-// hand to their bands of images.
-type depthwiseArgs struct {
-	xs, ys, ws, bias []float32 // forward
-	gs, dxs, dws     []float32 // backward (ws too)
+// depthwiseForward is the depthwise forward pass on bands of images: y
+// from x, the filters w, (K, K, 1, C), and bias (zeros for none).
+type depthwiseForward struct {
+	shape         convShape
+	x, y, w, bias []float32
 }
 
-// forwardDepthwiseImages is forwardDepthwise for images [lo, hi).
-func (c *Conv2D) forwardDepthwiseImages(_, lo, hi int) {
-	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
-	xs, ys, ws, bias := c.dw.xs, c.dw.ys, c.dw.ws, c.dw.bias
-	r := lo * c.oh * c.ow
+// depthwiseForwardImages is forwardDepthwise for images [lo, hi).
+func depthwiseForwardImages(a depthwiseForward, _, lo, hi int) {
+	sh := a.shape
+	k, s, p, h, w, ch := sh.k, sh.stride, sh.pad, sh.h, sh.w, sh.in
+	xs, ys, ws, bias := a.x, a.y, a.w, a.bias
+	r := lo * sh.oh * sh.ow
 	for b := lo; b < hi; b++ {
-		for oy := 0; oy < c.oh; oy++ {
+		for oy := 0; oy < sh.oh; oy++ {
 			ih0 := oy*s - p
-			for ox := 0; ox < c.ow; ox++ {
+			for ox := 0; ox < sh.ow; ox++ {
 				yrow := ys[r*ch : (r+1)*ch]
 				r++
 				iw0 := ox*s - p
@@ -442,31 +443,40 @@ func depthwise3x3Tail(i0 int, y, bias, r0, r1, r2, w []float32) {
 // the same interior fast path for 3×3 windows as forwardDepthwise.
 // Each band of images adds its dL/dW into a scratch of its own; the bands'
 // are added to dws in band order (see forBands).
-func (c *Conv2D) backwardDepthwise(xs, gs, dxs, ws, dws []float32) {
+func (c *Conv2D) backwardDepthwise(s convShape, xs, gs, dxs, ws, dws []float32) {
 	clear(dxs)
-	nw := c.Kernel * c.Kernel * c.In
-	nb := bandCount(c.n, c.oh*c.ow*nw)
+	nw := s.k * s.k * s.in
+	nb := bandCount(s.n, s.oh*s.ow*nw)
 	c.dwg = growF32(c.dwg, nb*nw)
 	clear(c.dwg)
-	c.dw = depthwiseArgs{xs: xs, gs: gs, dxs: dxs, ws: ws, dws: c.dwg}
-	forBands(c.n, nb, c, (*Conv2D).backwardDepthwiseImages)
-	c.dw = depthwiseArgs{}
+	forBands(s.n, nb, depthwiseBackward{shape: s, x: xs, dy: gs, w: ws, dx: dxs, dw: c.dwg}, depthwiseBackwardImages)
 	for b := range nb {
 		addTo(dws[:nw], c.dwg[b*nw:(b+1)*nw])
 	}
 }
 
-// backwardDepthwiseImages is backwardDepthwise for band b, images
-// [lo, hi): dL/dx into their own part of dxs, dL/dW into band b's scratch.
-func (c *Conv2D) backwardDepthwiseImages(band, lo, hi int) {
-	k, s, p, h, w, ch := c.Kernel, c.Stride, c.Pad, c.h, c.w, c.In
+// depthwiseBackward is the depthwise backward pass on bands of images:
+// from x, dy and the filters w it writes dL/dx into dx and adds band b's
+// dL/dW into its own K·K·C values of dw (nb of them, added up by
+// backwardDepthwise in band order).
+type depthwiseBackward struct {
+	shape    convShape
+	x, dy, w []float32
+	dx, dw   []float32
+}
+
+// depthwiseBackwardImages is backwardDepthwise for band b, images
+// [lo, hi): dL/dx into their own part of dx, dL/dW into band b's part.
+func depthwiseBackwardImages(a depthwiseBackward, band, lo, hi int) {
+	sh := a.shape
+	k, s, p, h, w, ch := sh.k, sh.stride, sh.pad, sh.h, sh.w, sh.in
 	nw := k * k * ch
-	xs, gs, dxs, ws, dws := c.dw.xs, c.dw.gs, c.dw.dxs, c.dw.ws, c.dw.dws[band*nw:(band+1)*nw]
-	r := lo * c.oh * c.ow
+	xs, gs, dxs, ws, dws := a.x, a.dy, a.dx, a.w, a.dw[band*nw:(band+1)*nw]
+	r := lo * sh.oh * sh.ow
 	for b := lo; b < hi; b++ {
-		for oy := 0; oy < c.oh; oy++ {
+		for oy := 0; oy < sh.oh; oy++ {
 			ih0 := oy*s - p
-			for ox := 0; ox < c.ow; ox++ {
+			for ox := 0; ox < sh.ow; ox++ {
 				grow := gs[r*ch : (r+1)*ch]
 				r++
 				iw0 := ox*s - p
