@@ -7,7 +7,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// ReLU is y = max(x, 0) elementwise, on tensors of any shape.
+// ReLU is y = max(x, 0) elementwise, on tensors of any shape
+// (reluForwardRef and reluBackwardRef in reference.go).
 type ReLU struct {
 	Name    string
 	trained bool
@@ -76,6 +77,11 @@ func (r *ReLU) Spec() Spec { return Spec{Type: "relu", Name: r.Name} }
 // PReLU is the parametric ReLU, y = x for x > 0 and y = α[c]·x otherwise,
 // with a learned slope α per channel c (the last axis of an NHWC tensor or
 // of an (N, F) matrix).
+//
+// preluForwardRef and preluBackwardRef (reference.go) are its math as plain
+// loops. Forward and Backward split the rows into bands (preluForward,
+// preluBackward, see forBands) and run the row kernels preluRow and
+// preluGradRow (rows.go, in vectors in rows_simd.go) on each row.
 type PReLU struct {
 	Name string
 	C    int

@@ -24,6 +24,13 @@ const (
 // by M/(M−1) for M values per channel. In inference the running estimates
 // replace the batch statistics, making the layer a fixed per-channel affine
 // map that FoldBatchNorm can merge into the convolution before it.
+//
+// batchNormStatsRef, batchNormForwardRef, batchNormRunningRef and
+// batchNormBackwardRef (reference.go) are its math as plain loops. Forward
+// and Backward reduce it to per-channel coefficients (μ and 1/sqrt(σ²+ε),
+// or the inference map, or the k, a, b of Backward) and hand them with the
+// rows to band passes (bnStats, bnNormalise, bnAffine, bnGradSums, bnGrad;
+// see forBands), whose per-value arithmetic is rows.go's row kernels.
 type BatchNorm struct {
 	Name     string
 	C        int     // channels

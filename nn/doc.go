@@ -47,10 +47,16 @@
 //
 // The matrix products (gemm) run on gonum natively, and on a packed kernel
 // over all cores, in SIMD vectors, where Go's simd experiment is on
-// (gemm_kernel.go; in WebAssembly the same kernel); batch norm, PReLU and the
-// depthwise convolutions split a batch into bands of rows on all cores
-// (bands.go) and do their per-value arithmetic in vectors (rows.go,
-// depthwise_simd.go). In WebAssembly everything runs on the one thread.
+// (gemm_kernel.go; in WebAssembly the same kernel). Convolutions become
+// matrix products by im2col (conv_im2col.go), except depthwise ones, which
+// run direct loops (conv_depthwise.go). Batch norm, PReLU and the depthwise
+// convolutions split a batch into bands of rows on all cores (bands.go):
+// each pass is a plain function of a small struct holding everything it
+// reads and writes, so what a band works on is in its signature. Their
+// per-value arithmetic runs in vectors (rows.go and rows_simd.go,
+// depthwise_simd.go), each value the same sequence of float32 operations
+// as the one-at-a-time code beside it. In WebAssembly everything runs on
+// the one thread.
 //
 // # Models on disk
 //
