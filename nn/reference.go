@@ -14,8 +14,8 @@ import "math"
 // of its Forward. When a fast path changes, its reference stays as it is.
 //
 // Tensors are row-major float32 slices: NHWC activations, an (N, F)
-// matrix for Dense and L2Normalize, and a per-channel layer sees any of
-// them as rows of C channels (len(x)/C rows of M values per channel).
+// matrix for Dense and L2Normalize; a per-channel layer sees either as
+// M = len(x)/C rows of C channels, so M values per channel.
 // Each function returns new slices; backward passes return the gradients
 // of this one call (the layers add theirs into Param.Grad).
 //
