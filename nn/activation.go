@@ -157,9 +157,10 @@ type preluForward struct {
 }
 
 func preluForwardRows(a preluForward, _, lo, hi int) {
-	c := a.c
+	c, xs, ys := a.c, a.x, a.y
+	alpha := a.alpha[:c]
 	for r := lo; r < hi; r++ {
-		preluRow(a.y[r*c:(r+1)*c], a.x[r*c:(r+1)*c], a.alpha)
+		preluRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], alpha)
 	}
 }
 
@@ -175,10 +176,11 @@ type preluBackward struct {
 }
 
 func preluBackwardRows(a preluBackward, b, lo, hi int) {
-	c := a.c
+	c, xs, gs, dxs := a.c, a.x, a.dy, a.dx
+	alpha := a.alpha[:c]
 	da := a.dalpha[b*c : (b+1)*c]
 	for r := lo; r < hi; r++ {
-		preluGradRow(a.dx[r*c:(r+1)*c], da, a.x[r*c:(r+1)*c], a.dy[r*c:(r+1)*c], a.alpha)
+		preluGradRow(dxs[r*c:(r+1)*c], da, xs[r*c:(r+1)*c], gs[r*c:(r+1)*c], alpha)
 	}
 }
 

@@ -54,7 +54,11 @@ func bandRange(rows, nb, b int) (lo, hi int) {
 // plain function, it allocates nothing on one band or in WebAssembly (a
 // closure would), and a layer that has seen a shape allocates nothing
 // there (TestLayersNoSteadyStateAllocs); natively the goroutines of a
-// split pass cost a few small allocations, as gemm's do.
+// split pass cost a few small allocations, as gemm's do. A band function
+// copies the fields it uses into locals and cuts the per-channel vectors
+// to C (alpha[:c]) before its loop over rows: the compiler then keeps them
+// in registers and drops the row kernels' bounds checks, which otherwise
+// cost batch norm's inference a quarter of its time.
 func forBands[A any](rows, nb int, args A, f func(args A, b, lo, hi int)) {
 	if nb <= 1 {
 		f(args, 0, 0, rows)

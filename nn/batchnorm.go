@@ -204,9 +204,10 @@ type bnAffine struct {
 }
 
 func bnAffineRows(a bnAffine, _, lo, hi int) {
-	c := a.c
+	c, xs, ys := a.c, a.x, a.y
+	scale, shift := a.scale[:c], a.shift[:c]
 	for r := lo; r < hi; r++ {
-		affineRow(a.y[r*c:(r+1)*c], a.x[r*c:(r+1)*c], a.scale, a.shift)
+		affineRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], scale, shift)
 	}
 }
 
@@ -220,11 +221,11 @@ type bnStats struct {
 }
 
 func bnStatRows(a bnStats, b, lo, hi int) {
-	c := a.c
+	c, xs := a.c, a.x
 	sum, sq := a.sums.band(b)
-	k := a.x[:c][:len(sum)]
+	k := xs[:c][:len(sum)]
 	for r := lo; r < hi; r++ {
-		for i, v := range a.x[r*c : (r+1)*c][:len(sum)] {
+		for i, v := range xs[r*c : (r+1)*c][:len(sum)] {
 			d := float64(v) - float64(k[i])
 			sum[i] += d
 			sq[i] += d * d
@@ -241,9 +242,10 @@ type bnNormalise struct {
 }
 
 func bnNormaliseRows(a bnNormalise, _, lo, hi int) {
-	c := a.c
+	c, xs, ys, xhat := a.c, a.x, a.y, a.xhat
+	mu, inv, g, b := a.mu[:c], a.inv[:c], a.gamma[:c], a.beta[:c]
 	for r := lo; r < hi; r++ {
-		normaliseRow(a.y[r*c:(r+1)*c], a.xhat[r*c:(r+1)*c], a.x[r*c:(r+1)*c], a.mu, a.inv, a.gamma, a.beta)
+		normaliseRow(ys[r*c:(r+1)*c], xhat[r*c:(r+1)*c], xs[r*c:(r+1)*c], mu, inv, g, b)
 	}
 }
 
@@ -296,10 +298,10 @@ type bnGradSums struct {
 }
 
 func bnGradSumRows(a bnGradSums, b, lo, hi int) {
-	c := a.c
+	c, gs, xhat := a.c, a.dy, a.xhat
 	sdy, sdyx := a.sums.band(b)
 	for r := lo; r < hi; r++ {
-		gr, hr := a.dy[r*c : (r+1)*c][:len(sdy)], a.xhat[r*c : (r+1)*c][:len(sdy)]
+		gr, hr := gs[r*c : (r+1)*c][:len(sdy)], xhat[r*c : (r+1)*c][:len(sdy)]
 		for i, v := range gr {
 			sdy[i] += float64(v)
 			sdyx[i] += float64(v * hr[i])
@@ -316,9 +318,10 @@ type bnGrad struct {
 }
 
 func bnGradRows(g bnGrad, _, lo, hi int) {
-	c := g.c
+	c, gs, xhat, dxs := g.c, g.dy, g.xhat, g.dx
+	k, a, b := g.k[:c], g.a[:c], g.b[:c]
 	for r := lo; r < hi; r++ {
-		bnGradRow(g.dx[r*c:(r+1)*c], g.dy[r*c:(r+1)*c], g.xhat[r*c:(r+1)*c], g.k, g.a, g.b)
+		bnGradRow(dxs[r*c:(r+1)*c], gs[r*c:(r+1)*c], xhat[r*c:(r+1)*c], k, a, b)
 	}
 }
 
