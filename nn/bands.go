@@ -71,11 +71,14 @@ func forBands[A any](rows, nb int, args A, f func(args A, b, lo, hi int)) {
 		}
 		return
 	}
+	// The goroutines share one copy of args on the heap, so that args
+	// itself stays on the stack and the paths above allocate nothing.
+	shared := new(A)
+	*shared = args
 	var wg sync.WaitGroup
 	for b := 1; b < nb; b++ {
 		lo, hi := bandRange(rows, nb, b)
-		a := args // each goroutine its own copy, so args itself stays on the stack
-		wg.Go(func() { f(a, b, lo, hi) })
+		wg.Go(func() { f(*shared, b, lo, hi) })
 	}
 	lo, hi := bandRange(rows, nb, 0)
 	f(args, 0, lo, hi) // the first band on this goroutine
