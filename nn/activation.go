@@ -7,7 +7,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// ReLU is y = max(x, 0) elementwise, on tensors of any shape.
+// ReLU is y = max(x, 0) elementwise, on tensors of any shape
+// (reluForwardRef and reluBackwardRef in reference.go).
 type ReLU struct {
 	Name    string
 	trained bool
@@ -76,6 +77,11 @@ func (r *ReLU) Spec() Spec { return Spec{Type: "relu", Name: r.Name} }
 // PReLU is the parametric ReLU, y = x for x > 0 and y = α[c]·x otherwise,
 // with a learned slope α per channel c (the last axis of an NHWC tensor or
 // of an (N, F) matrix).
+//
+// preluForwardRef and preluBackwardRef (reference.go) are its math as plain
+// loops. Forward and Backward split the rows into bands (preluForward,
+// preluBackward, see forBands) and run the row kernels preluRow and
+// preluGradRow (rows.go, in vectors in rows_simd.go) on each row.
 type PReLU struct {
 	Name string
 	C    int
@@ -84,10 +90,9 @@ type PReLU struct {
 
 	trained bool
 	rows    int
-	x       *tensor.Dense
+	x       *tensor.Dense // input of the last training Forward
 	y, dx   *tensor.Dense
-	xs, gs  []float32 // input of Forward, dy of Backward, while they run
-	part    []float32 // the bands' own dL/dα (see forBands)
+	part    []float32 // scratch for the bands' own dL/dα, reused between calls
 }
 
 func init() {
@@ -118,9 +123,7 @@ func (p *PReLU) Forward(x *tensor.Dense, training bool) (*tensor.Dense, error) {
 	}
 	c := p.C
 	p.y = reuse(p.y, x.Shape()...)
-	p.xs = x.Float32s()
-	forBands(rows, bandCount(rows, c), p, (*PReLU).activateRows)
-	p.xs = nil
+	forBands(rows, bandCount(rows, c), preluForward{c: c, x: x.Float32s(), y: p.y.Float32s(), alpha: p.Alpha.Value.Float32s()[:c]}, preluForwardRows)
 	if training {
 		p.trained, p.x, p.rows = true, x, rows
 	}
@@ -134,12 +137,11 @@ func (p *PReLU) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	}
 	c := p.C
 	p.dx = reuse(p.dx, dy.Shape()...)
-	p.gs = dy.Float32s()
 	nb := bandCount(p.rows, c)
 	p.part = growF32(p.part, nb*c)
 	clear(p.part)
-	forBands(p.rows, nb, p, (*PReLU).gradRows)
-	p.gs = nil
+	forBands(p.rows, nb, preluBackward{c: c, x: p.x.Float32s(), dy: dy.Float32s(), alpha: p.Alpha.Value.Float32s()[:c],
+		dx: p.dx.Float32s(), dalpha: p.part}, preluBackwardRows)
 	da := p.Alpha.Grad.Float32s()[:c]
 	for b := range nb {
 		addTo(da, p.part[b*c:(b+1)*c])
@@ -147,23 +149,38 @@ func (p *PReLU) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	return p.dx, nil
 }
 
-// activateRows is the forward pass on rows [lo, hi) of the input xs.
-func (p *PReLU) activateRows(_, lo, hi int) {
-	c := p.C
-	xs, ys, a := p.xs, p.y.Float32s(), p.Alpha.Value.Float32s()[:c]
+// preluForward is the forward pass on bands of rows of C channels.
+type preluForward struct {
+	c     int
+	x, y  []float32
+	alpha []float32
+}
+
+func preluForwardRows(a preluForward, _, lo, hi int) {
+	c, xs, ys := a.c, a.x, a.y
+	alpha := a.alpha[:c]
 	for r := lo; r < hi; r++ {
-		preluRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], a)
+		preluRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], alpha)
 	}
 }
 
-// gradRows is the backward pass on rows [lo, hi) of dy (gs): dx, and
-// dL/dα summed into band b's part.
-func (p *PReLU) gradRows(b, lo, hi int) {
-	c := p.C
-	xs, gs, dxs := p.x.Float32s(), p.gs, p.dx.Float32s()
-	a, da := p.Alpha.Value.Float32s()[:c], p.part[b*c:(b+1)*c]
+// preluBackward is the backward pass on bands of rows: dx, and dL/dα
+// summed into band b's own C values of dalpha (nb·C, added up by Backward
+// in band order).
+type preluBackward struct {
+	c      int
+	x, dy  []float32
+	alpha  []float32
+	dx     []float32
+	dalpha []float32
+}
+
+func preluBackwardRows(a preluBackward, b, lo, hi int) {
+	c, xs, gs, dxs := a.c, a.x, a.dy, a.dx
+	alpha := a.alpha[:c]
+	da := a.dalpha[b*c : (b+1)*c]
 	for r := lo; r < hi; r++ {
-		preluGradRow(dxs[r*c:(r+1)*c], da, xs[r*c:(r+1)*c], gs[r*c:(r+1)*c], a)
+		preluGradRow(dxs[r*c:(r+1)*c], da, xs[r*c:(r+1)*c], gs[r*c:(r+1)*c], alpha)
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 // on the last axis of an NHWC tensor or an (N, F) matrix. The teacher
 // network (dlib's ResNet, as ported to TensorFlow.js) uses it where a
 // trained batch norm would be: it is batch norm with the statistics folded
-// in, and FoldAffine merges it into the convolution before it.
+// in, and FoldAffine merges it into the convolution before it. Its loops
+// are the math itself (affineForwardRef, affineBackwardRef in
+// reference.go are the same).
 type Affine struct {
 	Name string
 	C    int

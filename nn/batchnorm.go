@@ -24,6 +24,13 @@ const (
 // by M/(M−1) for M values per channel. In inference the running estimates
 // replace the batch statistics, making the layer a fixed per-channel affine
 // map that FoldBatchNorm can merge into the convolution before it.
+//
+// batchNormStatsRef, batchNormForwardRef, batchNormRunningRef and
+// batchNormBackwardRef (reference.go) are its math as plain loops. Forward
+// and Backward reduce it to per-channel coefficients (μ and 1/sqrt(σ²+ε),
+// or the inference map, or the k, a, b of Backward) and hand them with the
+// rows to band passes (bnStats, bnNormalise, bnAffine, bnGradSums, bnGrad;
+// see forBands), whose per-value arithmetic is rows.go's row kernels.
 type BatchNorm struct {
 	Name     string
 	C        int     // channels
@@ -37,17 +44,18 @@ type BatchNorm struct {
 	Gamma, Beta             *Param // "gamma" (init 1), "beta" (init 0), (C)
 	RunningMean, RunningVar *Param // buffers "running_mean" (0), "running_var" (1), (C)
 
-	trained    bool
-	rows       int
-	xhat       []float32 // normalised input of the last training Forward
-	invStd     []float32 // 1/sqrt(σ²+ε) per channel used by it
-	gradB      []float32 // Σ dy·x̂/M per channel, for Backward's rows
-	mean, acc  []float64 // per-channel accumulators
-	acc2       []float64
-	part       []float64 // the bands' own sums (bandSums)
-	xs, gs     []float32 // input of Forward, dy of Backward, while they run
-	scale, sft []float32 // inference affine map
-	y, dx      *tensor.Dense
+	trained bool
+	rows    int       // rows of the last training Forward
+	xhat    []float32 // its normalised input, x̂, for Backward
+	invStd  []float32 // its 1/sqrt(σ²+ε) per channel, for Backward
+	y, dx   *tensor.Dense
+
+	// Scratch, reused between calls so that a steady stream allocates
+	// nothing; every pass is handed the parts it uses as arguments.
+	coef      []float32 // per-channel coefficients of one pass, 3·C
+	mean      []float64 // per-channel μ of a training Forward
+	acc, acc2 []float64 // per-channel sums of the bands
+	part      []float64 // the bands' own sums (bandSums)
 }
 
 func init() {
@@ -91,17 +99,36 @@ func (bn *BatchNorm) validState() error {
 	return nil
 }
 
-// inferenceMap sets scale = γ/sqrt(running σ² + ε) and sft = β − running μ·scale.
-func (bn *BatchNorm) inferenceMap() {
+// inferenceMap writes the inference affine map, y = x·scale + shift per
+// channel, into scale and shift: scale = γ/sqrt(running σ² + ε) and
+// shift = β − running μ·scale.
+func (bn *BatchNorm) inferenceMap(scale, shift []float32) {
 	c := bn.C
-	bn.scale, bn.sft = growF32(bn.scale, c), growF32(bn.sft, c)
 	g, b := bn.Gamma.Value.Float32s(), bn.Beta.Value.Float32s()
 	rm, rv := bn.RunningMean.Value.Float32s(), bn.RunningVar.Value.Float32s()
 	for i := 0; i < c; i++ {
 		s := float32(1 / math.Sqrt(float64(rv[i])+float64(bn.Eps)))
-		bn.scale[i] = g[i] * s
-		bn.sft[i] = b[i] - rm[i]*g[i]*s
+		scale[i] = g[i] * s
+		shift[i] = b[i] - rm[i]*g[i]*s
 	}
+}
+
+// sumScratch is zeroed room for the two per-channel sums of nb bands.
+func (bn *BatchNorm) sumScratch(nb int) bandSums {
+	c := bn.C
+	bn.part = growF64(bn.part, 2*nb*c)
+	clear(bn.part)
+	return bandSums{c: c, part: bn.part}
+}
+
+// totals adds the bands' sums in band order (see bandSums) and returns
+// them, in the layer's scratch.
+func (bn *BatchNorm) totals(sums bandSums, nb int) (s1, s2 []float64) {
+	c := bn.C
+	bn.acc, bn.acc2 = growF64(bn.acc, c), growF64(bn.acc2, c)
+	s1, s2 = bn.acc[:c], bn.acc2[:c]
+	sums.total(nb, s1, s2)
+	return s1, s2
 }
 
 // Forward normalises x, (N, H, W, C) or (N, C), with batch statistics in
@@ -119,11 +146,12 @@ func (bn *BatchNorm) Forward(x *tensor.Dense, training bool) (*tensor.Dense, err
 	c := bn.C
 	nb := bandCount(rows, c)
 	bn.y = reuse(bn.y, x.Shape()...)
-	bn.xs = x.Float32s()
-	defer func() { bn.xs = nil }()
+	xs, ys := x.Float32s(), bn.y.Float32s()
+	bn.coef = growF32(bn.coef, 3*c)
 	if !training {
-		bn.inferenceMap()
-		forBands(rows, nb, bn, (*BatchNorm).inferRows)
+		scale, shift := bn.coef[:c], bn.coef[c:2*c]
+		bn.inferenceMap(scale, shift)
+		forBands(rows, nb, bnAffine{c: c, x: xs, y: ys, scale: scale, shift: shift}, bnAffineRows)
 		return bn.y, nil
 	}
 	bn.invStd = growF32(bn.invStd, c)
@@ -139,8 +167,10 @@ func (bn *BatchNorm) Forward(x *tensor.Dense, training bool) (*tensor.Dense, err
 		if rows < 2 {
 			return nil, fmt.Errorf("nn: %s: training needs more than one value per channel, got shape %v (use a larger batch, inference mode or FrozenStats)", bn.id(), x.Shape())
 		}
-		sum, sq := bn.bandSums(rows, (*BatchNorm).statRows)
-		k := bn.xs[:c]
+		sums := bn.sumScratch(nb)
+		forBands(rows, nb, bnStats{c: c, x: xs, sums: sums}, bnStatRows)
+		sum, sq := bn.totals(sums, nb)
+		k := xs[:c]
 		m := float64(rows)
 		for i := range mean {
 			d := sum[i] / m
@@ -156,34 +186,46 @@ func (bn *BatchNorm) Forward(x *tensor.Dense, training bool) (*tensor.Dense, err
 		}
 	}
 	bn.xhat = growF32(bn.xhat, rows*c)
-	bn.sft = growF32(bn.sft, c)
+	mu := bn.coef[:c]
 	for i, v := range mean {
-		bn.sft[i] = float32(v) // μ, for normaliseRows
+		mu[i] = float32(v)
 	}
-	forBands(rows, nb, bn, (*BatchNorm).normaliseRows)
+	forBands(rows, nb, bnNormalise{c: c, x: xs, y: ys, xhat: bn.xhat, mu: mu, inv: inv,
+		gamma: bn.Gamma.Value.Float32s()[:c], beta: bn.Beta.Value.Float32s()[:c]}, bnNormaliseRows)
 	bn.rows, bn.trained = rows, true
 	return bn.y, nil
 }
 
-// inferRows is inference on rows [lo, hi): y = x·scale + sft.
-func (bn *BatchNorm) inferRows(_, lo, hi int) {
-	c := bn.C
-	scale, sft := bn.scale[:c], bn.sft[:c]
-	xs, ys := bn.xs, bn.y.Float32s()
+// bnAffine is inference on bands of rows of C channels: y = x·scale + shift.
+type bnAffine struct {
+	c            int
+	x, y         []float32
+	scale, shift []float32
+}
+
+func bnAffineRows(a bnAffine, _, lo, hi int) {
+	c, xs, ys := a.c, a.x, a.y
+	scale, shift := a.scale[:c], a.shift[:c]
 	for r := lo; r < hi; r++ {
-		affineRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], scale, sft)
+		affineRow(ys[r*c:(r+1)*c], xs[r*c:(r+1)*c], scale, shift)
 	}
 }
 
-// statRows adds Σ(x−k) and Σ(x−k)² over rows [lo, hi) into band b's
-// sums, shifted by the first row k so that a large mean does not cancel
-// the variance away.
-func (bn *BatchNorm) statRows(b, lo, hi int) {
-	c := bn.C
-	sum, sq := bn.bandPart(b)
-	k := bn.xs[:c][:len(sum)]
+// bnStats sums x − k and (x − k)² per channel over bands of rows into
+// band b's sums, k being the first row of x, so that a large mean does not
+// cancel the variance away.
+type bnStats struct {
+	c    int
+	x    []float32
+	sums bandSums
+}
+
+func bnStatRows(a bnStats, b, lo, hi int) {
+	c, xs := a.c, a.x
+	sum, sq := a.sums.band(b)
+	k := xs[:c][:len(sum)]
 	for r := lo; r < hi; r++ {
-		for i, v := range bn.xs[r*c : (r+1)*c][:len(sum)] {
+		for i, v := range xs[r*c : (r+1)*c][:len(sum)] {
 			d := float64(v) - float64(k[i])
 			sum[i] += d
 			sq[i] += d * d
@@ -191,15 +233,19 @@ func (bn *BatchNorm) statRows(b, lo, hi int) {
 	}
 }
 
-// normaliseRows is training on rows [lo, hi): x̂ = (x − μ)/sqrt(σ² + ε)
-// (μ in sft), y = γ·x̂ + β.
-func (bn *BatchNorm) normaliseRows(_, lo, hi int) {
-	c := bn.C
-	inv, mu := bn.invStd[:c], bn.sft[:c]
-	g, b := bn.Gamma.Value.Float32s()[:c], bn.Beta.Value.Float32s()[:c]
-	xs, ys := bn.xs, bn.y.Float32s()
+// bnNormalise is training on bands of rows: x̂ = (x − μ)·inv with inv =
+// 1/sqrt(σ² + ε), kept in xhat, and y = γ·x̂ + β.
+type bnNormalise struct {
+	c                    int
+	x, y, xhat           []float32
+	mu, inv, gamma, beta []float32
+}
+
+func bnNormaliseRows(a bnNormalise, _, lo, hi int) {
+	c, xs, ys, xhat := a.c, a.x, a.y, a.xhat
+	mu, inv, g, b := a.mu[:c], a.inv[:c], a.gamma[:c], a.beta[:c]
 	for r := lo; r < hi; r++ {
-		normaliseRow(ys[r*c:(r+1)*c], bn.xhat[r*c:(r+1)*c], xs[r*c:(r+1)*c], mu, inv, g, b)
+		normaliseRow(ys[r*c:(r+1)*c], xhat[r*c:(r+1)*c], xs[r*c:(r+1)*c], mu, inv, g, b)
 	}
 }
 
@@ -214,10 +260,12 @@ func (bn *BatchNorm) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 		return nil, err
 	}
 	c, rows := bn.C, bn.rows
+	nb := bandCount(rows, c)
 	bn.dx = reuse(bn.dx, dy.Shape()...)
-	bn.gs = dy.Float32s()
-	defer func() { bn.gs = nil }()
-	sdy, sdyx := bn.bandSums(rows, (*BatchNorm).gradSumRows)
+	gs := dy.Float32s()
+	sums := bn.sumScratch(nb)
+	forBands(rows, nb, bnGradSums{c: c, dy: gs, xhat: bn.xhat, sums: sums}, bnGradSumRows)
+	sdy, sdyx := bn.totals(sums, nb)
 	dg, db := bn.Gamma.Grad.Float32s()[:c], bn.Beta.Grad.Float32s()[:c]
 	for i := range sdy {
 		dg[i] += float32(sdyx[i])
@@ -225,10 +273,9 @@ func (bn *BatchNorm) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 	}
 	// dx = k·(dy − a − x̂·b) with k = γ/sqrt(σ²+ε), a = Σdy/M, b = Σdy·x̂/M;
 	// with FrozenStats a = b = 0.
-	bn.gradB = growF32(bn.gradB, c)
-	g, inv, b := bn.Gamma.Value.Float32s()[:c], bn.invStd[:c], bn.gradB[:c]
-	bn.scale, bn.sft = growF32(bn.scale, c), growF32(bn.sft, c)
-	k, a := bn.scale[:c], bn.sft[:c]
+	bn.coef = growF32(bn.coef, 3*c)
+	k, a, b := bn.coef[:c], bn.coef[c:2*c], bn.coef[2*c:3*c]
+	g, inv := bn.Gamma.Value.Float32s()[:c], bn.invStd[:c]
 	m := float64(rows)
 	for i := range k {
 		k[i] = g[i] * inv[i]
@@ -238,16 +285,23 @@ func (bn *BatchNorm) Backward(dy *tensor.Dense) (*tensor.Dense, error) {
 			a[i], b[i] = 0, 0
 		}
 	}
-	forBands(rows, bandCount(rows, c), bn, (*BatchNorm).gradRows)
+	forBands(rows, nb, bnGrad{c: c, dy: gs, xhat: bn.xhat, dx: bn.dx.Float32s(), k: k, a: a, b: b}, bnGradRows)
 	return bn.dx, nil
 }
 
-// gradSumRows adds Σ dy and Σ dy·x̂ over rows [lo, hi) into band b's sums.
-func (bn *BatchNorm) gradSumRows(b, lo, hi int) {
-	c := bn.C
-	sdy, sdyx := bn.bandPart(b)
+// bnGradSums sums dy and dy·x̂ per channel over bands of rows into band
+// b's sums.
+type bnGradSums struct {
+	c        int
+	dy, xhat []float32
+	sums     bandSums
+}
+
+func bnGradSumRows(a bnGradSums, b, lo, hi int) {
+	c, gs, xhat := a.c, a.dy, a.xhat
+	sdy, sdyx := a.sums.band(b)
 	for r := lo; r < hi; r++ {
-		gr, hr := bn.gs[r*c : (r+1)*c][:len(sdy)], bn.xhat[r*c : (r+1)*c][:len(sdy)]
+		gr, hr := gs[r*c : (r+1)*c][:len(sdy)], xhat[r*c : (r+1)*c][:len(sdy)]
 		for i, v := range gr {
 			sdy[i] += float64(v)
 			sdyx[i] += float64(v * hr[i])
@@ -255,44 +309,20 @@ func (bn *BatchNorm) gradSumRows(b, lo, hi int) {
 	}
 }
 
-// gradRows is dx = k·(dy − a − x̂·b) on rows [lo, hi), k in scale, a in
-// sft and b in gradB (see Backward).
-func (bn *BatchNorm) gradRows(_, lo, hi int) {
-	c := bn.C
-	k, a, b := bn.scale[:c], bn.sft[:c], bn.gradB[:c]
-	gs, dxs := bn.gs, bn.dx.Float32s()
+// bnGrad is dx = k·(dy − a − x̂·b) on bands of rows, with the per-channel
+// k, a and b of Backward.
+type bnGrad struct {
+	c            int
+	dy, xhat, dx []float32
+	k, a, b      []float32
+}
+
+func bnGradRows(g bnGrad, _, lo, hi int) {
+	c, gs, xhat, dxs := g.c, g.dy, g.xhat, g.dx
+	k, a, b := g.k[:c], g.a[:c], g.b[:c]
 	for r := lo; r < hi; r++ {
-		bnGradRow(dxs[r*c:(r+1)*c], gs[r*c:(r+1)*c], bn.xhat[r*c:(r+1)*c], k, a, b)
+		bnGradRow(dxs[r*c:(r+1)*c], gs[r*c:(r+1)*c], xhat[r*c:(r+1)*c], k, a, b)
 	}
-}
-
-// bandSums returns two per-channel sums over rows rows: rows(bn, b, lo,
-// hi) adds band b's into bandPart(b), and the bands' are added in band
-// order (see forBands). The returned slices are bn.acc and bn.acc2.
-func (bn *BatchNorm) bandSums(rows int, sumRows func(bn *BatchNorm, b, lo, hi int)) (s1, s2 []float64) {
-	c := bn.C
-	nb := bandCount(rows, c)
-	bn.part = growF64(bn.part, 2*nb*c)
-	clear(bn.part)
-	forBands(rows, nb, bn, sumRows)
-	bn.acc, bn.acc2 = growF64(bn.acc, c), growF64(bn.acc2, c)
-	s1, s2 = bn.acc[:c], bn.acc2[:c]
-	clear(s1)
-	clear(s2)
-	for b := range nb {
-		p1, p2 := bn.bandPart(b)
-		for i := range s1 {
-			s1[i] += p1[i]
-			s2[i] += p2[i]
-		}
-	}
-	return s1, s2
-}
-
-// bandPart is band b's two sums of bandSums.
-func (bn *BatchNorm) bandPart(b int) (s1, s2 []float64) {
-	c := bn.C
-	return bn.part[2*b*c : (2*b+1)*c], bn.part[(2*b+1)*c : (2*b+2)*c]
 }
 
 // Params lists "gamma", "beta" and the buffers "running_mean", "running_var".
@@ -320,8 +350,9 @@ func FoldBatchNorm(conv *Conv2D, bn *BatchNorm) error {
 	if bn.C != conv.Out {
 		return fmt.Errorf("nn: cannot fold %s (%d channels) into %s (%d output channels)", bn.id(), bn.C, conv.id(), conv.Out)
 	}
-	bn.inferenceMap()
-	return foldScale(conv, bn.scale[:bn.C], bn.sft[:bn.C])
+	scale, shift := make([]float32, bn.C), make([]float32, bn.C)
+	bn.inferenceMap(scale, shift)
+	return foldScale(conv, scale, shift)
 }
 
 // foldScale sets conv to compute conv(x)·scale + shift per output channel.

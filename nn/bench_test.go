@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"gorgonia.org/tensor"
 )
 
 // benchNet is a small mobile-style embedder on 64×64×3 crops: a strided
@@ -110,4 +112,87 @@ func TestNetSteadyStateAllocs(t *testing.T) {
 		}
 	})
 	t.Logf("allocations per step: training %.0f, inference %.0f", allocs, infer)
+}
+
+// The layer benchmarks time one layer on the compact embedder's shapes:
+// the passes that run outside the matrix products (batch norm, PReLU,
+// depthwise convolutions, im2col) at cmd/train's batch of 64 crops, and
+// the convolutions' four paths at a batch of 16.
+
+// benchLayer times a training step of l (Forward, then Backward of a fixed
+// gradient) or, with train false, an inference Forward, on input x.
+func benchLayer(b *testing.B, l Layer, x *tensor.Dense, train bool) {
+	y, err := l.Forward(x, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dy := randTensor(rand.New(rand.NewPCG(3, 3)), y.Shape()...)
+	step := func() {
+		if _, err := l.Forward(x, train); err != nil {
+			b.Fatal(err)
+		}
+		if train {
+			if _, err := l.Backward(dy); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	step()
+	for b.Loop() {
+		step()
+	}
+}
+
+func BenchmarkConv2D(b *testing.B) {
+	for _, s := range []struct {
+		name                                 string
+		in, out, kernel, stride, pad, groups int
+		hw                                   int
+	}{
+		{"stem", 3, 24, 3, 2, 1, 1, 64},     // im2col, one group
+		{"dw", 32, 32, 3, 1, 1, 32, 32},     // depthwise 3×3
+		{"dw-s2", 64, 64, 3, 2, 1, 64, 16},  // depthwise 3×3, stride 2
+		{"pw", 64, 64, 1, 1, 0, 1, 16},      // pointwise
+		{"gdc", 320, 320, 4, 1, 0, 320, 4},  // depthwise 4×4 (the general loop)
+		{"groups4", 32, 32, 3, 1, 1, 4, 16}, // grouped im2col
+	} {
+		b.Run(s.name+"/train", func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			c, err := NewConv2D("", s.in, s.out, s.kernel, s.stride, s.pad, s.groups, false, rng)
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchLayer(b, c, randTensor(rng, 16, s.hw, s.hw, s.in), true)
+		})
+	}
+}
+
+// channelShapes are the (N, H, W, C) inputs of the per-channel layers:
+// the first and the widest stage of the compact embedder.
+var channelShapes = [][4]int{{64, 32, 32, 32}, {64, 8, 8, 160}}
+
+func BenchmarkBatchNorm(b *testing.B) {
+	for _, s := range channelShapes {
+		for _, train := range []bool{true, false} {
+			name := fmt.Sprintf("%dx%dx%d/infer", s[1], s[2], s[3])
+			if train {
+				name = fmt.Sprintf("%dx%dx%d/train", s[1], s[2], s[3])
+			}
+			b.Run(name, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				bn := must(NewBatchNorm("", s[3], 0, 0))
+				randomizeBN(bn, rng)
+				benchLayer(b, bn, randTensor(rng, s[:]...), train)
+			})
+		}
+	}
+}
+
+func BenchmarkPReLU(b *testing.B) {
+	for _, s := range channelShapes {
+		b.Run(fmt.Sprintf("%dx%dx%d/train", s[1], s[2], s[3]), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			benchLayer(b, must(NewPReLU("", s[3])), randTensor(rng, s[:]...), true)
+		})
+	}
 }

@@ -9,6 +9,9 @@ import (
 // convConfigs covers the code paths of Conv2D: im2col with one group,
 // stride and padding, several groups, depthwise (with stride, and wide
 // enough for the SIMD kernels' vectors), and the 1×1 pointwise shortcut.
+// TestLayersMatchReference compares each with conv2dForwardRef and
+// conv2dBackwardRef (more shapes there), TestConv2DGradient with finite
+// differences.
 var convConfigs = []struct {
 	name                                 string
 	in, out, kernel, stride, pad, groups int
@@ -30,43 +33,6 @@ var convConfigs = []struct {
 	{"1x1-stride2", 3, 2, 1, 2, 0, 1, true, 5, 5},
 }
 
-// naiveConv is the definition of Conv2D written out directly, in float64.
-func naiveConv(c *Conv2D, xs []float32, n, h, w int) []float64 {
-	oh := (h+2*c.Pad-c.Kernel)/c.Stride + 1
-	ow := (w+2*c.Pad-c.Kernel)/c.Stride + 1
-	cg, og := c.In/c.Groups, c.Out/c.Groups
-	ws := c.Weight.Value.Float32s()
-	out := make([]float64, n*oh*ow*c.Out)
-	for b := 0; b < n; b++ {
-		for oy := 0; oy < oh; oy++ {
-			for ox := 0; ox < ow; ox++ {
-				for o := 0; o < c.Out; o++ {
-					g := o / og
-					var s float64
-					if c.Bias != nil {
-						s = float64(c.Bias.Value.Float32s()[o])
-					}
-					for kh := 0; kh < c.Kernel; kh++ {
-						for kw := 0; kw < c.Kernel; kw++ {
-							iy, ix := oy*c.Stride-c.Pad+kh, ox*c.Stride-c.Pad+kw
-							if iy < 0 || iy >= h || ix < 0 || ix >= w {
-								continue
-							}
-							for ci := 0; ci < cg; ci++ {
-								xv := xs[((b*h+iy)*w+ix)*c.In+g*cg+ci]
-								wv := ws[((kh*c.Kernel+kw)*cg+ci)*c.Out+o]
-								s += float64(xv) * float64(wv)
-							}
-						}
-					}
-					out[((b*oh+oy)*ow+ox)*c.Out+o] = s
-				}
-			}
-		}
-	}
-	return out
-}
-
 func newTestConv(t *testing.T, rng *rand.Rand, in, out, k, s, p, g int, bias bool) *Conv2D {
 	t.Helper()
 	c, err := NewConv2D("c", in, out, k, s, p, g, bias, rng)
@@ -79,34 +45,6 @@ func newTestConv(t *testing.T, rng *rand.Rand, in, out, k, s, p, g int, bias boo
 		}
 	}
 	return c
-}
-
-func TestConv2DMatchesNaive(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for _, tc := range convConfigs {
-		t.Run(tc.name, func(t *testing.T) {
-			c := newTestConv(t, rng, tc.in, tc.out, tc.kernel, tc.stride, tc.pad, tc.groups, tc.bias)
-			for _, n := range []int{1, 3} { // two batch sizes: buffers are resized
-				x := randTensor(rng, n, tc.h, tc.w, tc.in)
-				for _, training := range []bool{false, true} {
-					y, err := c.Forward(x, training)
-					if err != nil {
-						t.Fatal(err)
-					}
-					want := naiveConv(c, x.Float32s(), n, tc.h, tc.w)
-					got := y.Float32s()
-					if len(got) != len(want) {
-						t.Fatalf("output has %d values (shape %v), want %d", len(got), y.Shape(), len(want))
-					}
-					for i := range want {
-						if math.Abs(float64(got[i])-want[i]) > 1e-5 {
-							t.Fatalf("n=%d y[%d] = %g, want %g", n, i, got[i], want[i])
-						}
-					}
-				}
-			}
-		})
-	}
 }
 
 func TestConv2DGradient(t *testing.T) {

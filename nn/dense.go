@@ -9,6 +9,8 @@ import (
 
 // Dense is a fully connected layer, y = x·W + b, from (N, In) to (N, Out).
 // Put a Flatten or GlobalAvgPool before it to feed it an NHWC tensor.
+// Forward and Backward are matrix products (gemm); denseForwardRef and
+// denseBackwardRef (reference.go) are the same sums as plain loops.
 type Dense struct {
 	Name    string
 	In, Out int

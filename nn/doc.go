@@ -29,17 +29,34 @@
 // tensors are owned by the layer and are overwritten by its next call: copy
 // them if you need them longer.
 //
-// Each layer is checked against finite differences in its tests
-// (gradcheck_test.go).
+// # Where the math lives
+//
+// Every layer's arithmetic is written twice. reference.go holds the plain
+// version: each layer's forward and backward pass as nested loops that
+// read like the formula in their comments (the llm.c way), summing in
+// float64 and keeping nothing between calls; nothing runs it but the tests.
+// The layer files hold the fast paths that Forward and Backward run:
+// matrix products, bands of rows on all cores, SIMD vectors, reused
+// buffers (see Speed). reference_test.go checks that the two agree, to
+// float32 rounding, on random inputs of many shapes, and gradcheck_test.go
+// that each Backward is the derivative of its Forward. To learn what a
+// layer computes, read reference.go; to learn how it is made fast, read
+// its own file.
 //
 // # Speed
 //
 // The matrix products (gemm) run on gonum natively, and on a packed kernel
 // over all cores, in SIMD vectors, where Go's simd experiment is on
-// (gemm_kernel.go; in WebAssembly the same kernel); batch norm, PReLU and the
-// depthwise convolutions split a batch into bands of rows on all cores
-// (bands.go) and do their per-value arithmetic in vectors (rows.go,
-// depthwise_simd.go). In WebAssembly everything runs on the one thread.
+// (gemm_kernel.go; in WebAssembly the same kernel). Convolutions become
+// matrix products by im2col (conv_im2col.go), except depthwise ones, which
+// run direct loops (conv_depthwise.go). Batch norm, PReLU and the depthwise
+// convolutions split a batch into bands of rows on all cores (bands.go):
+// each pass is a plain function of a small struct holding everything it
+// reads and writes, so what a band works on is in its signature. Their
+// per-value arithmetic runs in vectors (rows.go and rows_simd.go,
+// depthwise_simd.go), each value the same sequence of float32 operations
+// as the one-at-a-time code beside it. In WebAssembly everything runs on
+// the one thread.
 //
 // # Models on disk
 //

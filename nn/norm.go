@@ -16,6 +16,8 @@ const DefaultL2Eps = 1e-10
 //
 // the last layer of an embedder: squared distances between its outputs lie
 // in [0, 4]. ε keeps a zero row finite (it maps to zero).
+// l2NormalizeForwardRef and l2NormalizeBackwardRef (reference.go) are its
+// math as plain loops.
 type L2Normalize struct {
 	Name string
 	Eps  float32

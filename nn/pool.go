@@ -7,6 +7,10 @@ import (
 	"gorgonia.org/tensor"
 )
 
+// The pools' loops are close to their math already; maxPoolForwardRef and
+// the other pooling references (reference.go) are it written one output
+// value at a time.
+
 // window is the geometry shared by MaxPool and AvgPool: a Kernel×Kernel
 // window moved by Stride over the input padded by Pad on every side, each
 // channel pooled separately. Pad must be smaller than Kernel, so every

@@ -7,7 +7,8 @@ import "math"
 // on. rows_scalar.go runs them from channel 0; rows_simd.go, where the simd
 // experiment is on, runs whole vectors of channels first and these on the
 // rest. Both compute the same bits: each value is the same sequence of
-// float32 operations, with no fused multiply-add.
+// float32 operations, with no fused multiply-add. The layers' math, as
+// plain loops, is in reference.go.
 
 // affineRowTail: y = x·scale + shift.
 func affineRowTail(i0 int, y, x, scale, shift []float32) {
