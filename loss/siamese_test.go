@@ -173,27 +173,7 @@ func TestSiameseTrains(t *testing.T) {
 		noise                  = 0.1
 		lr                     = 0.5
 	)
-	centres := randomBatch(r, ids, dim)
-	sample := func(id int) []float32 {
-		v := make([]float32, dim)
-		for k := range v {
-			v[k] = centres[id][k] + noise*float32(r.NormFloat64())
-		}
-		return v
-	}
-	pairs := func(n int) (x1, x2 [][]float32, same []bool) {
-		for i := range n {
-			a := r.IntN(ids)
-			b := a
-			if i%2 == 1 {
-				for b == a {
-					b = r.IntN(ids)
-				}
-			}
-			x1, x2, same = append(x1, sample(a)), append(x2, sample(b)), append(same, a == b)
-		}
-		return x1, x2, same
-	}
+	pairs := identities(r, ids, dim, noise)
 
 	head, _ := NewSiameseHead(dim)
 	var first, last float32
@@ -253,9 +233,9 @@ func TestSiameseErrors(t *testing.T) {
 	}
 }
 
-// fitPairs draws n pairs, alternately same and different, of ids noisy
-// copies of random centres.
-func fitPairs(r *rand.Rand, n, ids, dim int, noise float32) (x1, x2 [][]float32, same []bool) {
+// identities makes ids random centres and returns a function drawing n
+// pairs, alternately same and different, of noisy copies of them.
+func identities(r *rand.Rand, ids, dim int, noise float32) func(n int) (x1, x2 [][]float32, same []bool) {
 	centres := randomBatch(r, ids, dim)
 	sample := func(id int) []float32 {
 		v := make([]float32, dim)
@@ -264,15 +244,23 @@ func fitPairs(r *rand.Rand, n, ids, dim int, noise float32) (x1, x2 [][]float32,
 		}
 		return v
 	}
-	for i := range n {
-		a := r.IntN(ids)
-		b := a
-		for i%2 == 1 && b == a {
-			b = r.IntN(ids)
+	return func(n int) (x1, x2 [][]float32, same []bool) {
+		for i := range n {
+			a := r.IntN(ids)
+			b := a
+			for i%2 == 1 && b == a {
+				b = r.IntN(ids)
+			}
+			x1, x2, same = append(x1, sample(a)), append(x2, sample(b)), append(same, a == b)
 		}
-		x1, x2, same = append(x1, sample(a)), append(x2, sample(b)), append(same, a == b)
+		return x1, x2, same
 	}
-	return x1, x2, same
+}
+
+// fitPairs draws n pairs, alternately same and different, of ids noisy
+// copies of random centres.
+func fitPairs(r *rand.Rand, n, ids, dim int, noise float32) (x1, x2 [][]float32, same []bool) {
+	return identities(r, ids, dim, noise)(n)
 }
 
 // l1Spread is the standard deviation of the pairs' L1 distances.
