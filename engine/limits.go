@@ -49,8 +49,8 @@ const (
 
 // The calibrated range of thresholds: every model calibrated for this
 // project stored a threshold within it (the shipped compact models 1.00 to
-// 1.22, strict points 1.02; the dlib teacher 0.6; thresholds chosen on
-// LFW's test folds near 1.36). A squared distance of 2 between unit
+// 1.22, strict points 0.68 to 1.02; the dlib teacher 0.6; thresholds chosen
+// on LFW's test folds near 1.36). A squared distance of 2 between unit
 // embeddings is a right angle: a threshold near it accepts nearly anyone.
 // A model file whose threshold (or strict point) lies outside the range is
 // refused unless the caller trusts it explicitly (ModelOptions).

@@ -204,17 +204,7 @@ func TestSiameseObjectiveSeparates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first, last EpochStats
-	for ep := range epochs {
-		st, err := tr.RunEpoch(context.Background(), ep, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ep == 0 {
-			first = st
-		}
-		last = st
-	}
+	first, last := runEpochs(t, tr, epochs)
 	after, err := score(context.Background(), m.Net, heldRows, []int{8}, held)
 	if err != nil {
 		t.Fatal(err)

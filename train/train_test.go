@@ -91,17 +91,7 @@ func TestTrainingLowersTheLoss(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Epochs, cfg.Jitter = 6, face.JitterRange{}
 	tr := newTrainer(t, samples, randomTargets(len(samples), 3), cfg)
-	var first, last EpochStats
-	for ep := 0; ep < cfg.Epochs; ep++ {
-		st, err := tr.RunEpoch(context.Background(), ep, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ep == 0 {
-			first = st
-		}
-		last = st
-	}
+	first, last := runEpochs(t, tr, cfg.Epochs)
 	if !(last.Loss < 0.8*first.Loss) {
 		t.Fatalf("loss went from %.4f to %.4f over %d epochs; want a drop of at least 20%%", first.Loss, last.Loss, cfg.Epochs)
 	}
@@ -405,4 +395,21 @@ func TestSampleBatchKin(t *testing.T) {
 	if err := kin.SetFamilies(family[:10]); err == nil {
 		t.Error("a family list shorter than the labels was accepted")
 	}
+}
+
+// runEpochs runs epochs 0 … n−1 of tr and returns the first's and the
+// last's statistics.
+func runEpochs(t *testing.T, tr *Trainer, n int) (first, last EpochStats) {
+	t.Helper()
+	for ep := range n {
+		st, err := tr.RunEpoch(context.Background(), ep, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ep == 0 {
+			first = st
+		}
+		last = st
+	}
+	return first, last
 }
