@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"github.com/oneshotface/oneshot/dataset"
@@ -33,23 +34,27 @@ type Set struct {
 // A data set that is missing is an error naming it.
 func Sets(root string) ([]Set, error) {
 	lfw, fiw := filepath.Join(root, "lfw"), filepath.Join(root, "fiw")
-	sets := []Set{
-		{Name: "LFW", File: filepath.Join(lfw, "pairsDevTest.txt")},
-		{Name: "FIW", File: filepath.Join(fiw, "pairsVal.txt")},
-		{Name: "FIW kin", File: filepath.Join(fiw, "pairsValKin.txt")},
-		{Name: "ORL", File: filepath.Join(root, "orl"), Note: "ORL's people are training people: optimistic"},
+	pairsFile := func(file, images, format string) func() ([]dataset.Pair, error) {
+		return func() ([]dataset.Pair, error) { return dataset.ReadPairsFile(file, images, format) }
 	}
-	var err error
-	if sets[0].Pairs, err = dataset.ReadPairsFile(sets[0].File, filepath.Join(lfw, "images"), "lfw"); err != nil {
-		return nil, err
+	sets := []struct {
+		Set
+		read func() ([]dataset.Pair, error)
+	}{
+		{Set{Name: "LFW", File: filepath.Join(lfw, "pairsDevTest.txt")}, pairsFile(filepath.Join(lfw, "pairsDevTest.txt"), filepath.Join(lfw, "images"), "lfw")},
+		{Set{Name: "FIW", File: filepath.Join(fiw, "pairsVal.txt")}, pairsFile(filepath.Join(fiw, "pairsVal.txt"), filepath.Join(fiw, "images"), "plain")},
+		{Set{Name: "FIW kin", File: filepath.Join(fiw, "pairsValKin.txt")}, pairsFile(filepath.Join(fiw, "pairsValKin.txt"), filepath.Join(fiw, "images"), "plain")},
+		{Set{Name: "ORL", File: filepath.Join(root, "orl"), Note: "ORL's people are training people: optimistic"},
+			func() ([]dataset.Pair, error) { return dataset.ORLPairs(filepath.Join(root, "orl")) }},
 	}
-	for i := 1; i <= 2; i++ {
-		if sets[i].Pairs, err = dataset.ReadPairsFile(sets[i].File, filepath.Join(fiw, "images"), "plain"); err != nil {
-			return nil, err
+	out := make([]Set, len(sets))
+	for i, s := range sets {
+		pairs, err := s.read()
+		if err != nil {
+			return nil, fmt.Errorf("eval: the %s set: %w", s.Name, err)
 		}
+		out[i] = s.Set
+		out[i].Pairs = pairs
 	}
-	if sets[3].Pairs, err = dataset.ORLPairs(sets[3].File); err != nil {
-		return nil, err
-	}
-	return sets, nil
+	return out, nil
 }
