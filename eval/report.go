@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/oneshotface/oneshot/loss"
 )
@@ -291,4 +292,63 @@ func (r Report) failedSet() []bool {
 		}
 	}
 	return f
+}
+
+// StrictThreshold is the largest distance at which at most FAR1 of the
+// compared pairs of two people of every part of the report are accepted:
+// parts gives the number of pairs of each part, in order, and must cover
+// the report. A strict point calibrated on a mix of data sets by
+// TARThreshold holds its 1% on the mix, so on the easiest set's impostors
+// it is stricter than needed and on the hardest set's looser: family
+// photographs of all ages are far more alike than press photographs of
+// public figures. This point holds on each part, so it is the hardest
+// part's. Failed pairs are left out: a picture without a face is never
+// compared, so it says nothing about where the threshold lies (At, which
+// counts them as accepted, is the measure of a stored threshold). Parts
+// without compared pairs of two people set no bound. It returns an error
+// if the parts do not add up to the report's pairs or no part has compared
+// pairs of two people.
+func (r Report) StrictThreshold(parts []int) (float32, error) {
+	total := 0
+	for _, n := range parts {
+		if n < 0 {
+			return 0, fmt.Errorf("eval: a part of %d pairs", n)
+		}
+		total += n
+	}
+	if total != len(r.Distances) || len(r.Same) != len(r.Distances) {
+		return 0, fmt.Errorf("eval: parts of %d pairs in all, for a report of %d distances and %d labels", total, len(r.Distances), len(r.Same))
+	}
+	failed := r.failedSet()
+	strict, bounded := float32(math.Inf(1)), false
+	lo := 0
+	for _, n := range parts {
+		var impostors []float32
+		for i := lo; i < lo+n; i++ {
+			if !r.Same[i] && !failed[i] {
+				impostors = append(impostors, r.Distances[i])
+			}
+		}
+		lo += n
+		if len(impostors) == 0 {
+			continue
+		}
+		allowed := int(math.Floor(FAR1 * float64(len(impostors))))
+		slices.Sort(impostors)
+		var t float32
+		switch {
+		case allowed == 0:
+			t = math.Nextafter32(impostors[0], float32(math.Inf(-1)))
+		default: // between the last impostor allowed and the first not
+			t = impostors[allowed-1] + (impostors[allowed]-impostors[allowed-1])/2
+			if t >= impostors[allowed] { // tied: stop below both
+				t = math.Nextafter32(impostors[allowed], float32(math.Inf(-1)))
+			}
+		}
+		strict, bounded = min(strict, t), true
+	}
+	if !bounded {
+		return 0, errors.New("eval: no part has compared pairs of two people")
+	}
+	return strict, nil
 }

@@ -347,3 +347,60 @@ func TestOperatingPointCountsErrorsAtAFixedThreshold(t *testing.T) {
 		t.Errorf("At on an empty report = %+v (FAR %v, TAR %v), want zero counts", p, p.FAR(), p.TAR())
 	}
 }
+
+// TestStrictThresholdHoldsOnEveryPart: on an easy part and a hard part,
+// the strict point accepts at most 1% of each part's compared impostors,
+// it is the hard part's (stricter than the mix's own 1% point), failed
+// pairs are left out, and parts that do not cover the report are refused.
+func TestStrictThresholdHoldsOnEveryPart(t *testing.T) {
+	var dist []float32
+	var same, failed []bool
+	var fold []int
+	add := func(n int, sameFrom, impFrom float32, nFailed int) {
+		for i := range n {
+			dist = append(dist, sameFrom+float32(i)*0.001, impFrom+float32(i)*0.01)
+			same = append(same, true, false)
+			failed = append(failed, false, i < nFailed)
+			fold = append(fold, i%10, i%10)
+		}
+	}
+	add(300, 0.2, 1.0, 0) // easy: impostors from 1.0 up
+	add(300, 0.3, 0.6, 2) // hard: impostors from 0.62 up (the first two failed)
+	r, err := FromDistances(dist, same, failed, fold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict, err := r.StrictThreshold([]int{600, 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// accepted counts the compared impostors of pairs [lo, hi) accepted.
+	accepted := func(lo, hi int) (n int) {
+		for i := lo; i < hi; i++ {
+			if !r.Same[i] && !failed[i] && r.Distances[i] <= strict {
+				n++
+			}
+		}
+		return n
+	}
+	if got := accepted(0, 600); got != 0 {
+		t.Errorf("the easy part at the strict point %v: %d impostors accepted, want none", strict, got)
+	}
+	// 298 compared impostors allow 2 (1%, rounded down): 0.62 and 0.63,
+	// not 0.64.
+	if got := accepted(600, 1200); got != 2 {
+		t.Errorf("the hard part at the strict point %v: %d impostors accepted, want 2 of its 298 compared", strict, got)
+	}
+	if !(strict < r.TARThreshold) {
+		t.Errorf("strict point %v is not stricter than the mix's 1%% point %v", strict, r.TARThreshold)
+	}
+	for _, bad := range [][]int{{600}, {600, 601}, {-1, 1201}} {
+		if _, err := r.StrictThreshold(bad); err == nil {
+			t.Errorf("StrictThreshold(%v): no error for parts that do not cover 1,200 pairs", bad)
+		}
+	}
+	allSame := Report{Distances: []float32{0.1, 0.5, 0.6}, Same: []bool{true, true, false}, Failed: []int{2}}
+	if _, err := allSame.StrictThreshold([]int{3}); err == nil {
+		t.Error("no compared pair of two people: no error")
+	}
+}
