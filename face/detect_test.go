@@ -383,3 +383,43 @@ func TestRetryFine(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryBorder checks the photo detector's last scan inside a wider
+// border on FIW training pictures whose faces fill the frame, forehead or
+// chin cut: with the usual border (and the finer scan) no face is found,
+// with RetryBorder's the face filling the middle of the picture is.
+func TestRetryBorder(t *testing.T) {
+	dir := dataDir(t)
+	usual := testDetector(t)
+	usual.Params.RetryBorder = -1
+	wide := testDetector(t)
+	if wide.Params.RetryBorder <= wide.Params.Pad {
+		t.Fatalf("the photo detector's RetryBorder %v is not wider than its Pad %v", wide.Params.RetryBorder, wide.Params.Pad)
+	}
+	for _, rel := range []string{
+		"F0007/MID1/P00075_face2.jpg",
+		"F0033/MID2/P00343_face4.jpg",
+		"F0349/MID1/P11110_face1.jpg",
+	} {
+		img := decodeFile(t, filepath.Join(dir, "fiw", "images", rel))
+		a, err := usual.Analyze(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Faces) != 0 {
+			t.Errorf("%s: the usual border finds %d faces; this test wants a picture it misses", rel, len(a.Faces))
+			continue
+		}
+		if a, err = wide.Analyze(img); err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Faces) == 0 {
+			t.Errorf("%s: no face inside the wider border", rel)
+			continue
+		}
+		f, b := a.Faces[0], img.Bounds()
+		if math.Hypot(f.X-float64(b.Dx())/2, f.Y-float64(b.Dy())/2) > 25 || f.Size < 0.8*float64(b.Dx()) {
+			t.Errorf("%s: face at (%.0f, %.0f) of size %.0f; want the face filling the middle of the %d×%d picture", rel, f.X, f.Y, f.Size, b.Dx(), b.Dy())
+		}
+	}
+}

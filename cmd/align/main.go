@@ -81,6 +81,7 @@ func main() {
 	flag.IntVar(&params.Perturbs, "perturbs", params.Perturbs, "pupil localiser starts per eye")
 	flag.BoolVar(&params.CoarseToFine, "coarse", params.CoarseToFine, "scan coarse-to-fine, as the engine does (see face.Params.CoarseToFine)")
 	flag.BoolVar(&params.RetryFine, "retry", params.RetryFine, "when the scan finds no face, scan again on a finer grid (see face.Params.RetryFine; the engine does not)")
+	flag.Float64Var(&params.RetryBorder, "retry-border", params.RetryBorder, "with -retry: when the finer scan finds nothing either, scan inside a border this wide (see face.Params.RetryBorder; negative: none)")
 	flag.Parse()
 
 	if *cascades {
