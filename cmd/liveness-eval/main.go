@@ -22,6 +22,11 @@
 // to the person's views, so that a person photographed turning one way
 // only can answer both prompts.
 //
+// "reach" is how far each person's photographs turn both ways from the
+// frontal one: a person whose reach is below the turn threshold cannot
+// pass, however the photographs are played, so the count short of each
+// threshold is a floor under the BPCER this proxy can show there.
+//
 // "held" is the largest turn an attack held on two frames in a row while a
 // turn was asked for (the largest and the 95th percentile over the
 // attacks), to set beside the turn threshold: the margin a threshold has.
@@ -38,6 +43,7 @@
 //	-fps F        simulated frames a second (default 5)
 //	-turn T       liveness turn threshold (default liveness.DefaultConfig's)
 //	-workers N    presentations played in parallel (default 2)
+//	-only H       attacks or genuine: one half of the table
 //	-v            print each presentation's verdict
 //
 // $ONESHOT_DATA defaults to ../shared/data; the data are read where they
@@ -45,6 +51,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -90,6 +97,7 @@ func run() error {
 	turn := flag.Float64("turn", 0, "turn threshold (0: the default)")
 	workers := flag.Int("workers", 2, "presentations played in parallel")
 	verbose := flag.Bool("v", false, "print each presentation")
+	only := flag.String("only", "", "attacks or genuine: run one half of the table")
 	flag.Parse()
 	if *split != "test" && *split != "train" {
 		return fmt.Errorf("-split is %q: give test or train", *split)
@@ -120,6 +128,23 @@ func run() error {
 	}
 	fmt.Printf("liveness challenge, %s split, turn threshold %.3f, %g frames/s, measured %s\n\n", cfg.split, turnShown, cfg.fps, time.Now().UTC().Format("2006-01-02"))
 
+	if *only != "" && *only != "attacks" && *only != "genuine" {
+		return fmt.Errorf("-only is %q: give attacks or genuine", *only)
+	}
+	if *only != "genuine" {
+		if err := cfg.attackTable(root); err != nil {
+			return err
+		}
+	}
+	if *only != "attacks" {
+		return cfg.genuineTable(root)
+	}
+	return nil
+}
+
+// attackTable prints the APCER of every attack kind on the split's LFW and
+// FIW people.
+func (cfg *config) attackTable(root string) error {
 	lfwList, fiwList := "peopleDevTest.txt", "peopleVal.txt"
 	if cfg.split == "train" {
 		lfwList, fiwList = "peopleDevTrain.txt", "peopleTrain.txt"
@@ -145,12 +170,18 @@ func run() error {
 		}
 	}
 	fmt.Println()
+	return nil
+}
+
+// genuineTable prints the BPCER of the split's ORL people played as heads
+// that turn, as photographed and with their mirror images.
+func (cfg *config) genuineTable(root string) error {
 	orl, err := dataset.ReadFolders(filepath.Join(root, "orl"))
 	if err != nil {
 		return err
 	}
 	sort.Slice(orl, func(i, j int) bool { return orlNum(orl[i].Name) < orlNum(orl[j].Name) })
-	fmt.Printf("%-36s %6s %10s %7s %11s\n", "genuine (ORL, by yaw)", "tried", "not live", "BPCER", "not passed")
+	fmt.Printf("%-36s %6s %10s %7s %11s %12s\n", "genuine (ORL, by yaw)", "tried", "not live", "BPCER", "not passed", "not enrolled")
 	lines := []struct {
 		name   string
 		people []dataset.Person
@@ -173,13 +204,33 @@ func run() error {
 			if mirror {
 				name += " +mirrored"
 			}
-			fmt.Printf("%-36s %6d %10d %6.1f%% %11d\n", name, g.tried, g.notLive, pct(g.notLive, g.tried), g.notPassed)
-			for _, r := range g.reasons {
-				fmt.Printf("    %s\n", r)
+			fmt.Printf("%-36s %6d %10d %6.1f%% %11d %12d\n", name, g.tried, g.notLive, pct(g.notLive, g.tried), g.notPassed, g.notEnrolled)
+			if cfg.verbose {
+				for _, r := range g.reasons {
+					fmt.Printf("    %s\n", r)
+				}
 			}
+			fmt.Printf("    how far the photographs turn both ways (reach): %s\n", reachLine(g.reach))
 		}
 	}
 	return nil
+}
+
+// reachLine says how many people's photographs reach each of a few turn
+// thresholds both ways: the share that cannot pass at that threshold is a
+// floor under the BPCER these photographs can show there.
+func reachLine(reach []float64) string {
+	var parts []string
+	for _, t := range []float64{0.06, 0.08, 0.10, 0.12, 0.15} {
+		n := 0
+		for _, r := range reach {
+			if r < t {
+				n++
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d of %d short of %.2f", n, len(reach), t))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // quantiles returns the largest value of v and its 95th percentile.
@@ -312,8 +363,9 @@ func photoScale(d *face.Detector, img image.Image) (float64, bool) {
 }
 
 type genuineResult struct {
-	tried, notLive, notPassed int
-	reasons                   []string
+	tried, notLive, notPassed, notEnrolled int
+	reasons                                []string
+	reach                                  []float64 // each person's Genuine.Reach
 }
 
 // genuine plays each ORL person's photographs as a head turning.
@@ -336,10 +388,16 @@ func (c *config) genuine(people []dataset.Person, mirror bool) genuineResult {
 			}
 		}
 		views := pad.MeasureViews(photos, 3.2, d, c.lc)
-		out, err := c.genuineOne(e, views, uint64(100+i))
+		out, reach, err := c.genuineOne(e, views, uint64(100+i))
 		mu.Lock()
 		defer mu.Unlock()
+		if errors.Is(err, errEnroll) {
+			g.notEnrolled++
+			g.reasons = append(g.reasons, fmt.Sprintf("%s not enrolled: %v", p.Name, err))
+			return
+		}
 		g.tried++
+		g.reach = append(g.reach, reach)
 		if err != nil || !out.State.Live {
 			g.notLive++
 			g.reasons = append(g.reasons, fmt.Sprintf("%s not live: %v%v", p.Name, err, out.State.Reasons))
@@ -358,12 +416,17 @@ func (c *config) genuine(people []dataset.Person, mirror bool) genuineResult {
 	return g
 }
 
+// errEnroll marks a person the engine could not enroll (a failure to
+// enroll, counted apart from the challenge's errors).
+var errEnroll = errors.New("cannot enroll")
+
 // genuineOne enrolls a person from the view nearest in yaw to the frontal
-// one the player shows, and plays the challenge.
-func (c *config) genuineOne(e *engine.Engine, views []pad.View, seed uint64) (pad.Outcome, error) {
+// one the player shows, and plays the challenge; reach is how far the
+// views turn both ways (pad.Genuine.Reach).
+func (c *config) genuineOne(e *engine.Engine, views []pad.View, seed uint64) (pad.Outcome, float64, error) {
 	g, err := pad.NewGenuine(views, seed)
 	if err != nil {
-		return pad.Outcome{}, err
+		return pad.Outcome{}, 0, err
 	}
 	enroll := g.Center
 	best := -1.0
@@ -379,10 +442,11 @@ func (c *config) genuineOne(e *engine.Engine, views []pad.View, seed uint64) (pa
 	_ = e.Remove(id)
 	if res, err := e.Enroll(id, []engine.Frame{pad.FrameOf(enroll.Frame)}); err != nil || !res.Enrolled {
 		if res, err := e.Enroll(id, []engine.Frame{pad.FrameOf(g.Center.Frame)}); err != nil || !res.Enrolled {
-			return pad.Outcome{}, fmt.Errorf("cannot enroll: %v", err)
+			return pad.Outcome{}, 0, fmt.Errorf("%w: %v", errEnroll, err)
 		}
 	}
-	return pad.Play(e, id, c.opts(seed), g, c.fps, c.maxFrames())
+	out, err := pad.Play(e, id, c.opts(seed), g, c.fps, c.maxFrames())
+	return out, g.Reach(), err
 }
 
 func abs(x float64) float64 {

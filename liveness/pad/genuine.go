@@ -114,3 +114,14 @@ func (g *Genuine) Next(st engine.ChallengeState, t time.Duration) *image.RGBA {
 	}
 	return g.buf
 }
+
+// Reach is how far this person's views turn both ways from the frontal
+// one: the smaller of the largest yaw above Center's and the largest
+// below it. A challenge whose turn threshold is above it cannot be passed
+// with these views, however they are played.
+func (g *Genuine) Reach() float64 {
+	if len(g.Left) == 0 || len(g.Right) == 0 {
+		return 0
+	}
+	return min(g.Left[len(g.Left)-1].Yaw-g.Center.Yaw, g.Center.Yaw-g.Right[len(g.Right)-1].Yaw)
+}
