@@ -10,8 +10,9 @@ import (
 // measured with (cmd/liveness-eval); a zero field means its default.
 type Config struct {
 	// Turn is how far the nose must move across the face, in Pose.Yaw
-	// from the baseline, for a turn to count (default 0.12: about 20° of
-	// a real head's turn). Looking at the camera allows half of it.
+	// from the baseline, for a turn to count (default 0.12: a real head
+	// turned by about 15°, its nose tip half the pupils' distance in
+	// front of the eyes). Looking at the camera allows half of it.
 	Turn float64
 	// Hold is how many frames in a row must show a move (default 2).
 	Hold int
