@@ -82,8 +82,10 @@ type ChallengeState struct {
 	// Progress runs from 0 to 1 over the whole sequence.
 	Progress float64 `json:"progress"`
 	// Yaw is how far the nose has moved across the face since the
-	// baseline (positive: towards the person's left).
-	Yaw float64 `json:"yaw"`
+	// baseline (positive: towards the person's left); Measured says it
+	// was measured on this frame (else it is the last frame's that was).
+	Yaw      float64 `json:"yaw"`
+	Measured bool    `json:"measured"`
 	// Hint says why this frame did not count, if it did not ("no face").
 	Hint string `json:"hint"`
 	// Reasons say why a finished challenge failed; empty otherwise.
@@ -213,7 +215,7 @@ func (c *Challenge) answer(st liveness.State, fc *Face, sw *stopwatch) Challenge
 	out := ChallengeState{
 		ID: c.id, Done: st.Done, Live: st.Live, Match: st.Match, Passed: st.Done && st.Live && st.Match,
 		Move: st.Move.String(), Prompt: st.Prompt, Step: st.Step, Moves: make([]string, len(st.Moves)),
-		Progress: st.Progress, Yaw: st.Yaw, Hint: st.Hint, Reasons: st.Reasons,
+		Progress: st.Progress, Yaw: st.Yaw, Measured: st.Measured, Hint: st.Hint, Reasons: st.Reasons,
 		Judged: c.judged, Threshold: c.thr, Face: fc,
 	}
 	if c.judged {

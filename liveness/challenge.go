@@ -43,8 +43,9 @@ type State struct {
 	// Progress runs from 0 to 1 over the whole sequence.
 	Progress float64
 	// Yaw is the last measured Pose.Yaw less the baseline (0 before the
-	// baseline is fixed).
-	Yaw float64
+	// baseline is fixed); Measured says it was measured on this frame.
+	Yaw      float64
+	Measured bool
 	// Hint says what keeps the current frame from counting ("no face").
 	Hint string
 	// Reasons say why a finished challenge failed; empty on success.
@@ -74,6 +75,7 @@ type Challenge struct {
 
 	matched, mismatched int
 	yaw                 float64
+	measured            bool // the last frame's pose was measured
 	done                bool
 	final               State
 }
@@ -130,6 +132,7 @@ func (c *Challenge) Observe(o Observation) State {
 	}
 	t := max(o.Time, c.lastTime)
 	c.lastTime = t
+	c.measured = false
 	if !c.started {
 		c.started, c.moveStart, c.lastSeen = true, t, t
 	}
@@ -169,6 +172,7 @@ func (c *Challenge) Observe(o Observation) State {
 			c.mismatched++
 		}
 	}
+	c.measured = true
 	if !c.haveBase {
 		return c.baseline(o.Pose.Yaw)
 	}
@@ -271,7 +275,7 @@ func (c *Challenge) state(hint string) State {
 	return State{
 		Move: mv, Prompt: mv.Prompt(), Step: c.step, Moves: slices.Clone(c.moves),
 		Progress: (float64(c.step) + min(part, 0.99)) / float64(len(c.moves)),
-		Yaw:      c.yaw, Hint: hint,
+		Yaw:      c.yaw, Measured: c.measured, Hint: hint,
 	}
 }
 

@@ -124,8 +124,11 @@ func TestFaceLost(t *testing.T) {
 	play(t, c, 5, head, true)
 	o := obs(8, 0, false, false)
 	o.Faces = 0
-	if st := c.Observe(o); st.Done || st.Hint != "no face" {
+	if st := c.Observe(o); st.Done || st.Hint != "no face" || st.Measured {
 		t.Fatalf("a short gap: %+v", st)
+	}
+	if st := c.Observe(obs(9, 0, false, false)); !st.Measured {
+		t.Fatalf("a frame with a pose is not marked measured: %+v", st)
 	}
 	o = obs(30, 0, false, false) // 2.5 s after the last face
 	o.Faces = 0

@@ -476,6 +476,8 @@ export interface ChallengeState {
   progress: number;
   /** How far the nose has moved across the face since the start (positive: towards the person's left). */
   yaw: number;
+  /** yaw was measured on this frame (else it is from the last frame where it was). */
+  measured: boolean;
   /** Why this frame did not count, if it did not ("no face"). */
   hint: string;
   /** Why a finished challenge failed; empty otherwise. */

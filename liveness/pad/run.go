@@ -45,7 +45,7 @@ func Play(e *engine.Engine, id string, opts engine.ChallengeOptions, p Player, f
 			return out, err
 		}
 		sign := map[string]float64{"left": 1, "right": -1}[asked]
-		if sign == 0 || st.Face == nil {
+		if sign == 0 || !st.Measured {
 			havePrev = false
 			continue
 		}
