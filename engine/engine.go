@@ -47,8 +47,11 @@ type Engine struct {
 	mu       sync.Mutex
 	cascades *face.Cascades
 	detector *face.Detector
-	model    loadedModel
-	gallery  *gallery.Gallery
+	// landmarks are the nose and mouth cascades of the liveness
+	// challenge; nil until SetLandmarks.
+	landmarks *face.LandmarkCascades
+	model     loadedModel
+	gallery   *gallery.Gallery
 	// budget counts the bytes of the frames of the calls in progress
 	// (MaxPendingBytes).
 	budget *Budget

@@ -184,3 +184,27 @@ func firstLine(err error, out []byte) string {
 	}
 	return err.Error()
 }
+
+// LoadLandmarkCascadesFromModule reads and parses the nose and mouth
+// cascades (cascade/lps/lp93 and lp84) from the folder CascadeDir finds.
+func LoadLandmarkCascadesFromModule() (*LandmarkCascades, error) {
+	dir, err := CascadeDir()
+	if err != nil {
+		return nil, err
+	}
+	return LoadLandmarkCascades(filepath.Join(dir, "lps"))
+}
+
+// LoadLandmarkCascades reads and parses dir/lp93 (the nose tip) and
+// dir/lp84 (a mouth corner).
+func LoadLandmarkCascades(dir string) (*LandmarkCascades, error) {
+	nose, err := os.ReadFile(filepath.Join(dir, NoseCascadeFile))
+	if err != nil {
+		return nil, fmt.Errorf("face: reading the nose cascade: %w", err)
+	}
+	mouth, err := os.ReadFile(filepath.Join(dir, MouthCascadeFile))
+	if err != nil {
+		return nil, fmt.Errorf("face: reading the mouth cascade: %w", err)
+	}
+	return ParseLandmarkCascades(nose, mouth)
+}

@@ -27,6 +27,7 @@
 //	    options: {captures: [{image, label}] | triplets: [{anchor, positive, negative}],
 //	              mode?: "head"|"full", objective?: "triplet"|"siamese", epochs?, margin?, lr?, onProgress?(p), job?}
 //	cancelFineTune(job)                  → boolean, at once (not queued): cancels fineTune's call of that job
+//	loadLandmarks, challengeStart, challengeNext, challengeEnd: the liveness challenge (see challenge.go)
 //
 // An image is {data, width, height}, the shape of an ImageData: data a
 // Uint8ClampedArray, Uint8Array or ArrayBuffer of width×height×4 RGBA

@@ -22,6 +22,7 @@ import { thresholdRange, checkThreshold } from "./app/threshold.js";
 import { Decider } from "./app/verdicts.js";
 import { holdStorageLock } from "./app/tablock.js";
 import { LossChart } from "./app/chart.js";
+import { ringLength, ringOffset, promptFor, verdictFor } from "./app/liveness.js";
 
 const $ = (id) => document.getElementById(id);
 const ENROLL_FRAMES = 5;
@@ -35,7 +36,8 @@ const state = {
   failed: [], // parts that could not be restored: [{name, message}]
   persistAsked: false,
   people: [],
-  mode: "preview", // preview | enroll | verify | identify
+  mode: "preview", // preview | enroll | verify | identify | liveness
+  challenge: null, // the liveness challenge in progress (engine.challenge)
   running: false, // the camera loop
   threshold: null, // null: the model's default; "strict": the model's strict point; else a distance
   wholeFrames: false, // captures keep whole camera frames instead of the face
@@ -319,6 +321,7 @@ async function refreshPeople() {
     if (state.people.includes(cur)) sel.value = cur;
   }
   $("verify-button").disabled = !state.people.length || !state.running;
+  $("liveness-button").disabled = !state.people.length || !state.running;
   $("identify-button").disabled = !state.people.length || !state.running;
   document.body.dataset.people = state.people.join(",");
 }
@@ -430,6 +433,10 @@ function setMode(mode) {
   }
   $("verify-button").setAttribute("aria-pressed", String(mode === "verify"));
   $("verify-button").textContent = mode === "verify" ? "Stop verifying" : "Start verifying";
+  $("liveness-button").setAttribute("aria-pressed", String(mode === "liveness"));
+  $("liveness-button").textContent = mode === "liveness" ? "Stop the liveness check" : "Verify with liveness";
+  if (mode === "liveness" && was !== "liveness") startLiveness();
+  if (mode !== "liveness" && was === "liveness") endLiveness();
   $("identify-button").setAttribute("aria-pressed", String(mode === "identify"));
   $("identify-button").textContent = mode === "identify" ? "Stop identifying" : "Start identifying";
 }
@@ -483,10 +490,78 @@ async function handle(frame) {
     if (state.mode === "identify") showIdentification(state.decider.judge("identify", r, performance.now()), keep);
     return;
   }
+  if (mode === "liveness" && state.challenge) {
+    const ch = state.challenge;
+    const st = await ch.next(frame, performance.now());
+    drawOverlay($("overlay"), w, h, st.face ? [st.face] : [], !!st.face);
+    if (state.challenge === ch) showLiveness(st);
+    return;
+  }
   const d = await state.engine.detect(frame);
   drawOverlay($("overlay"), w, h, d.faces, d.quality.ok);
   noteQuality(d.quality, keep, d.faces[0] || null);
   if (mode === "enroll" && state.mode === "enroll") await enrollFrame(d, keep);
+}
+
+// ---- verify with liveness ----
+
+const RING_R = 44;
+
+// startLiveness starts a challenge for the chosen person; the frames go
+// to it from handle().
+async function startLiveness() {
+  const id = $("verify-person").value;
+  $("liveness").hidden = false;
+  const ring = $("liveness-ring");
+  ring.style.strokeDasharray = String(ringLength(RING_R));
+  ring.style.strokeDashoffset = String(ringOffset(0, RING_R));
+  const verdict = $("liveness-verdict");
+  verdict.textContent = "";
+  verdict.className = "verdict";
+  verdict.dataset.verdict = "";
+  $("liveness-prompt").textContent = "Starting…";
+  try {
+    const ch = await state.engine.challenge(id, options());
+    if (state.mode !== "liveness") {
+      ch.end();
+      return;
+    }
+    state.challenge = ch;
+    showLiveness(ch.state);
+  } catch (err) {
+    $("liveness-prompt").textContent = "";
+    verdict.textContent = `The liveness check cannot start: ${err.message}`;
+    verdict.dataset.verdict = "error";
+    setMode("preview");
+  }
+}
+
+function endLiveness() {
+  if (state.challenge) state.challenge.end();
+  state.challenge = null;
+}
+
+// showLiveness shows a challenge state: the prompt with its arrow, the ring,
+// the words for screen readers (only when they change), and the verdict.
+function showLiveness(st) {
+  const p = promptFor(st);
+  $("liveness-prompt").textContent = st.done ? "" : `${p.prompt}${st.hint ? ` (${st.hint})` : ""}`;
+  $("liveness-arrow").textContent = p.arrow;
+  $("liveness-ring").style.strokeDashoffset = String(ringOffset(st.progress, RING_R));
+  $("liveness-progress-label").textContent = `Liveness check: ${Math.round(st.progress * 100)}% done`;
+  const spoken = $("liveness-spoken");
+  if (spoken.textContent !== p.spoken) spoken.textContent = p.spoken;
+  $("liveness").dataset.move = st.move;
+  if (!st.done) return;
+  const v = verdictFor(st);
+  const el = $("liveness-verdict");
+  el.textContent = v.text;
+  el.className = `verdict ${v.kind === "pass" ? "match" : "nomatch"}`;
+  el.dataset.verdict = v.kind;
+  el.dataset.live = String(st.live);
+  el.dataset.match = String(st.match);
+  state.challenge = null;
+  setMode("preview");
 }
 
 function noteQuality(q, image, face) {
@@ -831,6 +906,7 @@ function wire() {
     show($("enroll-status"), "Enrollment cancelled.");
   });
   $("verify-button").addEventListener("click", () => setMode(state.mode === "verify" ? "preview" : "verify"));
+  $("liveness-button").addEventListener("click", () => setMode(state.mode === "liveness" ? "preview" : "liveness"));
   $("identify-button").addEventListener("click", () => setMode(state.mode === "identify" ? "preview" : "identify"));
   $("capture-add").addEventListener("click", addCapture);
   $("capture-clear").addEventListener("click", () => {

@@ -428,8 +428,80 @@ export declare class Engine {
    * fine-tuning runs at a time). The pictures of one call may hold at most 320 MiB of pixels.
    */
   fineTune(options: FineTuneOptions): Promise<FineTuneResult>;
+  /**
+   * Starts a liveness challenge for the person enrolled as id: a random order of moves (look at the
+   * camera, turn left, turn right, look at the camera) that a photograph held up to the camera cannot
+   * follow. The first call downloads pigo's nose and mouth cascades (cascade/lps/lp93 and lp84).
+   * A deterrent against photographs, not certified presentation attack detection: it does not stop
+   * a replayed video of the person, a 3-D mask, or frames injected by a script or a virtual camera.
+   */
+  challenge(id: string, options?: ChallengeOptions): Promise<Challenge>;
   /** Stops the worker; pending and later calls reject. */
   terminate(): void;
+}
+
+export interface ChallengeOptions {
+  /** The verification threshold of the frames looking at the camera: a number, or "strict". */
+  threshold?: number | "strict";
+  /** The time allowed for each move, in milliseconds (default 6000). */
+  moveTimeoutMs?: number;
+  /** How far the nose must move across the face for a turn to count (default 0.12). */
+  turn?: number;
+  /** Fixes the order of the moves, for tests only: a known order is easier to cheat. */
+  seed?: number;
+}
+
+/** A move the challenge asks for; left and right are the person's own. */
+export type ChallengeMove = "center" | "left" | "right";
+
+export interface ChallengeState {
+  /** The person the challenge is for. */
+  id: string;
+  /** True once there is a verdict. */
+  done: boolean;
+  /** Every move was made in time, as one face throughout (no cut to another face). */
+  live: boolean;
+  /** The faces looking at the camera matched the enrolled person. */
+  match: boolean;
+  /** done && live && match. */
+  passed: boolean;
+  /** The move asked for now. */
+  move: ChallengeMove;
+  /** What to show and read out now; after the verdict, the verdict in words. */
+  prompt: string;
+  /** The index of move in moves. */
+  step: number;
+  moves: ChallengeMove[];
+  /** 0 to 1 over the whole sequence. */
+  progress: number;
+  /** How far the nose has moved across the face since the start (positive: towards the person's left). */
+  yaw: number;
+  /** yaw was measured on this frame (else it is from the last frame where it was). */
+  measured: boolean;
+  /** Why this frame did not count, if it did not ("no face"). */
+  hint: string;
+  /** Why a finished challenge failed; empty otherwise. */
+  reasons: string[];
+  /** A face of this challenge was compared with id; distance is the last comparison. */
+  judged: boolean;
+  distance: number;
+  threshold: number;
+  /** The best face of the frame, or null. */
+  face: Face | null;
+  timings: Timings;
+}
+
+export declare class Challenge {
+  private constructor();
+  /** The latest state; before any frame, the first prompt. */
+  readonly state: ChallengeState;
+  /**
+   * Looks at the next camera frame and resolves to the new state. ms is when the frame was taken
+   * (milliseconds, any clock that does not go back; default: when the module receives it).
+   */
+  next(frame: ImageLike, ms?: number): Promise<ChallengeState>;
+  /** Ends the challenge in the module (done challenges end by themselves). */
+  end(): Promise<void>;
 }
 
 export declare const VERSION: string;

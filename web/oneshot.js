@@ -53,6 +53,7 @@ export class Engine {
   #nextId = 1;
   #dead = null;
   #transfer;
+  #landmarks = null; // the promise of the landmark cascades' loading
 
   /** The Go module's version and what it loaded (set by Oneshot.load). */
   version = "";
@@ -325,10 +326,105 @@ export class Engine {
     );
   }
 
+  /**
+   * Starts a liveness challenge for the person enrolled as id: a random
+   * order of moves (look at the camera, turn left, turn right, look at the
+   * camera) that a photograph held up to the camera cannot follow. Resolves
+   * to a Challenge: show challenge.state.prompt, then pass camera frames,
+   * in order, to challenge.next(frame) until its state is done; passed is
+   * the verdict (live and match), reasons say why not. Options: threshold
+   * (a number or "strict", as for verify), moveTimeoutMs (per move, default
+   * 6000), turn (how far the nose must move, default 0.12). The first call
+   * downloads pigo's nose and mouth cascades (cascade/lps/lp93 and lp84).
+   */
+  async challenge(id, options) {
+    if (!this.#landmarks) {
+      const base = this._cascadeURL || new URL("cascade/", here).href;
+      this.#landmarks = (async () => {
+        const get = async (name) => {
+          const url = new URL(`lps/${name}`, base).href;
+          let resp;
+          try {
+            resp = await fetch(url);
+          } catch (err) {
+            throw new Error(`cannot fetch the ${name} landmark cascade from ${url}: ${err.message}`);
+          }
+          if (!resp.ok) throw new Error(`cannot fetch the ${name} landmark cascade from ${url}: HTTP ${resp.status}`);
+          return new Uint8Array(await resp.arrayBuffer());
+        };
+        const [nose, mouth] = await Promise.all([get("lp93"), get("lp84")]);
+        await this.#call("loadLandmarks", [nose, mouth], [nose.buffer, mouth.buffer]);
+      })();
+      this.#landmarks.catch(() => {
+        this.#landmarks = null; // try again next time
+      });
+    }
+    try {
+      await this.#landmarks;
+    } catch (err) {
+      throw makeError({ name: "OneshotError", message: `oneshot.challenge: ${err.message}` }, "challenge");
+    }
+    const r = await this.#call("challengeStart", options === undefined ? [id] : [id, options]);
+    return new Challenge(this, r.challenge, r.state);
+  }
+
+  /** @internal One frame of a challenge. */
+  _challengeNext(n, image, ms) {
+    return this.#withImages("challengeNext", (img) => (ms === undefined ? [n, img(image)] : [n, img(image), ms]));
+  }
+
+  /** @internal Ends a challenge in the module. */
+  _challengeEnd(n) {
+    return this.#call("challengeEnd", [n]);
+  }
+
   /** Stops the worker; pending and later calls reject. */
   terminate() {
     this.#fail("the engine was terminated", true);
     this.#worker.terminate();
+  }
+}
+
+/**
+ * A liveness challenge in progress (Engine.challenge). state is the latest
+ * answer: {done, live, match, passed, move, prompt, step, moves, progress,
+ * yaw, hint, reasons, judged, distance, threshold, face, timings}.
+ */
+export class Challenge {
+  #engine;
+  #n;
+  #ended = false;
+
+  constructor(engine, n, state) {
+    this.#engine = engine;
+    this.#n = n;
+    this.state = state;
+  }
+
+  /**
+   * Looks at the next camera frame (ImageData or {data, width, height})
+   * and resolves to the new state. ms is when the frame was taken, in
+   * milliseconds on any clock that does not go back (default: when the
+   * module receives it). Once done, the state no longer changes and the
+   * challenge is ended in the module.
+   */
+  async next(frame, ms) {
+    if (this.#ended) return this.state;
+    const st = await this.#engine._challengeNext(this.#n, frame, ms);
+    this.state = st;
+    if (st.done) await this.end();
+    return st;
+  }
+
+  /** Ends the challenge in the module (it keeps a few at most anyway). */
+  async end() {
+    if (this.#ended) return;
+    this.#ended = true;
+    try {
+      await this.#engine._challengeEnd(this.#n);
+    } catch {
+      // the engine is gone; nothing is kept
+    }
   }
 }
 
@@ -366,6 +462,7 @@ async function load(options = {}) {
     const r = await engine._send("load", { config }, [], opts.onProgress);
     engine.version = r.version;
     engine.info = r.info;
+    engine._cascadeURL = config.cascadeURL;
   } catch (err) {
     engine.terminate();
     throw makeError({ name: err.name, message: `Oneshot could not load: ${err.message}` });

@@ -14,7 +14,10 @@
 // timings.embed of the embed calls, the forward pass of one aligned crop
 // (the compact embed of one crop), and detect_align_ms is their detect +
 // pupils + quality + align, a 640×480 frame up to the crop. Both are
-// medians (with p90) over -runs runs, 30 by default.
+// medians (with p90) over -runs runs, 30 by default. challenge_frame_ms is
+// one frame of a liveness challenge (engine.challenge's next) inside the
+// module: the frame up to the pupils, the nose and mouth landmarks, and on
+// the frames that look at the camera an embedding.
 //
 // wasm_brotli_bytes is the module compressed with brotli at quality 11 and
 // the encoder's default 4 MiB window (github.com/andybalholm/brotli, pure
@@ -134,6 +137,7 @@ type pageResult struct {
 	EnrollAccepted int       `json:"enrollAccepted"`
 	Verify         callStat  `json:"verify"`
 	VerifyMatch    bool      `json:"verifyMatch"`
+	Challenge      callStat  `json:"challenge"`
 	Head           *ftRun    `json:"head"`
 	Full           []ftRun   `json:"full"`
 	TeacherLoadMs  float64   `json:"teacherLoadMs"`
@@ -291,9 +295,16 @@ func main() {
 	res["enroll_p90_ms"] = round(pr.Enroll.P90)
 	res["verify_ms"] = round(pr.Verify.Median)
 	res["verify_p90_ms"] = round(pr.Verify.P90)
+	res["challenge_frame_target_ms"] = challengeTargetMs
+	if tot, ok := pr.Challenge.stage("total"); ok {
+		res["challenge_frame_ms"] = round(tot.Median)
+		res["challenge_frame_p90_ms"] = round(tot.P90)
+	}
+	res["challenge_call_ms"] = round(pr.Challenge.Median)
 	stages := map[string]any{
 		"detect_call": pr.Detect.stageMedians(), "embed_call": pr.Embed.stageMedians(),
 		"enroll_call": pr.Enroll.stageMedians(), "verify_call": pr.Verify.stageMedians(),
+		"challenge_call": pr.Challenge.stageMedians(),
 	}
 	note("embed_ms and detect_align_ms are measured inside the module (timings of %d embed calls): the forward pass of one 64×64 crop, "+
 		"and detect + pupils + quality + align of a 640×480 frame; the *_call_ms keys are the wall time of the whole API call", pr.Embed.N)
@@ -433,6 +444,9 @@ func gzipSize(b []byte, level int) int {
 const (
 	embedTargetMs       = 25
 	detectAlignTargetMs = 20
+	// challengeTargetMs bounds one frame of the liveness challenge in the
+	// module (timings.total of challenge.next).
+	challengeTargetMs = 25
 )
 
 // brotliQuality is the brotli quality of wasm_brotli_bytes (the highest,
@@ -728,6 +742,10 @@ func printTable(res map[string]any, pr pageResult) {
 	}
 	row("  enroll from 5 frames", pr.Enroll.stat, true, "", "", "")
 	row("  verify one frame", pr.Verify.stat, true, "", "", "")
+	if tot, ok := pr.Challenge.stage("total"); ok {
+		row("  liveness challenge, one frame (module)", tot, true, "", "", target(tot, true, challengeTargetMs))
+		row("  liveness challenge, one frame (call)", pr.Challenge.stat, true, "", "", "")
+	}
 	fmt.Printf("%-44s %12s\n", "engine ready (navigation → ready)", ms("ready_ms"))
 	if v := get("finetune_head_s"); v != "—" {
 		fmt.Printf("%-44s %12s\n", "fine-tune head 20 trip. × 30 ep.", v+" s")

@@ -106,6 +106,17 @@ window.B.run = async (cfg) => {
   out.verify = await time(cfg.runs, 2, () => [copy(verifyFrame)], (img) => e.verify(cfg.id, img, { anyQuality: true }));
   out.verifyMatch = (await e.verify(cfg.id, copy(verifyFrame), { anyQuality: true })).match;
 
+  log("liveness challenge");
+  // One frame of a liveness challenge (detection, pupils, nose and mouth
+  // landmarks, and on frames looking at the camera an embedding), on the
+  // verify frame; a challenge that ends is replaced by a new one.
+  let ch = await e.challenge(cfg.id, { moveTimeoutMs: 120000 });
+  out.challenge = await time(cfg.runs, 2, () => [copy(verifyFrame)], async (img) => {
+    if (ch.state.done) ch = await e.challenge(cfg.id, { moveTimeoutMs: 120000 });
+    return ch.next(img);
+  });
+  await ch.end();
+
   if (cfg.triplets) {
     const [pa, pb] = cfg.triplets;
     const imgs = [await Promise.all(pa.map(image)), await Promise.all(pb.map(image))];
