@@ -427,9 +427,9 @@ func TestLFW(t *testing.T) {
 	if after := e.Info(); after.Model != before.Model || len(after.People) != 3 {
 		t.Errorf("after refused models: %+v, want %+v", after, before)
 	}
-	// A model that cannot embed the kept crops (it reads 96×96 crops) is
-	// refused while anyone is enrolled.
-	if _, err := e.ImportModel(tinyModel(t, face.TemplateCompact96), ModelOptions{}); err == nil || !strings.Contains(err.Error(), "not loaded") || !strings.Contains(err.Error(), "96×96") {
+	// A model whose view is wider than the kept crops (40% padding around
+	// the face) cannot embed them, and is refused while anyone is enrolled.
+	if _, err := e.ImportModel(tinyModel(t, face.DlibTemplate(150, 0.4)), ModelOptions{}); !errors.Is(err, ErrEnrollAgain) || !strings.Contains(err.Error(), "not loaded") || !strings.Contains(err.Error(), "dlib-150-pad0.4") {
 		t.Errorf("ImportModel of a model for other crops: %v", err)
 	}
 	if v, err := e.Verify(alice.name, alice.frames[3], Options{}); err != nil || v.Distance != same.Distance {
