@@ -263,7 +263,8 @@ export interface GalleryInfo {
 }
 
 export interface Progress {
-  stage: "wasm" | "model" | "facefinder" | "puploc" | "init";
+  /** Downloads (wasm, model, cascades), then "init" once everything is loaded; useModel reports "model" then "switch" (re-embedding everyone enrolled). */
+  stage: "wasm" | "model" | "facefinder" | "puploc" | "init" | "switch";
   loaded: number;
   /** 0 when unknown (no Content-Length, or a compressed response). */
   total: number;
@@ -271,10 +272,26 @@ export interface Progress {
   fraction: number | null;
 }
 
+/** A shipped model by name, or a model file's URL. */
+export type ModelChoice = "compact" | "accurate" | string | URL;
+
+export interface UseModelOptions {
+  /** Download progress ({stage: "model"}), then {stage: "switch"} while everyone enrolled is re-embedded. */
+  onProgress?: (progress: Progress) => void;
+  /** As for importModel: accept a threshold outside the calibrated range. */
+  trustThreshold?: boolean;
+}
+
 export interface LoadOptions {
   /** Default: oneshot.wasm beside oneshot.js. */
   wasmURL?: string | URL;
-  /** Default: model.oneshot beside oneshot.js. */
+  /**
+   * Which model to run: "compact" (the default: model.oneshot beside oneshot.js, 1.4 MB, ~13 ms a face),
+   * "accurate" (accurate.oneshot: dlib's ResNet in half precision, ~11 MB, ~110 ms a face; present when
+   * the build could fetch its weights) or a model file's URL. Give model or modelURL, not both.
+   */
+  model?: ModelChoice;
+  /** A model file's URL (the same as model: URL). */
   modelURL?: string | URL;
   /** Folder holding facefinder and puploc. Default: cascade/ beside oneshot.js. */
   cascadeURL?: string | URL;
@@ -419,6 +436,14 @@ export declare class Engine {
    * values per crop, crops of at most 256 pixels a side, thresholds within 0.25…1.4 (see options).
    */
   importModel(bytes: Bytes, options?: ImportModelOptions): Promise<ModelInfo>;
+  /**
+   * Switches to another model ("compact", "accurate" or a URL): downloads it in the worker with progress, then
+   * swaps it in as importModel does, re-embedding everyone enrolled from their kept face crops, all or nothing.
+   * Other calls are answered with the current model until the swap. A person whose kept crops cannot show the
+   * new model's view (a gallery saved by a build before kept crops were 150 px) makes it fail with a message
+   * that names them and says to enroll them again.
+   */
+  useModel(model: ModelChoice, options?: UseModelOptions): Promise<ModelInfo>;
   /** Goes back to the model the engine loaded, re-embedding everyone enrolled. */
   resetModel(): Promise<ModelInfo>;
   /**
@@ -434,8 +459,12 @@ export declare class Engine {
 
 export declare const VERSION: string;
 
+/** The shipped models' files, beside oneshot.js, by name. */
+export declare const MODELS: { readonly compact: "model.oneshot"; readonly accurate: "accurate.oneshot" };
+
 export declare const Oneshot: {
   load(options?: LoadOptions): Promise<Engine>;
+  readonly MODELS: typeof MODELS;
   readonly VERSION: string;
 };
 
