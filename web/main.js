@@ -22,6 +22,7 @@ import { thresholdRange, checkThreshold } from "./app/threshold.js";
 import { Decider } from "./app/verdicts.js";
 import { holdStorageLock } from "./app/tablock.js";
 import { LossChart } from "./app/chart.js";
+import { MODELS, DEFAULT_MODEL, isModelName, probeModels, describeModel } from "./app/models.js";
 
 const $ = (id) => document.getElementById(id);
 const ENROLL_FRAMES = 5;
@@ -38,6 +39,8 @@ const state = {
   mode: "preview", // preview | enroll | verify | identify
   running: false, // the camera loop
   threshold: null, // null: the model's default; "strict": the model's strict point; else a distance
+  model: DEFAULT_MODEL, // the model chosen in Settings (app/models.js), once it is in use
+  switching: null, // the model being downloaded and swapped in, or null
   wholeFrames: false, // captures keep whole camera frames instead of the face
   enroll: null, // {name, frames: [ImageData], last}
   captures: [], // fine-tuning captures: {label, image: ImageData, box, whole}
@@ -98,7 +101,91 @@ async function load() {
   const note = m.calibrated ? "" : " (untrained model: verdicts are not meaningful)";
   setStatus(`Oneshot ${engine.version} is ready${note}.`, "ok");
   for (const id of ["camera-start", "enroll-button"]) $(id).disabled = false;
+  document.body.dataset.model = state.model;
+  await offerModels();
   document.body.dataset.ready = "true";
+  // The accurate model chosen on an earlier visit: switched to now, while
+  // the page already works with the compact one.
+  if (state.restoredModel && state.restoredModel !== state.model) chooseModel(state.restoredModel);
+}
+
+// ---- the model ----
+
+// offerModels asks the server which models this build has and shows each
+// with its size, speed and accuracy; a model that is not there cannot be
+// chosen.
+async function offerModels() {
+  const models = await probeModels(fetch, new URL(".", import.meta.url));
+  state.models = Object.fromEntries(models.map((m) => [m.name, m]));
+  for (const m of models) {
+    $(`model-${m.name}-text`).textContent = describeModel(m);
+    const radio = document.querySelector(`#model-choice input[value="${m.name}"]`);
+    radio.disabled = !m.available;
+    radio.checked = m.name === state.model;
+  }
+  document.body.dataset.models = models.filter((m) => m.available).map((m) => m.name).join(",");
+}
+
+// chooseModel switches to the model named name: the worker downloads it
+// (the progress bar shows the bytes) while the page goes on with the
+// current one, then re-embeds everyone enrolled and swaps it in. A switch
+// that fails leaves the current model, and says why (a person whose kept
+// face crops cannot show the new model's view is named: enroll them again).
+async function chooseModel(name) {
+  const status = $("model-status");
+  const radios = [...document.querySelectorAll('#model-choice input[name="model"]')];
+  const checkCurrent = () => radios.forEach((r) => (r.checked = r.value === state.model));
+  if (!isModelName(name) || name === state.model || state.switching) {
+    checkCurrent();
+    return;
+  }
+  if (state.models && state.models[name] && !state.models[name].available) {
+    show(status, `The ${MODELS[name].label} model is not in this build.`);
+    checkCurrent();
+    return;
+  }
+  state.switching = name;
+  document.body.dataset.switching = name;
+  radios.forEach((r) => (r.disabled = true));
+  const bar = $("model-progress");
+  bar.hidden = false;
+  bar.removeAttribute("value");
+  const label = MODELS[name].label;
+  show(status, `Downloading the ${label} model… The page goes on with the ${MODELS[state.model].label} model meanwhile.`);
+  try {
+    const info = await state.engine.useModel(name, {
+      onProgress(p) {
+        if (p.stage === "model") {
+          if (p.fraction != null) bar.value = p.fraction;
+          const mb = (n) => (n / 1e6).toFixed(1);
+          show(status, `Downloading the ${label} model: ${mb(p.loaded)}${p.total ? ` of ${mb(p.total)}` : ""} MB…`);
+        } else if (p.stage === "switch") {
+          bar.removeAttribute("value");
+          show(status, `Re-embedding everyone enrolled with the ${label} model…`);
+        }
+      },
+    });
+    state.model = name;
+    state.decider = new Decider(); // verdicts of the old model do not count for the new one
+    const t = checkThreshold(state.threshold, info);
+    state.threshold = t.value;
+    // The chosen model is a setting: its file is not saved (a saved
+    // fine-tuned model is replaced by it).
+    const saved = await save({ model: null, gallery: true, settings: true });
+    showModelInfo();
+    await refreshPeople();
+    const n = state.people.length;
+    show(status, `Now using the ${label} model${n ? `; ${n === 1 ? "the 1 person" : `all ${n} people`} enrolled ${n === 1 ? "was" : "were"} re-embedded` : ""}.${t.note ? " " + t.note : ""}${saved || !state.saver ? "" : " Not saved: see the message at the top."}`);
+  } catch (err) {
+    show(status, `Could not switch to the ${label} model: ${err.message} The ${MODELS[state.model].label} model stays in use.`);
+  } finally {
+    state.switching = null;
+    delete document.body.dataset.switching;
+    document.body.dataset.model = state.model;
+    bar.hidden = true;
+    radios.forEach((r) => (r.disabled = !(state.models?.[r.value]?.available ?? r.value === DEFAULT_MODEL)));
+    checkCurrent();
+  }
 }
 
 // useStorageHere waits until this tab may use the storage (app/tablock.js):
@@ -177,7 +264,7 @@ async function restore() {
     gallery: () => state.engine.exportGallery(),
     model: () => state.engine.exportModel(),
     captures: () => encodeCaptures(state.captures),
-    settings: () => encodeSettings({ threshold: state.threshold, wholeFrames: state.wholeFrames }),
+    settings: () => encodeSettings({ threshold: state.threshold, wholeFrames: state.wholeFrames, model: state.model }),
   });
   state.captures = r.captures.map((c) => ({ ...c, image: asImage(c.image) }));
   renderCaptures();
@@ -185,6 +272,9 @@ async function restore() {
   state.threshold = t.value;
   state.wholeFrames = r.settings.wholeFrames;
   $("capture-whole").checked = state.wholeFrames;
+  // A fine-tuned model restored from storage is the model in use; otherwise
+  // the saved choice is switched to once the page is ready (chooseModel).
+  state.restoredModel = r.model ? null : r.settings.model;
   const notes = [];
   if (r.model) notes.push("Restored your fine-tuned model from this browser's storage.");
   if (r.migrated) notes.push("The data an earlier version of Oneshot saved in this browser is now stored encrypted.");
@@ -771,6 +861,9 @@ async function rollBack() {
 // everyone enrolled.
 async function resetModel() {
   await state.engine.importModel(state.originalModel);
+  state.model = DEFAULT_MODEL;
+  document.body.dataset.model = state.model;
+  for (const r of document.querySelectorAll('#model-choice input[name="model"]')) r.checked = r.value === state.model;
 }
 
 function download(bytes, name) {
@@ -848,6 +941,9 @@ function wire() {
   $("finetune-stop").addEventListener("click", () => state.fineTuneAbort && state.fineTuneAbort.abort());
   $("finetune-keep").addEventListener("click", keepFineTuned);
   $("finetune-rollback").addEventListener("click", rollBack);
+  $("model-choice").addEventListener("change", (ev) => {
+    if (ev.target.name === "model") chooseModel(ev.target.value);
+  });
   $("threshold").addEventListener("input", (ev) => setThreshold(Number(ev.target.value)));
   $("threshold-reset").addEventListener("click", () => setThreshold(null));
   $("threshold-strict").addEventListener("click", () => setThreshold("strict"));
