@@ -467,9 +467,11 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	if err != nil {
 		return Verification{}, err
 	}
-	// Say "not enrolled" before looking at the picture.
-	if _, err := e.gallery.Person(id); err != nil {
+	// Say "not enrolled" (or "enroll again") before looking at the picture.
+	if p, err := e.gallery.Person(id); err != nil {
 		return Verification{}, err
+	} else if p.EnrollAgain != "" {
+		return Verification{}, fmt.Errorf("%w: %q must enroll again: %s", ErrEnrollAgain, id, p.EnrollAgain)
 	}
 	an, err := e.analyze(f, sw)
 	if err != nil {
@@ -611,7 +613,11 @@ func (e *Engine) Info() Info {
 	if ids == nil {
 		ids = []string{}
 	}
-	return Info{Model: e.modelInfo(), People: ids}
+	again := e.gallery.EnrollAgain()
+	if again == nil {
+		again = []string{}
+	}
+	return Info{Model: e.modelInfo(), People: ids, EnrollAgain: again}
 }
 
 // modelInfo describes the model. Callers hold e.mu.
@@ -692,9 +698,11 @@ func (e *Engine) ExportModel() []byte {
 // model, or a re-embedding that fails, is refused and the engine keeps its
 // model and gallery exactly as they were. The gallery keeps crops of
 // KeptTemplate, from which the crop of a model of any narrower view (the
-// compact and the accurate model both) is cut again; a model whose view
-// they do not show, or a gallery of tighter crops kept before KeptTemplate,
-// is refused with an error wrapping ErrEnrollAgain that names the person.
+// compact and the accurate model both) is cut again. A person whose crops
+// do not show the new model's view (a gallery of tighter crops kept before
+// KeptTemplate) stays listed in the "enroll again" state instead
+// (Info.EnrollAgain, ErrEnrollAgain), crops and all, until they enroll
+// again or a model that can use the crops is loaded.
 //
 // The file is first judged by its header alone, before anything is built or
 // run: a model over the limits (MaxModelParams, MaxModelMACs,

@@ -315,9 +315,16 @@ func (e *Engine) enrolledOthers(data *train.FineTuneData, req FineTuneRequest) e
 		if err != nil {
 			return err
 		}
+		if p.EnrollAgain != "" {
+			continue // this model cannot use their crops
+		}
 		for _, c := range p.Crops {
 			t := e.model.emb.Template
-			c, err := recrop(c, cropTemplate(c, t), t)
+			from, ok := cropTemplate(c, t)
+			if !ok {
+				continue
+			}
+			c, err := recrop(c, from, t)
 			if err != nil {
 				return fmt.Errorf("%q's kept faces: %w", id, err)
 			}

@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"image"
+	"slices"
 
 	"github.com/oneshotface/oneshot/face"
+	"github.com/oneshotface/oneshot/gallery"
 )
 
 // KeptTemplate is the geometry of the face crops the gallery keeps for
@@ -23,9 +24,12 @@ var KeptTemplate = face.TemplateDlib150
 // from a person's kept crops: they were kept in a geometry that does not
 // show what the model reads (a gallery saved before crops were kept in
 // KeptTemplate holds the compact model's tight 64-pixel crops, from which
-// the accurate model's wider view cannot be made). Such a person must
-// enroll again with that model.
-var ErrEnrollAgain = errors.New("enroll again")
+// the accurate model's wider view cannot be made). A model switch keeps
+// such a person listed, crops and all, in the "enroll again" state
+// (Info.EnrollAgain); Verify of them returns an error wrapping it, Identify
+// passes them by, and a later switch to a model that can use their crops
+// restores them. It is gallery.ErrEnrollAgain.
+var ErrEnrollAgain = gallery.ErrEnrollAgain
 
 // maxUpscale is how much finer than its source a recropped crop may be: a
 // crop cut from a coarser one is a blurred picture, which the model would
@@ -33,15 +37,33 @@ var ErrEnrollAgain = errors.New("enroll again")
 const maxUpscale = 1.05
 
 // cropTemplate names the geometry of a kept crop from its size: a crop of
-// KeptTemplate's size is one, any other is taken to be a crop of fallback
+// KeptTemplate's size is one; any other is taken to be a crop of fallback
 // (the template of the model that enrolled it, as galleries kept before
-// KeptTemplate existed).
-func cropTemplate(crop *image.RGBA, fallback face.Template) face.Template {
-	b := crop.Bounds()
-	if b.Dx() == KeptTemplate.Width && b.Dy() == KeptTemplate.Height {
-		return KeptTemplate
+// KeptTemplate existed) when it has fallback's size, else of the preset of
+// its size (face.Templates: the compact model's 64-pixel crop). ok is false
+// when no template has the crop's size.
+func cropTemplate(crop *image.RGBA, fallback face.Template) (t face.Template, ok bool) {
+	w, h := crop.Bounds().Dx(), crop.Bounds().Dy()
+	for _, t := range append([]face.Template{KeptTemplate, fallback}, presets()...) {
+		if t.Width == w && t.Height == h {
+			return t, true
+		}
 	}
-	return fallback
+	return face.Template{}, false
+}
+
+// presets are face.Templates in a fixed order.
+func presets() []face.Template {
+	names := make([]string, 0, len(face.Templates))
+	for n := range face.Templates {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := make([]face.Template, len(names))
+	for i, n := range names {
+		out[i] = face.Templates[n]
+	}
+	return out
 }
 
 // covers reports whether a crop of template to can be cut from a crop of
@@ -96,7 +118,12 @@ func recrop(src *image.RGBA, from, to face.Template) (*image.RGBA, error) {
 // vector. It is the gallery.EmbedFunc of every re-embedding.
 func keptEmbedder(m loadedModel, fallback face.Template) func(*image.RGBA) ([]float32, error) {
 	return func(crop *image.RGBA) ([]float32, error) {
-		c, err := recrop(crop, cropTemplate(crop, fallback), m.emb.Template)
+		from, ok := cropTemplate(crop, fallback)
+		if !ok {
+			b := crop.Bounds()
+			return nil, fmt.Errorf("%w: the face was kept as a %d×%d crop of no known template", ErrEnrollAgain, b.Dx(), b.Dy())
+		}
+		c, err := recrop(crop, from, m.emb.Template)
 		if err != nil {
 			return nil, err
 		}

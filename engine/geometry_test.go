@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,8 +105,8 @@ func TestRecropMatchesAlign(t *testing.T) {
 // TestSwitchTemplates enrolls with the compact model, switches to a model
 // of dlib's 150-pixel chip and back, and checks that everyone is
 // re-embedded each time and still recognised; a gallery of the compact
-// model's own 64-pixel crops (kept so before KeptTemplate) cannot be
-// switched, and the error says who must enroll again.
+// model's own 64-pixel crops (kept so before KeptTemplate) is switched
+// with everyone listed to enroll again, and switched back whole.
 func TestSwitchTemplates(t *testing.T) {
 	e, trained := newEngine(t)
 	people := lfwPeople(t, e, 2, 4)
@@ -185,11 +186,38 @@ func TestSwitchTemplates(t *testing.T) {
 	if _, err := e.ImportGallery(file); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.ImportModel(wide, ModelOptions{})
-	if !errors.Is(err, ErrEnrollAgain) || !strings.Contains(err.Error(), people[0].name) {
-		t.Errorf("switching a gallery of 64-pixel crops to a 150-pixel model: %v, want ErrEnrollAgain naming %s", err, people[0].name)
+	if _, err = e.ImportModel(wide, ModelOptions{}); err != nil {
+		t.Fatalf("switching a gallery of 64-pixel crops to a 150-pixel model: %v", err)
 	}
-	if !bytes.Equal(e.ExportModel(), compact) || len(e.People()) != 2 {
-		t.Errorf("a refused switch changed the engine")
+	if info := e.Info(); len(info.People) != 2 || len(info.EnrollAgain) != 2 {
+		t.Errorf("after the switch: people %q, enroll again %q; want both listed, both to enroll again", info.People, info.EnrollAgain)
 	}
+	if _, err := e.Verify(people[0].name, people[0].frames[3], Options{}); !errors.Is(err, ErrEnrollAgain) || !strings.Contains(err.Error(), people[0].name) {
+		t.Errorf("verify %s, whose crops the model cannot use: %v, want ErrEnrollAgain naming them", people[0].name, err)
+	}
+	// Saved and loaded in that state, then enrolling one again clears it.
+	kept, err := e.ExportGallery()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ImportGallery(kept); err != nil || len(e.Info().EnrollAgain) != 2 {
+		t.Errorf("re-imported: %v, enroll again %q", err, e.Info().EnrollAgain)
+	}
+	if _, err := e.Enroll(people[1].name, people[1].frames[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Info().EnrollAgain; !slices.Equal(got, []string{people[0].name}) {
+		t.Errorf("after enrolling %s again, enroll again %q", people[1].name, got)
+	}
+	// Back to the compact model: its own 64-pixel crops embed again.
+	if _, err := e.ImportModel(compact, ModelOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Info().EnrollAgain; len(got) != 0 {
+		t.Errorf("back on the compact model, enroll again %q", got)
+	}
+	if v, err := e.Verify(people[0].name, people[0].frames[3], Options{}); err != nil || (trained && !v.Match) {
+		t.Errorf("verify %s back on the compact model: %+v %v", people[0].name, v, err)
+	}
+	_ = bytes.Equal
 }
