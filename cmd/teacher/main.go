@@ -10,6 +10,17 @@
 // third_party/ under the module root) unless -model names the folder. The
 // converted file is derived from the npm package: keep it out of the
 // repository (build/ is ignored).
+//
+// The same network is the page's accurate model. `make web` builds it as
+//
+//	go run ./cmd/teacher -half -calibration models/accurate.json -out build/web/accurate.oneshot
+//
+// -half rounds every weight to half precision (nn.Model.RoundToHalf: an
+// 11 MB file instead of 23 MB, embeddings within about 1e-3 of float32's);
+// -calibration stores the threshold and strict point that cmd/cohort
+// measured for that rounded network on training people (the JSON file
+// says how), so the engine verifies with them. Without -calibration the
+// file has no threshold: fine for a teacher, not for a model that ships.
 package main
 
 import (
@@ -30,14 +41,60 @@ import (
 func main() {
 	out := flag.String("out", "build/teacher.oneshot", "model file to write")
 	model := flag.String("model", "", "face-api model folder holding "+teacher.ManifestName+" (default: found like teacher.ModelDir)")
+	half := flag.Bool("half", false, "round the weights to half precision: half the file, for the page's accurate model")
+	calib := flag.String("calibration", "", "JSON file with the threshold and strict_threshold to store (models/accurate.json); they must have been measured on the network as written, -half included")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*model, *out); err != nil {
+	if err := run(*model, *out, *half, *calib); err != nil {
 		log.Fatal("teacher: ", err)
 	}
 }
 
-func run(dir, out string) error {
+// Calibration is the file -calibration reads: the operating points cmd/cohort
+// measured for the accurate model, and how.
+type Calibration struct {
+	// Threshold is the squared distance between unit embeddings up to which
+	// two faces are the same person; StrictThreshold the stricter point
+	// at which 1% of the calibration's pairs of two people are accepted.
+	Threshold       float32 `json:"threshold"`
+	StrictThreshold float32 `json:"strict_threshold"`
+	// Half says the figures were measured on the half-precision network.
+	Half bool `json:"half"`
+	// Measured says on what and by which command, for people.
+	Measured string `json:"measured"`
+}
+
+// readCalibration reads and checks a calibration file.
+func readCalibration(path string) (Calibration, error) {
+	var c Calibration
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	if !(c.Threshold > 0 && c.Threshold < 4) {
+		return c, fmt.Errorf("%s: threshold %g is not a squared distance between unit vectors (0 to 4)", path, c.Threshold)
+	}
+	if !(c.StrictThreshold > 0 && c.StrictThreshold < c.Threshold) {
+		return c, fmt.Errorf("%s: strict_threshold %g is not between 0 and the threshold %g", path, c.StrictThreshold, c.Threshold)
+	}
+	return c, nil
+}
+
+func run(dir, out string, half bool, calibPath string) error {
+	var calib Calibration
+	if calibPath != "" {
+		c, err := readCalibration(calibPath)
+		if err != nil {
+			return err
+		}
+		if c.Half != half {
+			return fmt.Errorf("%s was measured with half %v, but this file is written with -half=%v: the threshold would not fit the network", calibPath, c.Half, half)
+		}
+		calib = c
+	}
 	if dir == "" {
 		d, err := teacher.ModelDir()
 		if err != nil {
@@ -53,8 +110,18 @@ func run(dir, out string) error {
 	// Say how crops must be made for this model, so embedder.New can use
 	// it: dlib's 150×150 chip with 25% padding, face-api's normalisation.
 	norm := face.Normalization{Mean: teacher.MeanRGB, Scale: [3]float32{1. / 255, 1. / 255, 1. / 255}}
-	if err := embedder.Describe(m, face.TemplateDlib150, norm, 0); err != nil {
+	if err := embedder.Describe(m, face.TemplateDlib150, norm, calib.Threshold); err != nil {
 		return err
+	}
+	if calib.StrictThreshold > 0 {
+		if err := embedder.DescribeStrict(m, calib.StrictThreshold); err != nil {
+			return err
+		}
+		m.Meta["calibration"] = calib.Measured
+	}
+	m.Meta[embedder.MetaMirror] = "0" // one pass a face: the page's speed
+	if half {
+		m.RoundToHalf()
 	}
 	if v := packageVersion(dir); v != "" {
 		m.Meta["source_package"] = "@vladmandic/face-api@" + v
