@@ -174,8 +174,11 @@ async function chooseModel(name) {
     const saved = await save({ model: null, gallery: true, settings: true });
     showModelInfo();
     await refreshPeople();
-    const n = state.people.length;
-    show(status, `Now using the ${label} model${n ? `; ${n === 1 ? "the 1 person" : `all ${n} people`} enrolled ${n === 1 ? "was" : "were"} re-embedded` : ""}.${t.note ? " " + t.note : ""}${saved || !state.saver ? "" : " Not saved: see the message at the top."}`);
+    const again = state.engine.info.enrollAgain || [];
+    const n = state.people.length - again.length;
+    const done = n ? `; ${n === 1 ? "1 person" : `${n} people`} enrolled ${n === 1 ? "was" : "were"} re-embedded` : "";
+    const redo = again.length ? ` ${again.join(", ")} must enroll again for this model: their saved face crops are from an older version of Oneshot and do not show what it reads (they are kept, and work again with the ${MODELS[DEFAULT_MODEL].label} model).` : "";
+    show(status, `Now using the ${label} model${done}.${redo}${t.note ? " " + t.note : ""}${saved || !state.saver ? "" : " Not saved: see the message at the top."}`);
   } catch (err) {
     show(status, `Could not switch to the ${label} model: ${err.message} The ${MODELS[state.model].label} model stays in use.`);
   } finally {
@@ -387,13 +390,23 @@ async function probeFineTune() {
 }
 
 async function refreshPeople() {
-  state.people = await state.engine.people();
+  const info = await state.engine.refreshInfo();
+  state.people = info.people;
+  const again = new Set(info.enrollAgain || []);
   const list = $("people");
   list.replaceChildren();
   for (const id of state.people) {
     const li = document.createElement("li");
     li.dataset.id = id;
     li.append(id);
+    if (again.has(id)) {
+      // Kept, but this model cannot use the face crops kept for them.
+      li.dataset.again = "true";
+      const note = document.createElement("span");
+      note.className = "again";
+      note.textContent = " — enroll again for this model";
+      li.append(note);
+    }
     const del = document.createElement("button");
     del.type = "button";
     del.textContent = "Remove";

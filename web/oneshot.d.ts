@@ -218,7 +218,7 @@ export interface ModelInfo {
    * fine-tuned model keeps the source of the model it came from.
    */
   thresholdSource: "loaded" | "imported" | "uncalibrated";
-  /** true when the file's threshold lies outside the calibrated range (0.25…1.4) and was accepted only because importModel was asked to trust it. */
+  /** true when the file's threshold lies outside the calibrated range (0.15…1.4) and was accepted only because importModel was asked to trust it. */
   thresholdTrusted?: boolean;
   /** Multiply-adds the model spends on one crop (at most 400 million). */
   multiplyAdds: number;
@@ -245,11 +245,18 @@ export interface ModelInfo {
 export interface Info {
   model: ModelInfo;
   people: string[];
+  /**
+   * The people of `people` the model cannot verify until they enroll again: their kept face crops do not
+   * show the view it reads (a gallery saved before crops were kept as dlib's 150-pixel chip, switched to
+   * the accurate model). verify rejects them; identify passes them by; a model that can use their crops
+   * restores them.
+   */
+  enrollAgain: string[];
 }
 
 export interface ImportModelOptions {
   /**
-   * Accept a model whose threshold or strict point lies outside the calibrated range 0.25…1.4. That
+   * Accept a model whose threshold or strict point lies outside the calibrated range 0.15…1.4. That
    * threshold decides every verdict; trust it only for a file whose calibration you know. Without
    * it such a file is refused.
    */
@@ -433,17 +440,18 @@ export declare class Engine {
   /**
    * Replaces the model, re-embedding everyone enrolled, all or nothing. The file is judged by its header
    * before anything runs: at most 16 Mi parameters, 400 million multiply-adds and 4 Mi activation
-   * values per crop, crops of at most 256 pixels a side, thresholds within 0.25…1.4 (see options).
+   * values per crop, crops of at most 256 pixels a side, thresholds within 0.15…1.4 (see options).
    */
   importModel(bytes: Bytes, options?: ImportModelOptions): Promise<ModelInfo>;
   /**
    * Switches to another model ("compact", "accurate" or a URL): downloads it in the worker with progress, then
-   * swaps it in as importModel does, re-embedding everyone enrolled from their kept face crops, all or nothing.
-   * Other calls are answered with the current model until the swap. A person whose kept crops cannot show the
-   * new model's view (a gallery saved by a build before kept crops were 150 px) makes it fail with a message
-   * that names them and says to enroll them again.
+   * swaps it in as importModel does, re-embedding everyone enrolled from their kept face crops. Other calls are
+   * answered with the current model until the swap. A person whose kept crops cannot show the new model's view
+   * (a gallery saved by a build before kept crops were 150 px) stays listed in `info.enrollAgain` (refreshInfo).
    */
   useModel(model: ModelChoice, options?: UseModelOptions): Promise<ModelInfo>;
+  /** Asks the worker what it runs now ({model, people, enrollAgain}) and updates `info`. */
+  refreshInfo(): Promise<Info>;
   /** Goes back to the model the engine loaded, re-embedding everyone enrolled. */
   resetModel(): Promise<ModelInfo>;
   /**

@@ -291,6 +291,18 @@ export class Engine {
     return info;
   }
 
+  /**
+   * Asks the worker what it runs now: {model, people, enrollAgain}
+   * (enrollAgain: the people the model cannot verify until they enroll
+   * again, their kept face crops not showing the view it reads). Updates
+   * engine.info.
+   */
+  async refreshInfo() {
+    const info = await this.#call("info", []);
+    this.info = info;
+    return info;
+  }
+
   /** Goes back to the model the engine loaded (the shipped one), re-embedding everyone enrolled. */
   async resetModel() {
     const info = await this.#call("resetModel", []);
