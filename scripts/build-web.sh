@@ -5,7 +5,8 @@
 # cache, and the shipped model models/compact.oneshot as model.oneshot when it
 # exists, and the accurate model (dlib's ResNet in half precision, from the
 # npm package of face-api.js; see below) as accurate.oneshot when npm or an
-# earlier fetch provides its weights (none of these are committed). Used by `make web` and by the browser
+# earlier fetch provides its weights, with models.json listing the models
+# built (none of these are committed). Used by `make web` and by the browser
 # tests, so both serve the same thing. `npm pack` in the folder makes the
 # installable package.
 #
@@ -55,3 +56,19 @@ else
 	# Built for the host: only the toolchain of the wasm module is special.
 	env -u GOOS -u GOARCH -u GOTOOLCHAIN -u GOEXPERIMENT go run ./cmd/teacher -half -calibration models/accurate.json -out "$out/accurate.oneshot" >&2
 fi
+
+# models.json: the models this build ships, with their sizes, for the page
+# (web/app/models.js): it offers only what is listed, without asking the
+# server for files that may not be there.
+{
+	printf '{'
+	sep=""
+	for pair in compact:model.oneshot accurate:accurate.oneshot; do
+		name="${pair%%:*}" file="${pair#*:}"
+		if [ -f "$out/$file" ]; then
+			printf '%s"%s": {"file": "%s", "bytes": %s}' "$sep" "$name" "$file" "$(wc -c <"$out/$file" | tr -d ' ')"
+			sep=", "
+		fi
+	done
+	printf '}\n'
+} >"$out/models.json"

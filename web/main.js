@@ -41,6 +41,7 @@ const state = {
   threshold: null, // null: the model's default; "strict": the model's strict point; else a distance
   model: DEFAULT_MODEL, // the model chosen in Settings (app/models.js), once it is in use
   switching: null, // the model being downloaded and swapped in, or null
+  restoredModel: null, // the model chosen on an earlier visit, switched to once the page is ready
   wholeFrames: false, // captures keep whole camera frames instead of the face
   enroll: null, // {name, frames: [ImageData], last}
   captures: [], // fine-tuning captures: {label, image: ImageData, box, whole}
@@ -129,8 +130,9 @@ async function offerModels() {
 // chooseModel switches to the model named name: the worker downloads it
 // (the progress bar shows the bytes) while the page goes on with the
 // current one, then re-embeds everyone enrolled and swaps it in. A switch
-// that fails leaves the current model, and says why (a person whose kept
-// face crops cannot show the new model's view is named: enroll them again).
+// that fails leaves the current model, and says why. A person whose kept
+// face crops cannot show the new model's view stays listed, marked to
+// enroll again (refreshPeople), and the status names them.
 async function chooseModel(name) {
   const status = $("model-status");
   const radios = [...document.querySelectorAll('#model-choice input[name="model"]')];

@@ -278,12 +278,11 @@ export class Engine {
    * answered with the current model. Resolves to the new ModelInfo.
    */
   async useModel(model, options) {
-    let url;
     const o = options === undefined || options === null ? {} : options;
     if (typeof o !== "object" || Array.isArray(o)) {
       throw makeError({ name: "OneshotError", message: `oneshot.useModel: options is ${kindOf(o)}, want an object such as {onProgress}` }, "useModel");
     }
-    url = modelURLOf(model, pageBase(), "useModel");
+    const url = modelURLOf(model, pageBase(), "useModel");
     const onProgress = typeof o.onProgress === "function" ? o.onProgress : undefined;
     const importOptions = o.trustThreshold === undefined ? undefined : { trustThreshold: o.trustThreshold };
     const info = await this._send("useModel", { method: "useModel", url, options: importOptions }, [], onProgress);

@@ -1,7 +1,7 @@
 // The models the page offers, and what each costs. A build ships the compact
 // model always and the accurate one when it could fetch its weights (`make
-// web` says when it could not), so the page asks the server which files are
-// there before it offers them. The figures are measured (MODEL_CARD.md):
+// web` says when it could not), and lists what it made in models.json, which
+// the page reads before it offers them. The figures are measured (MODEL_CARD.md):
 // accuracy is 10-fold verification accuracy on people no model was trained
 // or calibrated on, speed one face's forward pass in headless Chromium on 2
 // cores.
@@ -41,24 +41,27 @@ export function isModelName(name) {
 }
 
 /**
- * Asks the server which model files are there, with a HEAD request each
- * (fetchFn is fetch, or a stand-in in tests; base the URL they are beside).
- * Resolves to [{...model, available, bytes}]: bytes from Content-Length
- * (null when the server does not say), available false when the file is
- * missing or the request failed. Never rejects.
+ * Reads models.json, which the build writes beside oneshot.js listing the
+ * models it made ({name: {file, bytes}}), with fetchFn (fetch, or a
+ * stand-in in tests) from base. Resolves to [{...model, available,
+ * bytes}]: available when the build lists it, bytes its size (null when
+ * unknown). Without models.json (web/ served as it is, unbuilt) the compact
+ * model alone is offered. Never rejects.
  */
 export async function probeModels(fetchFn, base) {
-  return Promise.all(
-    Object.values(MODELS).map(async (m) => {
-      try {
-        const r = await fetchFn(new URL(m.file, base).href, { method: "HEAD", cache: "no-store" });
-        const n = Number(r.headers.get("Content-Length"));
-        return { ...m, available: r.ok, bytes: r.ok && Number.isFinite(n) && n > 0 ? n : null };
-      } catch {
-        return { ...m, available: false, bytes: null };
-      }
-    }),
-  );
+  let built = null;
+  try {
+    const r = await fetchFn(new URL("models.json", base).href, { cache: "no-store" });
+    if (r.ok) built = await r.json();
+  } catch {
+    built = null;
+  }
+  if (!built || typeof built !== "object") built = { [DEFAULT_MODEL]: { file: MODELS[DEFAULT_MODEL].file, bytes: null } };
+  return Object.values(MODELS).map((m) => {
+    const b = Object.hasOwn(built, m.name) ? built[m.name] : null;
+    const bytes = b && Number.isFinite(b.bytes) && b.bytes > 0 ? b.bytes : null;
+    return { ...m, available: !!b, bytes };
+  });
 }
 
 /** Describes a model in one line: size, speed, accuracy, use. */
