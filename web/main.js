@@ -277,8 +277,10 @@ async function restore() {
   state.threshold = t.value;
   state.wholeFrames = r.settings.wholeFrames;
   $("capture-whole").checked = state.wholeFrames;
-  // A fine-tuned model restored from storage is the model in use; otherwise
-  // the saved choice is switched to once the page is ready (chooseModel).
+  // A fine-tuned model restored from storage is the model in use, fine-tuned
+  // from the one chosen then; otherwise the saved choice is switched to once
+  // the page is ready (chooseModel).
+  if (r.model) state.model = r.settings.model;
   state.restoredModel = r.model ? null : r.settings.model;
   const notes = [];
   if (r.model) notes.push("Restored your fine-tuned model from this browser's storage.");
