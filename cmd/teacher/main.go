@@ -17,9 +17,12 @@
 //
 // -half rounds every weight to half precision (nn.Model.RoundToHalf: an
 // 11 MB file instead of 23 MB, embeddings within about 1e-3 of float32's);
+// -int8 then rounds the weights of convolutions and dense layers to 8 bits
+// with one scale per output channel (nn.Model.RoundToInt8: 5.7 MB);
 // -calibration stores the threshold and strict point that cmd/cohort
 // measured for that rounded network on training people (the JSON file
-// says how), so the engine verifies with them. Without -calibration the
+// says how, and for which rounding: its half and int8 must match the
+// flags), so the engine verifies with them. Without -calibration the
 // file has no threshold: fine for a teacher, not for a model that ships.
 package main
 
@@ -42,10 +45,11 @@ func main() {
 	out := flag.String("out", "build/teacher.oneshot", "model file to write")
 	model := flag.String("model", "", "face-api model folder holding "+teacher.ManifestName+" (default: found like teacher.ModelDir)")
 	half := flag.Bool("half", false, "round the weights to half precision: half the file, for the page's accurate model")
+	int8 := flag.Bool("int8", false, "then round the weights of convolutions and dense layers to 8 bits with a scale per output channel: about a quarter of the float32 file")
 	calib := flag.String("calibration", "", "JSON file with the threshold and strict_threshold to store (models/accurate.json); they must have been measured on the network as written, -half included")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*model, *out, *half, *calib); err != nil {
+	if err := run(*model, *out, precision{*half, *int8}, *calib); err != nil {
 		log.Fatal("teacher: ", err)
 	}
 }
@@ -58,8 +62,10 @@ type Calibration struct {
 	// at which 1% of the calibration's pairs of two people are accepted.
 	Threshold       float32 `json:"threshold"`
 	StrictThreshold float32 `json:"strict_threshold"`
-	// Half says the figures were measured on the half-precision network.
+	// Half and Int8 say the figures were measured on the network rounded
+	// to half precision, and then to 8 bits (cmd/cohort -half, -int8).
 	Half bool `json:"half"`
+	Int8 bool `json:"int8"`
 	// Measured says on what and by which command, for people.
 	Measured string `json:"measured"`
 }
@@ -83,15 +89,20 @@ func readCalibration(path string) (Calibration, error) {
 	return c, nil
 }
 
-func run(dir, out string, half bool, calibPath string) error {
+// precision is how the weights are rounded: to half precision, then the
+// weights of convolutions and dense layers to 8 bits.
+type precision struct{ half, int8 bool }
+
+func run(dir, out string, p precision, calibPath string) error {
 	var calib Calibration
 	if calibPath != "" {
 		c, err := readCalibration(calibPath)
 		if err != nil {
 			return err
 		}
-		if c.Half != half {
-			return fmt.Errorf("%s was measured with half %v, but this file is written with -half=%v: the threshold would not fit the network", calibPath, c.Half, half)
+		if c.Half != p.half || c.Int8 != p.int8 {
+			return fmt.Errorf("%s was measured with half %v and int8 %v, but this file is written with -half=%v -int8=%v: the threshold would not fit the network",
+				calibPath, c.Half, c.Int8, p.half, p.int8)
 		}
 		calib = c
 	}
@@ -120,8 +131,11 @@ func run(dir, out string, half bool, calibPath string) error {
 		m.Meta["calibration"] = calib.Measured
 	}
 	m.Meta[embedder.MetaMirror] = "0" // one pass a face: the page's speed
-	if half {
+	if p.half {
 		m.RoundToHalf()
+	}
+	if p.int8 {
+		m.RoundToInt8()
 	}
 	if v := packageVersion(dir); v != "" {
 		m.Meta["source_package"] = "@vladmandic/face-api@" + v

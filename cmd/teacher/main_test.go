@@ -44,8 +44,11 @@ func TestReadCalibration(t *testing.T) {
 func TestRunRefusesOtherPrecision(t *testing.T) {
 	half := writeCalibration(t, `{"threshold": 0.39, "strict_threshold": 0.2, "half": true}`)
 	out := filepath.Join(t.TempDir(), "m.oneshot")
-	if err := run(t.TempDir(), out, false, half); err == nil || !strings.Contains(err.Error(), "measured with half true") {
+	if err := run(t.TempDir(), out, precision{}, half); err == nil || !strings.Contains(err.Error(), "measured with half true and int8 false") {
 		t.Errorf("a half-precision calibration for a float32 file: %v", err)
+	}
+	if err := run(t.TempDir(), out, precision{half: true, int8: true}, half); err == nil || !strings.Contains(err.Error(), "-half=true -int8=true") {
+		t.Errorf("a half-precision calibration for an 8-bit file: %v", err)
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a refused run wrote a file")
