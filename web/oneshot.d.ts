@@ -294,7 +294,7 @@ export interface LoadOptions {
   wasmURL?: string | URL;
   /**
    * Which model to run: "compact" (the default: model.oneshot beside oneshot.js, 1.4 MB, ~13 ms a face),
-   * "accurate" (accurate.oneshot: dlib's ResNet in half precision, ~11 MB, ~110 ms a face; present when
+   * "accurate" (accurate.oneshot: dlib's ResNet with 8-bit weights, 5.7 MB, ~110 ms a face; present when
    * the build could fetch its weights) or a model file's URL. Give model or modelURL, not both.
    */
   model?: ModelChoice;

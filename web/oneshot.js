@@ -27,8 +27,8 @@ function resolveURL(url, base) {
 
 /**
  * The models a build ships beside oneshot.js, by name: "compact" (1.4 MB,
- * about 13 ms a face in the browser) and "accurate" (dlib's ResNet in half
- * precision, 11 MB, about 110 ms a face; `make web` builds it only when npm
+ * about 13 ms a face in the browser) and "accurate" (dlib's ResNet with
+ * 8-bit weights, 5.7 MB, about 110 ms a face; `make web` builds it only when npm
  * can fetch its weights).
  */
 export const MODELS = Object.freeze({ compact: "model.oneshot", accurate: "accurate.oneshot" });

@@ -165,7 +165,7 @@ func main() {
 	doBrotli := flag.Bool("brotli", true, "compress the module with brotli -q 11 for wasm_brotli_bytes (about 1.5 minutes; cached)")
 	webOut := flag.String("web", "build/web", "where to build the web output")
 	teacherPath := flag.String("teacher", "build/teacher.oneshot", "teacher model (timed when it exists and -accurate does not apply)")
-	accurate := flag.Bool("accurate", true, "time the page's accurate model (the build's accurate.oneshot, the teacher in half precision) in the teacher's place when the build made it; its keys are accurate_*")
+	accurate := flag.Bool("accurate", true, "time the page's accurate model (the build's accurate.oneshot, the teacher with 8-bit weights) in the teacher's place when the build made it; its keys are accurate_*")
 	out := flag.String("out", "build/bench.json", "JSON results")
 	flag.Parse()
 	log.SetFlags(0)
@@ -763,7 +763,7 @@ func printTable(res map[string]any, pr pageResult, slot string) {
 	fmt.Printf("%-44s %12s\n", "wasm brotli -q 11", mb("wasm_brotli_bytes"))
 	fmt.Printf("%-44s %12s\n", "model (compact)", mb("model_bytes"))
 	if slot == "accurate" {
-		fmt.Printf("%-44s %12s\n", "model (accurate, half precision)", mb("accurate_model_bytes"))
+		fmt.Printf("%-44s %12s\n", "model (accurate, 8-bit weights)", mb("accurate_model_bytes"))
 	}
 	fmt.Printf("\nnative: embed = forward pass of one crop (BenchmarkCompactEmbed), detect+align = BenchmarkPipeline640x480 (as the engine: its frame detector, the 64×64 crop), " +
 		"¹ = BenchmarkDetect640x480Frame (the scan alone, as the engine), teacher = BenchmarkForward/batch=1; medians of 5.\n")

@@ -13,7 +13,7 @@
 //
 // The same network is the page's accurate model. `make web` builds it as
 //
-//	go run ./cmd/teacher -half -calibration models/accurate.json -out build/web/accurate.oneshot
+//	go run ./cmd/teacher -half -int8 -calibration models/accurate.json -out build/web/accurate.oneshot
 //
 // -half rounds every weight to half precision (nn.Model.RoundToHalf: an
 // 11 MB file instead of 23 MB, embeddings within about 1e-3 of float32's);
