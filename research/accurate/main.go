@@ -10,7 +10,8 @@
 // For each variant and set it prints the 10-fold accuracy and AUC, and
 // against float32 the largest and mean change of the unit embeddings
 // (max |Δv_i|, mean ‖Δv‖) and of the pairs' squared distances (max |Δd|).
-// What it showed (2026-12-07) is in MODEL_CARD.md, "The accurate model".
+// What it showed (2026-12-07) is in MODEL_CARD.md, "The accurate model":
+// both smaller files held, and the accurate model ships with 8-bit weights.
 package main
 
 import (
@@ -53,7 +54,8 @@ var variants = []variant{
 
 // roundInt8 rounds every weight tensor (rank ≥ 2: convolutions, dense
 // layers) to 8-bit integers times one float scale per output channel (the
-// last axis), as an 8-bit file would store them; biases and the other
+// last axis), the rounding nn.Model.RoundToInt8 does (which the shipped file
+// uses, its other tensors in half precision); here biases and the other
 // vectors stay float32.
 func roundInt8(m *nn.Model) {
 	for _, p := range m.Params() {
