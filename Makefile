@@ -66,7 +66,8 @@ bench:
 	$(GO) run ./cmd/bench
 
 ## eval: the shipped model on the cross-domain yardstick, side by side: LFW pairsDevTest, FIW validation
-## pairs and relatives pairs, ORL (10-fold each; MODEL=file to measure another model)
+## pairs and relatives pairs, ORL (10-fold each; MODEL=file to measure another model, such as
+## MODEL=build/web/accurate.oneshot, the page's accurate model that `make web` builds)
 MODEL ?= models/compact.oneshot
 eval:
 	@mkdir -p build

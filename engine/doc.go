@@ -68,7 +68,11 @@
 //
 // ImportModel swaps the model: the new file is loaded and tried on a blank
 // crop first, and every enrolled person's kept crops are re-embedded with
-// it, all or nothing. A file that is not a model, a model that is not a face
+// it, all or nothing. The crops are kept in one geometry whatever the model,
+// KeptTemplate (dlib's 150-pixel chip, the widest view and finest scale of
+// the shipped models), and cut again to the template of the model that
+// embeds them, so the page can switch between its compact and its accurate
+// model, in either direction, and keep everyone enrolled. A file that is not a model, a model that is not a face
 // embedder, or a re-embedding that fails leaves the engine exactly as it
 // was. ImportGallery likewise decodes into a fresh gallery that replaces
 // the current one only when all is well; a gallery made by another model is

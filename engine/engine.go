@@ -274,6 +274,25 @@ func (e *Engine) embedFace(an analysis, sw *stopwatch) (*image.RGBA, []float32, 
 	return crop, v, nil
 }
 
+// keptCrop is the crop the gallery keeps of an analysed frame's best face:
+// the model's own crop when the model reads KeptTemplate, else the face
+// aligned again into KeptTemplate, so that a model of another template can
+// re-embed it. Its time counts as alignment. Callers hold e.mu.
+func (e *Engine) keptCrop(an analysis, modelCrop *image.RGBA, sw *stopwatch) (*image.RGBA, error) {
+	if sameGeometry(e.model.emb.Template, KeptTemplate) {
+		return modelCrop, nil
+	}
+	t0 := time.Now()
+	crop := KeptTemplate.NewCrop()
+	if err := face.Align(crop, an.img, an.a.Eyes, KeptTemplate); err != nil {
+		return nil, err
+	}
+	if sw != nil {
+		sw.align += time.Since(t0)
+	}
+	return crop, nil
+}
+
 // toUnit scales v to unit length in place, as the gallery compares them
 // (models that end in an L2 normalisation already give unit vectors; the
 // teacher does not).
@@ -397,6 +416,9 @@ func (e *Engine) Enroll(id string, frames []Frame) (EnrollResult, error) {
 			if err != nil {
 				return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
 			}
+			if crop, err = e.keptCrop(an, crop, sw); err != nil {
+				return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
+			}
 			caps[i].Crop, caps[i].Embedding = crop, v
 		}
 		res.Frames[i] = fr
@@ -448,9 +470,11 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 	if err != nil {
 		return Verification{}, err
 	}
-	// Say "not enrolled" before looking at the picture.
-	if _, err := e.gallery.Person(id); err != nil {
+	// Say "not enrolled" (or "enroll again") before looking at the picture.
+	if p, err := e.gallery.Person(id); err != nil {
 		return Verification{}, err
+	} else if p.EnrollAgain != "" {
+		return Verification{}, fmt.Errorf("%w: %q must enroll again: %s", ErrEnrollAgain, id, p.EnrollAgain)
 	}
 	an, err := e.analyze(f, sw)
 	if err != nil {
@@ -592,7 +616,11 @@ func (e *Engine) Info() Info {
 	if ids == nil {
 		ids = []string{}
 	}
-	return Info{Model: e.modelInfo(), People: ids}
+	again := e.gallery.EnrollAgain()
+	if again == nil {
+		again = []string{}
+	}
+	return Info{Model: e.modelInfo(), People: ids, EnrollAgain: again}
 }
 
 // modelInfo describes the model. Callers hold e.mu.
@@ -650,7 +678,9 @@ func (e *Engine) ImportGallery(data []byte) (GalleryInfo, error) {
 		return GalleryInfo{}, err
 	}
 	reembed := fresh.Len() > 0 && (fresh.Model() != e.model.fingerprint || fresh.Dim() != e.model.dim)
-	embed := e.model.emb.EmbedCrop
+	// Crops not kept in KeptTemplate are taken to be of this model's
+	// template, as every gallery kept them before KeptTemplate.
+	embed := keptEmbedder(e.model, e.model.emb.Template)
 	err = guard(func() error { return e.gallery.Import(data, embed) })
 	if err != nil {
 		return GalleryInfo{}, err
@@ -669,9 +699,13 @@ func (e *Engine) ExportModel() []byte {
 // re-embeds every enrolled person's kept crops with it, so nobody has to
 // enroll again. It is all or nothing: a file that is not a face embedding
 // model, or a re-embedding that fails, is refused and the engine keeps its
-// model and gallery exactly as they were. While anyone is enrolled, the new
-// model must read crops of the same template (size and pupil positions) as
-// the current one, since those are the crops the gallery keeps.
+// model and gallery exactly as they were. The gallery keeps crops of
+// KeptTemplate, from which the crop of a model of any narrower view (the
+// compact and the accurate model both) is cut again. A person whose crops
+// do not show the new model's view (a gallery of tighter crops kept before
+// KeptTemplate) stays listed in the "enroll again" state instead
+// (Info.EnrollAgain, ErrEnrollAgain), crops and all, until they enroll
+// again or a model that can use the crops is loaded.
 //
 // The file is first judged by its header alone, before anything is built or
 // run: a model over the limits (MaxModelParams, MaxModelMACs,
@@ -693,16 +727,11 @@ func (e *Engine) ImportModel(file []byte, opts ModelOptions) (ModelInfo, error) 
 		return ModelInfo{}, err
 	}
 	e.mu.Lock()
-	// The gallery keeps the crops of the current model's template; a model
-	// of another template cannot embed them (its crops would show the face
-	// at another scale and place).
-	if old, nt := e.model.emb.Template, m.emb.Template; e.gallery.Len() > 0 && !sameGeometry(old, nt) {
-		e.mu.Unlock()
-		return ModelInfo{}, fmt.Errorf("the new model reads %d×%d crops of template %q, but the enrolled faces are kept as %d×%d crops of template %q "+
-			"and cannot be re-embedded with it, so it was not loaded: remove everyone first (export the gallery to keep it), or use a model of the same template",
-			nt.Width, nt.Height, nt.Name, old.Width, old.Height, old.Name)
-	}
-	if err := guard(func() error { return e.gallery.ReembedAs(m.fingerprint, m.emb.EmbedCrop) }); err != nil {
+	// The gallery keeps crops of KeptTemplate, from which the new model's
+	// crops are cut again; crops of another size are the current model's
+	// own (a gallery kept before KeptTemplate).
+	embed := keptEmbedder(m, e.model.emb.Template)
+	if err := guard(func() error { return e.gallery.ReembedAs(m.fingerprint, embed) }); err != nil {
 		e.mu.Unlock()
 		return ModelInfo{}, fmt.Errorf("the new model cannot embed the enrolled faces, so it was not loaded: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -427,13 +428,23 @@ func TestLFW(t *testing.T) {
 	if after := e.Info(); after.Model != before.Model || len(after.People) != 3 {
 		t.Errorf("after refused models: %+v, want %+v", after, before)
 	}
-	// A model that cannot embed the kept crops (it reads 96×96 crops) is
-	// refused while anyone is enrolled.
-	if _, err := e.ImportModel(tinyModel(t, face.TemplateCompact96), ModelOptions{}); err == nil || !strings.Contains(err.Error(), "not loaded") || !strings.Contains(err.Error(), "96×96") {
-		t.Errorf("ImportModel of a model for other crops: %v", err)
+	// A model whose view is wider than the kept crops (40% padding around
+	// the face) cannot embed them: everyone stays listed, to enroll again.
+	wider := tinyModel(t, face.DlibTemplate(150, 0.4))
+	if _, err := e.ImportModel(wider, ModelOptions{}); err != nil {
+		t.Fatalf("ImportModel of a model for wider crops: %v", err)
 	}
-	if v, err := e.Verify(alice.name, alice.frames[3], Options{}); err != nil || v.Distance != same.Distance {
-		t.Errorf("after a refused model: %+v %v, want distance %v", v, err, same.Distance)
+	if info := e.Info(); len(info.People) != 3 || len(info.EnrollAgain) != 3 {
+		t.Errorf("after a model that cannot use the kept crops: people %q, enroll again %q", info.People, info.EnrollAgain)
+	}
+	if _, err := e.Verify(alice.name, alice.frames[3], Options{}); !errors.Is(err, ErrEnrollAgain) || !strings.Contains(err.Error(), "dlib-150-pad0.4") {
+		t.Errorf("Verify %s with a model that cannot use her crops: %v, want ErrEnrollAgain naming the template", alice.name, err)
+	}
+	if _, err := e.ResetModel(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := e.Verify(alice.name, alice.frames[3], Options{}); err != nil || math.Abs(float64(v.Distance-same.Distance)) > 0.05 || len(e.Info().EnrollAgain) != 0 {
+		t.Errorf("back to the first model: %+v %v, want distance %v ± 0.05 and nobody to enroll again", v, err, same.Distance)
 	}
 	// A good model re-embeds the gallery, keeping everyone.
 	if before.Model.CropWidth != embedder.CompactTemplate.Width {

@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -305,8 +306,11 @@ func TestFineTuneLFW(t *testing.T) {
 	if info.Fingerprint != info0.Fingerprint || info.FineTuned != "" {
 		t.Errorf("after ResetModel the model is %+v, want %+v", info, info0)
 	}
-	if v, err := e.Verify("Probe", probe, Options{AnyQuality: true}); err != nil || v.Distance != v0.Distance {
-		t.Errorf("after ResetModel Verify gives %+v, %v; want distance %v", v, err, v0.Distance)
+	// Everyone was re-embedded from the kept crops (dlib's 150-pixel chip,
+	// cut again to the model's 64 pixels), not from the frames enrollment
+	// aligned directly: the distance is near the first, not equal to it.
+	if v, err := e.Verify("Probe", probe, Options{AnyQuality: true}); err != nil || math.Abs(float64(v.Distance-v0.Distance)) > 0.05 {
+		t.Errorf("after ResetModel Verify gives %+v, %v; want distance %v ± 0.05", v, err, v0.Distance)
 	}
 }
 

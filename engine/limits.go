@@ -49,13 +49,15 @@ const (
 
 // The calibrated range of thresholds: every model calibrated for this
 // project stored a threshold within it (the shipped compact models 1.00 to
-// 1.22, strict points 0.68 to 1.02; the dlib teacher 0.6; thresholds chosen
-// on LFW's test folds near 1.36). A squared distance of 2 between unit
-// embeddings is a right angle: a threshold near it accepts nearly anyone.
+// 1.22, strict points 0.68 to 1.02; the accurate model, dlib's ResNet,
+// 0.39 and strict point 0.21, its embeddings of one person lying closer
+// together; thresholds chosen on LFW's test folds near 1.36). A squared
+// distance of 2 between unit embeddings is a right angle: a threshold near
+// it accepts nearly anyone.
 // A model file whose threshold (or strict point) lies outside the range is
 // refused unless the caller trusts it explicitly (ModelOptions).
 const (
-	MinModelThreshold = 0.25
+	MinModelThreshold = 0.15
 	MaxModelThreshold = 1.4
 )
 

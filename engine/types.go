@@ -353,6 +353,10 @@ type Info struct {
 	Model ModelInfo `json:"model"`
 	// People are the ids enrolled, sorted.
 	People []string `json:"people"`
+	// EnrollAgain are the people of People whom the model cannot verify
+	// until they enroll again: their kept face crops do not show what it
+	// reads (see ErrEnrollAgain). Sorted; empty, not nil, when none.
+	EnrollAgain []string `json:"enrollAgain"`
 }
 
 // GalleryInfo is the answer of ImportGallery.

@@ -19,10 +19,17 @@ import (
 const (
 	// Magic starts every gallery file.
 	Magic = "OSGALLRY"
-	// Version is the version of the file format this build writes, and
-	// the only one it reads.
-	Version = 1
+	// Version is the newest version of the file format: this build reads
+	// versions 1 and 2, and writes version 1 unless someone must enroll
+	// again (version 2 adds one byte of flags to every person; see the
+	// package comment), so that older builds read its other files.
+	Version = 2
 )
+
+// personAgain is the person flag of version 2 that says the person must
+// enroll again: their frames' embeddings are written as zeros and mean
+// nothing; the flag's reason follows as a uint16 length and UTF-8 bytes.
+const personAgain = 1
 
 // minFileBytes is the size of an empty gallery file with no model
 // fingerprint: magic, version, flags, dim, threshold, model length, count
@@ -53,24 +60,44 @@ func Fingerprint(modelFile []byte) string {
 	return "sha256:" + hex.EncodeToString(s[:])
 }
 
-// encodedSize is the size of p in a gallery file.
-func (p *person) encodedSize() int64 {
+// encodedSize is the size of p in a gallery file of dim-value embeddings,
+// of version 2 when v2 (one more byte, and a person who must enroll again
+// has the reason too; their frames are written with dim zeros).
+func (p *person) encodedSize(dim int, v2 bool) int64 {
 	n := int64(1 + len(p.id) + 8 + 1)
+	if v2 {
+		n++
+		if p.again != "" {
+			n += int64(2 + len(p.again))
+		}
+	}
 	for _, f := range p.frames {
-		n += int64(2 + 2 + 4*len(f.emb) + len(f.pix))
+		n += int64(2 + 2 + 4*dim + len(f.pix))
 	}
 	return n
 }
 
 // encodedSize is the size of g's file. Callers hold g.mu.
-func (g *Gallery) encodedSize() int64 { return encodedSize(g.people, g.model) }
+func (g *Gallery) encodedSize() int64 { return encodedSize(g.people, g.model, g.dim) }
 
-func encodedSize(people map[string]*person, model string) int64 {
+func encodedSize(people map[string]*person, model string, dim int) int64 {
+	v2 := fileVersion(people) >= 2
 	n := int64(minFileBytes + len(model))
 	for _, p := range people {
-		n += p.encodedSize()
+		n += p.encodedSize(dim, v2)
 	}
 	return n
+}
+
+// fileVersion is the version of the file that holds people: 2 when someone
+// must enroll again, else 1 (which older builds read).
+func fileVersion(people map[string]*person) uint16 {
+	for _, p := range people {
+		if p.again != "" {
+			return 2
+		}
+	}
+	return 1
 }
 
 // MarshalBinary writes the gallery in the file format of the package
@@ -83,7 +110,8 @@ func (g *Gallery) MarshalBinary() ([]byte, error) {
 	le := binary.LittleEndian
 	b := make([]byte, 0, g.encodedSize())
 	b = append(b, Magic...)
-	b = le.AppendUint16(b, Version)
+	version := fileVersion(g.people)
+	b = le.AppendUint16(b, version)
 	b = le.AppendUint16(b, 0) // flags
 	b = le.AppendUint32(b, uint32(g.dim))
 	b = le.AppendUint32(b, math.Float32bits(g.threshold))
@@ -95,10 +123,22 @@ func (g *Gallery) MarshalBinary() ([]byte, error) {
 		b = append(b, byte(len(id)))
 		b = append(b, id...)
 		b = le.AppendUint64(b, uint64(p.enrolled))
+		if version >= 2 {
+			if p.again != "" {
+				b = append(b, personAgain)
+				b = le.AppendUint16(b, uint16(len(p.again)))
+				b = append(b, p.again...)
+			} else {
+				b = append(b, 0)
+			}
+		}
 		b = append(b, byte(len(p.frames)))
 		for _, f := range p.frames {
 			b = le.AppendUint16(b, uint16(f.w))
 			b = le.AppendUint16(b, uint16(f.h))
+			if p.again != "" {
+				b = append(b, make([]byte, 4*g.dim)...)
+			}
 			for _, x := range f.emb {
 				b = le.AppendUint32(b, math.Float32bits(x))
 			}
@@ -149,12 +189,12 @@ func Unmarshal(data []byte) (*Gallery, error) {
 	}
 	le := binary.LittleEndian
 	if len(data) >= len(Magic)+2 {
-		if v := le.Uint16(data[len(Magic):]); v != Version {
+		if v := le.Uint16(data[len(Magic):]); v < 1 || v > Version {
 			newer := ""
 			if v > Version {
 				newer = " (it was written by a newer Oneshot)"
 			}
-			return nil, fmt.Errorf("%w: it is version %d, this build reads version %d%s", ErrVersion, v, Version, newer)
+			return nil, fmt.Errorf("%w: it is version %d, this build reads versions 1 to %d%s", ErrVersion, v, Version, newer)
 		}
 	}
 	if len(data) < minFileBytes {
@@ -175,6 +215,7 @@ func Unmarshal(data []byte) (*Gallery, error) {
 // checksum were checked. Every length is checked against the bytes that
 // are left before anything is allocated for it.
 func decode(body []byte) (*Gallery, error) {
+	version := int(binary.LittleEndian.Uint16(body[len(Magic):]))
 	d := &decoder{b: body, off: len(Magic) + 2}
 	if f := d.u16("flags"); f != 0 && d.err == nil {
 		return nil, fmt.Errorf("unknown flags %#x", f)
@@ -200,7 +241,7 @@ func decode(body []byte) (*Gallery, error) {
 	}
 	g := &Gallery{threshold: threshold, model: model, dim: dim, people: make(map[string]*person, min(count, 1024))}
 	for i := range count {
-		p, err := d.person(dim)
+		p, err := d.person(dim, version)
 		if err != nil {
 			return nil, fmt.Errorf("person %d of %d: %w", i+1, count, err)
 		}
@@ -264,10 +305,26 @@ func (d *decoder) u64(what string) uint64 {
 	return 0
 }
 
-// person reads one person with dim-value embeddings.
-func (d *decoder) person(dim int) (*person, error) {
+// person reads one person with dim-value embeddings from a file of the
+// given version.
+func (d *decoder) person(dim, version int) (*person, error) {
 	id := string(d.take(int(d.u8("id length")), "id"))
 	enrolled := int64(d.u64("enrollment time"))
+	again := ""
+	if version >= 2 {
+		switch f := d.u8("person flags"); f {
+		case 0:
+		case personAgain:
+			again = string(d.take(int(d.u16("enroll-again reason length")), "enroll-again reason"))
+			if d.err == nil && (again == "" || !utf8.ValidString(again)) {
+				return nil, fmt.Errorf("%q must enroll again, for a reason that is empty or not UTF-8", id)
+			}
+		default:
+			if d.err == nil {
+				return nil, fmt.Errorf("%q has unknown flags %#x", id, f)
+			}
+		}
+	}
 	n := int(d.u8("number of frames"))
 	if d.err != nil {
 		return nil, d.err
@@ -288,18 +345,24 @@ func (d *decoder) person(dim int) (*person, error) {
 		if w == 0 || h == 0 || w > MaxCropSide || h > MaxCropSide {
 			return nil, fmt.Errorf("%q, frame %d: crop is %d×%d, not 1 to %d a side", id, i+1, w, h, MaxCropSide)
 		}
-		emb := make([]float32, dim)
-		for k := range emb {
-			emb[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
-		}
-		if err := checkUnit(emb); err != nil {
-			return nil, fmt.Errorf("%q, frame %d: %w", id, i+1, err)
+		var emb []float32
+		if again == "" {
+			emb = make([]float32, dim)
+			for k := range emb {
+				emb[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
+			}
+			if err := checkUnit(emb); err != nil {
+				return nil, fmt.Errorf("%q, frame %d: %w", id, i+1, err)
+			}
 		}
 		pix := d.take(w*h*4, "crop")
 		if d.err != nil {
 			return nil, fmt.Errorf("%q, frame %d: %w", id, i+1, d.err)
 		}
 		frames[i] = frame{emb: emb, w: w, h: h, pix: bytes.Clone(pix)}
+	}
+	if again != "" {
+		return &person{id: id, enrolled: enrolled, frames: frames, again: again}, nil
 	}
 	p, err := newPerson(id, enrolled, frames)
 	if err != nil {

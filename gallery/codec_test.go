@@ -33,7 +33,7 @@ func (f *file) vec(v []float32) *file {
 // header starts a version-1 file.
 func header(dim uint32, threshold float32, model string, people uint32) *file {
 	f := &file{}
-	return f.raw(Magic).u16(Version).u16(0).u32(dim).f32(threshold).u16(uint16(len(model))).raw(model).u32(people)
+	return f.raw(Magic).u16(1).u16(0).u32(dim).f32(threshold).u16(uint16(len(model))).raw(model).u32(people)
 }
 
 // person appends a person whose frames have 1×1 crops of grey level 7.
@@ -212,8 +212,8 @@ func TestBitFlips(t *testing.T) {
 
 func TestForeignFiles(t *testing.T) {
 	good := marshal(t, sample(t))
-	v2 := bytes.Clone(good)
-	v2[8] = 2
+	v3 := bytes.Clone(good)
+	v3[8] = 3
 	v0 := bytes.Clone(good)
 	v0[8] = 0
 	for _, tc := range []struct {
@@ -227,8 +227,8 @@ func TestForeignFiles(t *testing.T) {
 		{"a PNG", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), `not a gallery file: it does not start with "OSGALLRY"`, ErrNotGallery},
 		{"a model file", []byte("ONESHOTNN\x01\x00"), "not a gallery file", ErrNotGallery},
 		{"short text", []byte("hi"), "not a gallery file", ErrNotGallery},
-		{"newer version", v2, "gallery file version is not supported: it is version 2, this build reads version 1 (it was written by a newer Oneshot)", ErrVersion},
-		{"version 0", v0, "it is version 0, this build reads version 1", ErrVersion},
+		{"newer version", v3, "gallery file version is not supported: it is version 3, this build reads versions 1 to 2 (it was written by a newer Oneshot)", ErrVersion},
+		{"version 0", v0, "it is version 0, this build reads versions 1 to 2", ErrVersion},
 		{"header only", []byte(Magic + "\x01\x00"), "cut short after 10 bytes", ErrDamaged},
 		{"trailing byte", append(bytes.Clone(good), 0), "checksum does not match", ErrDamaged},
 		{"twice", append(bytes.Clone(good), good...), "checksum does not match", ErrDamaged},

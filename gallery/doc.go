@@ -77,16 +77,21 @@
 // why frame by frame, and keeps each accepted frame's crop (a small RGBA
 // image of the embedder's template) beside its embedding. When the
 // embedder changes, after fine-tuning say, Reembed runs the new one over
-// every kept crop, so nobody has to enroll again.
+// every kept crop, so nobody has to enroll again. When the new embedder
+// cannot use someone's crops (it reads a wider view of the face than they
+// show), it says so with ErrEnrollAgain and that person stays listed, crops
+// and all, in the "enroll again" state (Person.EnrollAgain): Verify refuses
+// them, Identify passes them by, and a later embedder that can use the
+// crops restores them.
 //
 // # Files
 //
 // MarshalBinary and WriteTo save a gallery; Read, Unmarshal,
-// UnmarshalBinary and Import load one. The format (version 1, all numbers
-// little-endian) is
+// UnmarshalBinary and Import load one. The format (versions 1 and 2, all
+// numbers little-endian) is
 //
 //	"OSGALLRY"        8 bytes, the magic
-//	version           uint16, 1
+//	version           uint16, 1; or 2 when someone must enroll again
 //	flags             uint16, 0 (reserved)
 //	dim               uint32, values per embedding (0 only when empty)
 //	threshold         float32, the default threshold (0: none)
@@ -94,6 +99,9 @@
 //	people            uint32 count, then for each person:
 //	    id            uint8 length + UTF-8 bytes
 //	    enrolled      int64, Unix time in milliseconds
+//	    state         version 2 only: uint8, 0, or 1 for "enroll again"
+//	                  followed by the reason (uint16 length + UTF-8 bytes);
+//	                  such a person's embeddings are written as zeros
 //	    frames        uint8 count, then for each frame:
 //	        width     uint16
 //	        height    uint16

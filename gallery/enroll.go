@@ -113,16 +113,24 @@ func (g *Gallery) Enroll(id string, caps []Capture) (EnrollResult, error) {
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.dim != 0 && len(p.template) != g.dim && (g.fixedDim || len(g.people) > 0) {
+	// The embeddings held are those of the people not waiting to enroll
+	// again (theirs are gone).
+	embedded := false
+	for _, q := range g.people {
+		embedded = embedded || q.again == ""
+	}
+	if g.dim != 0 && len(p.template) != g.dim && (g.fixedDim || embedded) {
 		return EnrollResult{}, fmt.Errorf("enrolling %q: %w", id, &DimensionError{Got: len(p.template), Want: g.dim})
 	}
 	old, replaced := g.people[id]
 	if !replaced && len(g.people) >= MaxPeople {
 		return EnrollResult{}, fmt.Errorf("the gallery is full: it holds %d people, the limit", MaxPeople)
 	}
-	size := g.encodedSize() + p.encodedSize()
+	// An upper bound: the new person as in a version-2 file, the old one
+	// (replaced) as in a version-1 file.
+	size := g.encodedSize() + p.encodedSize(len(p.template), true)
 	if replaced {
-		size -= old.encodedSize()
+		size -= old.encodedSize(g.dim, false)
 	}
 	if size > MaxFileBytes {
 		return EnrollResult{}, fmt.Errorf("the gallery is full: with %q it would take %d bytes, the limit is %d", id, size, MaxFileBytes)

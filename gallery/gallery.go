@@ -39,6 +39,13 @@ const MaxDistance = 4
 // person is enrolled as; test for it with errors.Is.
 var ErrNotEnrolled = errors.New("no person enrolled")
 
+// ErrEnrollAgain says that a person's kept crops cannot be embedded by the
+// model in use, so the person must enroll again. An EmbedFunc returns an
+// error wrapping it for such a crop; re-embedding then keeps the person
+// listed, with their crops, in the "enroll again" state (Person.EnrollAgain)
+// instead of failing, and Verify of them returns an error wrapping it.
+var ErrEnrollAgain = errors.New("enroll again")
+
 // DimensionError says an embedding's length is not the gallery's. It
 // usually means the embedding was made by another model than the gallery's
 // embeddings.
@@ -105,6 +112,10 @@ type person struct {
 	frames   []frame
 	template []float32
 	spread   float32
+	// again is why the person must enroll again: the model in use cannot
+	// embed their kept crops. Their frames then have no embeddings, and
+	// template is nil; "" for everyone else.
+	again string
 }
 
 // frame is one accepted frame: its unit embedding and its aligned crop.
@@ -278,6 +289,25 @@ type Person struct {
 	// the template: 0 when they agree perfectly. A spread near the
 	// threshold means the frames hardly look like one person.
 	Spread float32
+	// EnrollAgain, when not "", says why the person must enroll again:
+	// the model in use cannot embed their kept crops. They have no
+	// Template nor Embeddings then, only Crops; Verify refuses them and
+	// Identify passes them by.
+	EnrollAgain string
+}
+
+// EnrollAgain lists, sorted, the people who must enroll again (see
+// Person.EnrollAgain).
+func (g *Gallery) EnrollAgain() []string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var ids []string
+	for _, id := range g.sortedIDs() {
+		if g.people[id].again != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // Person returns what the gallery knows of the person enrolled as id.
@@ -292,13 +322,16 @@ func (g *Gallery) Person(id string) (Person, error) {
 		return Person{}, notEnrolled(id)
 	}
 	info := Person{
-		ID:       p.id,
-		Enrolled: time.UnixMilli(p.enrolled),
-		Template: slices.Clone(p.template),
-		Spread:   p.spread,
+		ID:          p.id,
+		Enrolled:    time.UnixMilli(p.enrolled),
+		Template:    slices.Clone(p.template),
+		Spread:      p.spread,
+		EnrollAgain: p.again,
 	}
 	for _, f := range p.frames {
-		info.Embeddings = append(info.Embeddings, slices.Clone(f.emb))
+		if p.again == "" {
+			info.Embeddings = append(info.Embeddings, slices.Clone(f.emb))
+		}
 		info.Crops = append(info.Crops, f.image())
 	}
 	return info, nil

@@ -1,8 +1,11 @@
 package gallery
 
 import (
+	"errors"
 	"fmt"
 	"image"
+	"strings"
+	"unicode/utf8"
 )
 
 // EmbedFunc embeds one aligned crop, as embedder.Embedder.EmbedCrop does:
@@ -18,7 +21,10 @@ type EmbedFunc func(crop *image.RGBA) ([]float32, error)
 // It is all or nothing: if embed fails for any crop, or returns an
 // embedding that is not finite, all zeros, or of another length than the
 // others, the error names the person and frame and the gallery keeps its
-// old embeddings. The new embeddings may have another length than the old
+// old embeddings. The one exception is an error wrapping ErrEnrollAgain
+// (embed cannot use that person's crops): the person is then kept, crops
+// and all, in the "enroll again" state (Person.EnrollAgain, EnrollAgain),
+// and a later re-embedding by a model that can use the crops restores them. The new embeddings may have another length than the old
 // ones (the gallery's Dim follows them), unless Config.Dim fixed it.
 //
 // embed is called with a copy of each crop, one at a time, while the
@@ -48,11 +54,21 @@ func (g *Gallery) reembed(model string, embed EmbedFunc) error {
 	}
 	people := make(map[string]*person, len(g.people))
 	dim := 0
+people:
 	for _, id := range g.sortedIDs() {
 		old := g.people[id]
 		frames := make([]frame, len(old.frames))
 		for i, f := range old.frames {
 			v, err := embed(f.image())
+			if errors.Is(err, ErrEnrollAgain) {
+				// Keep the crops, drop the embeddings: they are another model's.
+				again := make([]frame, len(old.frames))
+				for k, f := range old.frames {
+					again[k] = frame{w: f.w, h: f.h, pix: f.pix}
+				}
+				people[id] = &person{id: id, enrolled: old.enrolled, frames: again, again: reason(err)}
+				continue people
+			}
 			if err != nil {
 				return fmt.Errorf("re-embedding %q, frame %d of %d: %w (the gallery is unchanged)", id, i+1, len(old.frames), err)
 			}
@@ -81,7 +97,7 @@ func (g *Gallery) reembed(model string, embed EmbedFunc) error {
 		}
 		people[id] = p
 	}
-	if dim != 0 && encodedSize(people, model) > MaxFileBytes {
+	if dim != 0 && encodedSize(people, model, dim) > MaxFileBytes {
 		return fmt.Errorf("re-embedding: %d-value embeddings would make the gallery larger than %d bytes (the gallery is unchanged)", dim, MaxFileBytes)
 	}
 	g.people = people
@@ -90,4 +106,21 @@ func (g *Gallery) reembed(model string, embed EmbedFunc) error {
 	}
 	g.model = model
 	return nil
+}
+
+// maxReason is the most bytes of an "enroll again" reason a gallery keeps.
+const maxReason = 1000
+
+// reason is err's message as the reason a person must enroll again, cut to
+// maxReason bytes on a character boundary.
+func reason(err error) string {
+	s := strings.ToValidUTF8(err.Error(), "?")
+	if len(s) <= maxReason {
+		return s
+	}
+	cut := maxReason
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -107,3 +107,80 @@ func TestReembedFixedDim(t *testing.T) {
 		t.Errorf("re-embedding at the fixed length: %v", err)
 	}
 }
+
+// TestReembedEnrollAgain: a person whose crops the new model cannot use is
+// kept, crops and all, in the "enroll again" state: listed, refused by
+// Verify, passed by by Identify, saved in a version-2 file, and restored by
+// a later model that can use the crops. Enrolling them again clears it.
+func TestReembedEnrollAgain(t *testing.T) {
+	g := sample(t) // alice: crops 1, 2; bob: crop 1; Zoë: crops 1, 2, 3
+	// A model that cannot use the crops marked 2 (alice's and Zoë's).
+	picky := func(c *image.RGBA) ([]float32, error) {
+		if c.Pix[0] == 2 {
+			return nil, errors.Join(ErrEnrollAgain, errors.New("crop 2 is too tight"))
+		}
+		return newModel(c)
+	}
+	if err := g.ReembedAs("model-b", picky); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := g.EnrollAgain(), []string{"Zoë", "alice"}; !slices.Equal(got, want) {
+		t.Fatalf("EnrollAgain() = %q, want %q", got, want)
+	}
+	if got := g.IDs(); len(got) != 3 {
+		t.Errorf("IDs() = %q: everyone stays listed", got)
+	}
+	p, err := g.Person("alice")
+	if err != nil || !strings.Contains(p.EnrollAgain, "too tight") || p.Template != nil || p.Embeddings != nil || len(p.Crops) != 2 || p.Crops[1].Pix[0] != 2 {
+		t.Errorf("alice must enroll again: %+v %v", p, err)
+	}
+	if _, err := g.Verify("alice", basis(8, 1), 0); !errors.Is(err, ErrEnrollAgain) || !strings.Contains(err.Error(), `"alice" must enroll again`) {
+		t.Errorf("Verify alice: %v, want ErrEnrollAgain naming her", err)
+	}
+	if v, err := g.Verify("bob", basis(8, 1), 0); err != nil || !v.Match {
+		t.Errorf("Verify bob, re-embedded: %+v %v", v, err)
+	}
+	cands, _, err := g.Identify(basis(8, 1), 0, 0)
+	if err != nil || len(cands) != 1 || cands[0].ID != "bob" {
+		t.Errorf("Identify ranks %+v %v, want bob alone", cands, err)
+	}
+
+	// Saved and read back: version 2, the state and the crops kept.
+	file := marshal(t, g)
+	if v := file[8]; v != 2 {
+		t.Errorf("a gallery with people to enroll again is written as version %d, want 2", v)
+	}
+	back, err := Unmarshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.EnrollAgain(); !slices.Equal(got, []string{"Zoë", "alice"}) {
+		t.Errorf("read back, EnrollAgain() = %q", got)
+	}
+	if p, _ := back.Person("alice"); p.EnrollAgain == "" || len(p.Crops) != 2 || p.Crops[0].Pix[0] != 1 {
+		t.Errorf("read back, alice: %+v", p)
+	}
+	if !slices.Equal(marshal(t, back), file) {
+		t.Error("the file read back does not write the same bytes")
+	}
+
+	// A model that can use every crop restores everyone.
+	if err := back.ReembedAs("model-c", newModel); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.EnrollAgain(); len(got) != 0 {
+		t.Errorf("after a model that can embed every crop, EnrollAgain() = %q", got)
+	}
+	if v, err := back.Verify("alice", basis(8, 1), 0); err != nil || v.Distance > 1 {
+		t.Errorf("alice restored: %+v %v", v, err)
+	}
+	if v := marshal(t, back)[8]; v != 1 {
+		t.Errorf("with nobody to enroll again the file is version %d, want 1 (older builds read it)", v)
+	}
+
+	// Enrolling again clears the state.
+	enroll(t, g, "alice", basis(8, 3))
+	if got := g.EnrollAgain(); !slices.Equal(got, []string{"Zoë"}) {
+		t.Errorf("after enrolling alice again, EnrollAgain() = %q", got)
+	}
+}

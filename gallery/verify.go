@@ -69,6 +69,9 @@ func (g *Gallery) Verify(id string, emb []float32, threshold float32) (Verdict, 
 	if !ok {
 		return Verdict{}, notEnrolled(id)
 	}
+	if p.again != "" {
+		return Verdict{}, fmt.Errorf("%w: %q must enroll again: %s", ErrEnrollAgain, id, p.again)
+	}
 	u, err := g.probe(emb)
 	if err != nil {
 		return Verdict{}, err
@@ -106,6 +109,9 @@ func (g *Gallery) Identify(emb []float32, threshold float32, k int) (cands []Can
 	}
 	cands = make([]Candidate, 0, len(g.people))
 	for id, p := range g.people {
+		if p.again != "" {
+			continue // nothing to compare with until they enroll again
+		}
 		d := distTo(p)
 		cands = append(cands, Candidate{ID: id, Distance: d, Score: Score(d, t), Match: d <= t})
 	}

@@ -63,6 +63,8 @@
 // Save and Load write and read one self-describing file (format.go): the
 // architecture as JSON, then every parameter and buffer by name. Values are
 // float32, or, after Model.RoundToHalf, IEEE half precision (half.go): half
-// the bytes, for a model to ship rather than to train. Average makes one
-// model of several runs that share a start (a soup).
+// the bytes, for a model to ship rather than to train; after
+// Model.RoundToInt8 the weights of convolutions and dense layers take one
+// byte each, with one scale per output channel (int8.go): a quarter. Average
+// makes one model of several runs that share a start (a soup).
 package nn

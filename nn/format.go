@@ -15,12 +15,13 @@ import (
 	"unicode/utf8"
 )
 
-// The model file format, versions 1 and 2. All integers are little-endian
-// uint32, all values little-endian IEEE-754 float32 or, in version 2, half
-// precision (binary16):
+// The model file format, versions 1 to 3. All integers are little-endian
+// uint32, all values little-endian IEEE-754 float32 or, in versions 2 and 3,
+// half precision (binary16) or, in version 3, 8-bit codes with one float32
+// scale per output channel (int8.go):
 //
 //	magic        8 bytes  "ONESHOT\x00"
-//	version      uint32   1, or 2 for a model saved with Model.Half
+//	version      uint32   1; 2 for a model saved with Model.Half; 3 with Model.Int8
 //	header len   uint32   ≤ 1 MiB
 //	header       JSON     {"input": [H, W, C], "meta": {...}, "net": Spec}
 //	count        uint32   number of tensors, ≤ 10000
@@ -29,15 +30,18 @@ import (
 //	  name       bytes    the Param's full name, e.g. "conv1.weight"
 //	  rank       uint32   ≤ 8
 //	  dims       rank × uint32, each ≥ 1
-//	  type       uint32   version 2 only: 0 float32, 1 half precision
-//	  data       Π dims values of that type (version 1: float32), row-major
+//	  type       uint32   versions 2 and 3: 0 float32, 1 half precision; 3: 2 int8
+//	  data       Π dims values of that type (version 1: float32), row-major;
+//	             int8: the last dimension's channels' peaks (float32), then
+//	             one signed byte a value
 //	crc          uint32   CRC-32 (IEEE) of every byte before it
 //
 // A model without Half is written as version 1, byte for byte as before
 // version 2 existed, so older builds read it. With Half, each tensor whose
 // values are all half-precision values (Model.RoundToHalf makes them so) is
 // stored in two bytes a value, any other in float32: Save never changes a
-// value, and Load gives back exactly the model saved.
+// value, and Load gives back exactly the model saved. With Int8 the same
+// holds for weight tensors whose values are all 8-bit values (version 3).
 //
 // The tensors of all parameters together hold at most 64 Mi values
 // (256 MiB). Load enforces every limit before it allocates, so a damaged or
@@ -51,13 +55,14 @@ import (
 
 // FormatVersion is the newest version of the model file format: Load
 // reads it and every version before it; Save writes it for a model with
-// Half and version 1 otherwise.
-const FormatVersion = 2
+// Int8, version 2 for a model with Half and version 1 otherwise.
+const FormatVersion = 3
 
-// Value types of a version-2 tensor.
+// Value types of a version-2 or version-3 tensor.
 const (
 	typeFloat32 = 0
 	typeHalf    = 1
+	typeInt8    = 2 // version 3 only
 )
 
 const (
@@ -178,6 +183,9 @@ func Save(w io.Writer, m *Model) error {
 	if m.Half {
 		version = 2
 	}
+	if m.Int8 {
+		version = 3
+	}
 	buf.WriteString(formatMagic)
 	buf.Write(le.AppendUint32(nil, version))
 	buf.Write(le.AppendUint32(nil, uint32(len(js))))
@@ -193,21 +201,40 @@ func Save(w io.Writer, m *Model) error {
 			scratch = le.AppendUint32(scratch, uint32(d))
 		}
 		values := p.Value.Float32s()
-		half := m.Half && all(values, halfExact)
-		if m.Half {
+		var peaks []float32
+		var codes []int8
+		int8s := false
+		if m.Int8 && int8Eligible(p) {
+			peaks, codes, int8s = int8Encode(values, s[len(s)-1])
+		}
+		half := !int8s && (m.Half || m.Int8) && all(values, halfExact)
+		if version >= 2 {
 			typ := uint32(typeFloat32)
-			if half {
+			switch {
+			case int8s:
+				typ = typeInt8
+			case half:
 				typ = typeHalf
 			}
 			scratch = le.AppendUint32(scratch, typ)
 		}
 		buf.Write(scratch)
 		data := buf.AvailableBuffer() // Grow above made room for every value
-		for _, v := range values {
-			if half {
-				data = le.AppendUint16(data, toHalf(v))
-			} else {
+		switch {
+		case int8s:
+			for _, v := range peaks {
 				data = le.AppendUint32(data, math.Float32bits(v))
+			}
+			for _, q := range codes {
+				data = append(data, byte(q))
+			}
+		default:
+			for _, v := range values {
+				if half {
+					data = le.AppendUint16(data, toHalf(v))
+				} else {
+					data = le.AppendUint32(data, math.Float32bits(v))
+				}
 			}
 		}
 		buf.Write(data)
@@ -322,11 +349,21 @@ func Load(r io.Reader) (*Model, error) {
 			if typ, err = d.u32("the value type of tensor " + qname); err != nil {
 				return nil, err
 			}
-			if typ != typeFloat32 && typ != typeHalf {
-				return nil, d.fail(ErrCorrupt, d.off-4, "nn: model file is corrupted (tensor %s has value type %d; version %d knows 0, float32, and 1, half precision)", qname, typ, version)
+			known := typ == typeFloat32 || typ == typeHalf || (version >= 3 && typ == typeInt8)
+			if !known {
+				return nil, d.fail(ErrCorrupt, d.off-4, "nn: model file is corrupted (tensor %s has value type %d; version %d knows 0, float32, 1, half precision%s)",
+					qname, typ, version, map[bool]string{true: ", and 2, 8-bit", false: ""}[version >= 3])
+			}
+			if typ == typeInt8 && rank < 2 {
+				return nil, d.fail(ErrCorrupt, d.off-4, "nn: model file is corrupted (tensor %s of rank %d is stored in 8 bits, which needs output channels on a last axis of rank 2 or more)", qname, rank)
 			}
 		}
-		data, err := d.floats(size, typ == typeHalf, "the values of tensor "+qname)
+		var data []float32
+		if typ == typeInt8 {
+			data, err = d.int8s(size, shape[len(shape)-1], "the values of tensor "+qname)
+		} else {
+			data, err = d.floats(size, typ == typeHalf, "the values of tensor "+qname)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -368,7 +405,7 @@ func Load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, d.fail(ErrArchitecture, 16, "nn: model file's architecture cannot be built: %v", err)
 	}
-	m := &Model{Net: net, Input: h.Input, Meta: h.Meta, Half: version == 2}
+	m := &Model{Net: net, Input: h.Input, Meta: h.Meta, Half: version >= 2, Int8: version >= 3}
 	if m.Meta == nil {
 		m.Meta = map[string]string{}
 	}
@@ -467,6 +504,38 @@ func (d *decoder) floats(n int, half bool, what string) ([]float32, error) {
 			} else {
 				out = append(out, math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:])))
 			}
+		}
+	}
+	return out, nil
+}
+
+// int8s reads n values stored in 8 bits: the peaks of the channels (the
+// last axis), then one code a value, in chunks as floats does. A peak that
+// is negative or not finite is damage.
+func (d *decoder) int8s(n, channels int, what string) ([]float32, error) {
+	start := d.off
+	peaks, err := d.floats(channels, false, what)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range peaks {
+		if !(p >= 0) || math.IsInf(float64(p), 0) {
+			return nil, d.fail(ErrCorrupt, start, "nn: model file is corrupted (%s has a channel scale of %v)", what, p)
+		}
+	}
+	const chunk = 1 << 16 // values per read
+	if len(d.scratch) < chunk {
+		d.scratch = make([]byte, chunk)
+	}
+	out := make([]float32, 0, min(n, chunk))
+	for len(out) < n {
+		k := min(n-len(out), chunk)
+		b := d.scratch[:k]
+		if err := d.read(b, what); err != nil {
+			return nil, err
+		}
+		for _, q := range b {
+			out = append(out, int8Value(int8(q), peaks[len(out)%channels]))
 		}
 	}
 	return out, nil

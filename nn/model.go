@@ -46,6 +46,11 @@ type Model struct {
 	// half-precision values: RoundToHalf rounds them so. Load sets it for a
 	// version-2 file. The model computes in float32 either way.
 	Half bool
+	// Int8 makes Save write format version 3, which also stores in 8 bits
+	// with one scale per output channel every weight tensor whose values
+	// are all 8-bit values (RoundToInt8 rounds them so; int8.go). Load sets
+	// it for a version-3 file.
+	Int8 bool
 }
 
 // NewModel makes a model of net for inputs of one example's shape
@@ -212,7 +217,7 @@ func (m *Model) Clone() (*Model, error) {
 		copy(d.Value.Float32s(), s.Value.Float32s())
 		d.SetFrozen(s.Frozen || s.originOr().Frozen)
 	}
-	c := &Model{Net: net, Input: m.Input, Half: m.Half}
+	c := &Model{Net: net, Input: m.Input, Half: m.Half, Int8: m.Int8}
 	if m.Meta != nil {
 		c.Meta = maps.Clone(m.Meta)
 	}

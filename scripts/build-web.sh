@@ -3,7 +3,10 @@
 # web/ (demo page, oneshot.js, oneshot.d.ts, worker.js, package.json), the Go
 # WebAssembly module, Go's wasm_exec.js, pigo's cascades read from the module
 # cache, and the shipped model models/compact.oneshot as model.oneshot when it
-# exists (none of these are committed). Used by `make web` and by the browser
+# exists, and the accurate model (dlib's ResNet with 8-bit weights, from the
+# npm package of face-api.js; see below) as accurate.oneshot when npm or an
+# earlier fetch provides its weights, with models.json listing the models
+# built (none of these are committed). Used by `make web` and by the browser
 # tests, so both serve the same thing. `npm pack` in the folder makes the
 # installable package.
 #
@@ -43,3 +46,35 @@ else
 	rm -f "$out/model.oneshot"
 	echo "build-web: models/compact.oneshot not found; $out has no model.oneshot (train one, or pass modelURL to Oneshot.load)" >&2
 fi
+
+# The accurate model: the teacher's weights from the npm package (fetched into
+# third_party/ once), its weights rounded to 8 bits per output channel (the
+# rest to half precision: 5.7 MB) with the calibration
+# measured for it (models/accurate.json). Without npm or network the page
+# offers the compact model alone, and says so.
+rm -f "$out/accurate.oneshot"
+if [ "${ONESHOT_ACCURATE:-1}" = 0 ]; then
+	echo "build-web: ONESHOT_ACCURATE=0: no accurate model; the page offers the compact model alone" >&2
+elif ! fetch_log="$(bash scripts/fetch-faceapi.sh 2>&1)"; then
+	printf '%s\n' "$fetch_log" | tail -n 5 >&2
+	echo "build-web: the accurate model's weights could not be fetched (npm or network missing, see above); $out has no accurate.oneshot and the page offers the compact model alone" >&2
+else
+	# Built for the host: only the toolchain of the wasm module is special.
+	env -u GOOS -u GOARCH -u GOTOOLCHAIN -u GOEXPERIMENT go run ./cmd/teacher -half -int8 -calibration models/accurate.json -out "$out/accurate.oneshot" >&2
+fi
+
+# models.json: the models this build ships, with their sizes, for the page
+# (web/app/models.js): it offers only what is listed, without asking the
+# server for files that may not be there.
+{
+	printf '{'
+	sep=""
+	for pair in compact:model.oneshot accurate:accurate.oneshot; do
+		name="${pair%%:*}" file="${pair#*:}"
+		if [ -f "$out/$file" ]; then
+			printf '%s"%s": {"file": "%s", "bytes": %s}' "$sep" "$name" "$file" "$(wc -c <"$out/$file" | tr -d ' ')"
+			sep=", "
+		fi
+	done
+	printf '}\n'
+} >"$out/models.json"

@@ -23,6 +23,7 @@ import { Decider } from "./app/verdicts.js";
 import { holdStorageLock } from "./app/tablock.js";
 import { LossChart } from "./app/chart.js";
 import { ringLength, ringOffset, promptFor, verdictFor } from "./app/liveness.js";
+import { MODELS, DEFAULT_MODEL, isModelName, probeModels, describeModel } from "./app/models.js";
 
 const $ = (id) => document.getElementById(id);
 const ENROLL_FRAMES = 5;
@@ -40,6 +41,9 @@ const state = {
   challenge: null, // the liveness challenge in progress (engine.challenge)
   running: false, // the camera loop
   threshold: null, // null: the model's default; "strict": the model's strict point; else a distance
+  model: DEFAULT_MODEL, // the model chosen in Settings (app/models.js), once it is in use
+  switching: null, // the model being downloaded and swapped in, or null
+  restoredModel: null, // the model chosen on an earlier visit, switched to once the page is ready
   wholeFrames: false, // captures keep whole camera frames instead of the face
   enroll: null, // {name, frames: [ImageData], last}
   captures: [], // fine-tuning captures: {label, image: ImageData, box, whole}
@@ -100,7 +104,95 @@ async function load() {
   const note = m.calibrated ? "" : " (untrained model: verdicts are not meaningful)";
   setStatus(`Oneshot ${engine.version} is ready${note}.`, "ok");
   for (const id of ["camera-start", "enroll-button"]) $(id).disabled = false;
+  document.body.dataset.model = state.model;
+  await offerModels();
   document.body.dataset.ready = "true";
+  // The accurate model chosen on an earlier visit: switched to now, while
+  // the page already works with the compact one.
+  if (state.restoredModel && state.restoredModel !== state.model) chooseModel(state.restoredModel);
+}
+
+// ---- the model ----
+
+// offerModels asks the server which models this build has and shows each
+// with its size, speed and accuracy; a model that is not there cannot be
+// chosen.
+async function offerModels() {
+  const models = await probeModels(fetch, new URL(".", import.meta.url));
+  state.models = Object.fromEntries(models.map((m) => [m.name, m]));
+  for (const m of models) {
+    $(`model-${m.name}-text`).textContent = describeModel(m);
+    const radio = document.querySelector(`#model-choice input[value="${m.name}"]`);
+    radio.disabled = !m.available;
+    radio.checked = m.name === state.model;
+  }
+  document.body.dataset.models = models.filter((m) => m.available).map((m) => m.name).join(",");
+}
+
+// chooseModel switches to the model named name: the worker downloads it
+// (the progress bar shows the bytes) while the page goes on with the
+// current one, then re-embeds everyone enrolled and swaps it in. A switch
+// that fails leaves the current model, and says why. A person whose kept
+// face crops cannot show the new model's view stays listed, marked to
+// enroll again (refreshPeople), and the status names them.
+async function chooseModel(name) {
+  const status = $("model-status");
+  const radios = [...document.querySelectorAll('#model-choice input[name="model"]')];
+  const checkCurrent = () => radios.forEach((r) => (r.checked = r.value === state.model));
+  if (!isModelName(name) || name === state.model || state.switching) {
+    checkCurrent();
+    return;
+  }
+  if (state.models && state.models[name] && !state.models[name].available) {
+    show(status, `The ${MODELS[name].label} model is not in this build.`);
+    checkCurrent();
+    return;
+  }
+  state.switching = name;
+  document.body.dataset.switching = name;
+  radios.forEach((r) => (r.disabled = true));
+  const bar = $("model-progress");
+  bar.hidden = false;
+  bar.removeAttribute("value");
+  const label = MODELS[name].label;
+  show(status, `Downloading the ${label} model… The page goes on with the ${MODELS[state.model].label} model meanwhile.`);
+  try {
+    const info = await state.engine.useModel(name, {
+      onProgress(p) {
+        if (p.stage === "model") {
+          if (p.fraction != null) bar.value = p.fraction;
+          const mb = (n) => (n / 1e6).toFixed(1);
+          show(status, `Downloading the ${label} model: ${mb(p.loaded)}${p.total ? ` of ${mb(p.total)}` : ""} MB…`);
+        } else if (p.stage === "switch") {
+          bar.removeAttribute("value");
+          show(status, `Re-embedding everyone enrolled with the ${label} model…`);
+        }
+      },
+    });
+    state.model = name;
+    state.decider = new Decider(); // verdicts of the old model do not count for the new one
+    const t = checkThreshold(state.threshold, info);
+    state.threshold = t.value;
+    // The chosen model is a setting: its file is not saved (a saved
+    // fine-tuned model is replaced by it).
+    const saved = await save({ model: null, gallery: true, settings: true });
+    showModelInfo();
+    await refreshPeople();
+    const again = state.engine.info.enrollAgain || [];
+    const n = state.people.length - again.length;
+    const done = n ? `; ${n === 1 ? "1 person" : `${n} people`} enrolled ${n === 1 ? "was" : "were"} re-embedded` : "";
+    const redo = again.length ? ` ${again.join(", ")} must enroll again for this model: their saved face crops are from an older version of Oneshot and do not show what it reads (they are kept, and work again with the ${MODELS[DEFAULT_MODEL].label} model).` : "";
+    show(status, `Now using the ${label} model${done}.${redo}${t.note ? " " + t.note : ""}${saved || !state.saver ? "" : " Not saved: see the message at the top."}`);
+  } catch (err) {
+    show(status, `Could not switch to the ${label} model: ${err.message} The ${MODELS[state.model].label} model stays in use.`);
+  } finally {
+    state.switching = null;
+    delete document.body.dataset.switching;
+    document.body.dataset.model = state.model;
+    bar.hidden = true;
+    radios.forEach((r) => (r.disabled = !(state.models?.[r.value]?.available ?? r.value === DEFAULT_MODEL)));
+    checkCurrent();
+  }
 }
 
 // useStorageHere waits until this tab may use the storage (app/tablock.js):
@@ -179,7 +271,7 @@ async function restore() {
     gallery: () => state.engine.exportGallery(),
     model: () => state.engine.exportModel(),
     captures: () => encodeCaptures(state.captures),
-    settings: () => encodeSettings({ threshold: state.threshold, wholeFrames: state.wholeFrames }),
+    settings: () => encodeSettings({ threshold: state.threshold, wholeFrames: state.wholeFrames, model: state.model }),
   });
   state.captures = r.captures.map((c) => ({ ...c, image: asImage(c.image) }));
   renderCaptures();
@@ -187,6 +279,11 @@ async function restore() {
   state.threshold = t.value;
   state.wholeFrames = r.settings.wholeFrames;
   $("capture-whole").checked = state.wholeFrames;
+  // A fine-tuned model restored from storage is the model in use, fine-tuned
+  // from the one chosen then; otherwise the saved choice is switched to once
+  // the page is ready (chooseModel).
+  if (r.model) state.model = r.settings.model;
+  state.restoredModel = r.model ? null : r.settings.model;
   const notes = [];
   if (r.model) notes.push("Restored your fine-tuned model from this browser's storage.");
   if (r.migrated) notes.push("The data an earlier version of Oneshot saved in this browser is now stored encrypted.");
@@ -299,13 +396,23 @@ async function probeFineTune() {
 }
 
 async function refreshPeople() {
-  state.people = await state.engine.people();
+  const info = await state.engine.refreshInfo();
+  state.people = info.people;
+  const again = new Set(info.enrollAgain || []);
   const list = $("people");
   list.replaceChildren();
   for (const id of state.people) {
     const li = document.createElement("li");
     li.dataset.id = id;
     li.append(id);
+    if (again.has(id)) {
+      // Kept, but this model cannot use the face crops kept for them.
+      li.dataset.again = "true";
+      const note = document.createElement("span");
+      note.className = "again";
+      note.textContent = " — enroll again for this model";
+      li.append(note);
+    }
     const del = document.createElement("button");
     del.type = "button";
     del.textContent = "Remove";
@@ -846,6 +953,9 @@ async function rollBack() {
 // everyone enrolled.
 async function resetModel() {
   await state.engine.importModel(state.originalModel);
+  state.model = DEFAULT_MODEL;
+  document.body.dataset.model = state.model;
+  for (const r of document.querySelectorAll('#model-choice input[name="model"]')) r.checked = r.value === state.model;
 }
 
 function download(bytes, name) {
@@ -924,6 +1034,9 @@ function wire() {
   $("finetune-stop").addEventListener("click", () => state.fineTuneAbort && state.fineTuneAbort.abort());
   $("finetune-keep").addEventListener("click", keepFineTuned);
   $("finetune-rollback").addEventListener("click", rollBack);
+  $("model-choice").addEventListener("change", (ev) => {
+    if (ev.target.name === "model") chooseModel(ev.target.value);
+  });
   $("threshold").addEventListener("input", (ev) => setThreshold(Number(ev.target.value)));
   $("threshold-reset").addEventListener("click", () => setThreshold(null));
   $("threshold-strict").addEventListener("click", () => setThreshold("strict"));

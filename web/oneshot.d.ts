@@ -218,7 +218,7 @@ export interface ModelInfo {
    * fine-tuned model keeps the source of the model it came from.
    */
   thresholdSource: "loaded" | "imported" | "uncalibrated";
-  /** true when the file's threshold lies outside the calibrated range (0.25…1.4) and was accepted only because importModel was asked to trust it. */
+  /** true when the file's threshold lies outside the calibrated range (0.15…1.4) and was accepted only because importModel was asked to trust it. */
   thresholdTrusted?: boolean;
   /** Multiply-adds the model spends on one crop (at most 400 million). */
   multiplyAdds: number;
@@ -245,11 +245,18 @@ export interface ModelInfo {
 export interface Info {
   model: ModelInfo;
   people: string[];
+  /**
+   * The people of `people` the model cannot verify until they enroll again: their kept face crops do not
+   * show the view it reads (a gallery saved before crops were kept as dlib's 150-pixel chip, switched to
+   * the accurate model). verify rejects them; identify passes them by; a model that can use their crops
+   * restores them.
+   */
+  enrollAgain: string[];
 }
 
 export interface ImportModelOptions {
   /**
-   * Accept a model whose threshold or strict point lies outside the calibrated range 0.25…1.4. That
+   * Accept a model whose threshold or strict point lies outside the calibrated range 0.15…1.4. That
    * threshold decides every verdict; trust it only for a file whose calibration you know. Without
    * it such a file is refused.
    */
@@ -263,7 +270,8 @@ export interface GalleryInfo {
 }
 
 export interface Progress {
-  stage: "wasm" | "model" | "facefinder" | "puploc" | "init";
+  /** Downloads (wasm, model, cascades), then "init" once everything is loaded; useModel reports "model" then "switch" (re-embedding everyone enrolled). */
+  stage: "wasm" | "model" | "facefinder" | "puploc" | "init" | "switch";
   loaded: number;
   /** 0 when unknown (no Content-Length, or a compressed response). */
   total: number;
@@ -271,10 +279,26 @@ export interface Progress {
   fraction: number | null;
 }
 
+/** A shipped model by name, or a model file's URL. */
+export type ModelChoice = "compact" | "accurate" | string | URL;
+
+export interface UseModelOptions {
+  /** Download progress ({stage: "model"}), then {stage: "switch"} while everyone enrolled is re-embedded. */
+  onProgress?: (progress: Progress) => void;
+  /** As for importModel: accept a threshold outside the calibrated range. */
+  trustThreshold?: boolean;
+}
+
 export interface LoadOptions {
   /** Default: oneshot.wasm beside oneshot.js. */
   wasmURL?: string | URL;
-  /** Default: model.oneshot beside oneshot.js. */
+  /**
+   * Which model to run: "compact" (the default: model.oneshot beside oneshot.js, 1.4 MB, ~13 ms a face),
+   * "accurate" (accurate.oneshot: dlib's ResNet with 8-bit weights, 5.7 MB, ~110 ms a face; present when
+   * the build could fetch its weights) or a model file's URL. Give model or modelURL, not both.
+   */
+  model?: ModelChoice;
+  /** A model file's URL (the same as model: URL). */
   modelURL?: string | URL;
   /** Folder holding facefinder and puploc. Default: cascade/ beside oneshot.js. */
   cascadeURL?: string | URL;
@@ -416,9 +440,18 @@ export declare class Engine {
   /**
    * Replaces the model, re-embedding everyone enrolled, all or nothing. The file is judged by its header
    * before anything runs: at most 16 Mi parameters, 400 million multiply-adds and 4 Mi activation
-   * values per crop, crops of at most 256 pixels a side, thresholds within 0.25…1.4 (see options).
+   * values per crop, crops of at most 256 pixels a side, thresholds within 0.15…1.4 (see options).
    */
   importModel(bytes: Bytes, options?: ImportModelOptions): Promise<ModelInfo>;
+  /**
+   * Switches to another model ("compact", "accurate" or a URL): downloads it in the worker with progress, then
+   * swaps it in as importModel does, re-embedding everyone enrolled from their kept face crops. Other calls are
+   * answered with the current model until the swap. A person whose kept crops cannot show the new model's view
+   * (a gallery saved by a build before kept crops were 150 px) stays listed in `info.enrollAgain` (refreshInfo).
+   */
+  useModel(model: ModelChoice, options?: UseModelOptions): Promise<ModelInfo>;
+  /** Asks the worker what it runs now ({model, people, enrollAgain}) and updates `info`. */
+  refreshInfo(): Promise<Info>;
   /** Goes back to the model the engine loaded, re-embedding everyone enrolled. */
   resetModel(): Promise<ModelInfo>;
   /**
@@ -506,8 +539,12 @@ export declare class Challenge {
 
 export declare const VERSION: string;
 
+/** The shipped models' files, beside oneshot.js, by name. */
+export declare const MODELS: { readonly compact: "model.oneshot"; readonly accurate: "accurate.oneshot" };
+
 export declare const Oneshot: {
   load(options?: LoadOptions): Promise<Engine>;
+  readonly MODELS: typeof MODELS;
   readonly VERSION: string;
 };
 

@@ -4,6 +4,7 @@
 //
 //   import { Oneshot } from "./oneshot.js";
 //   const engine = await Oneshot.load({ onProgress: (p) => console.log(p.stage, p.fraction) });
+//   // or Oneshot.load({model: "accurate"}); engine.useModel("accurate") switches later
 //   const frame = ctx.getImageData(0, 0, w, h);
 //   await engine.enroll("ann", [frame1, frame2, frame3]);
 //   const v = await engine.verify("ann", frame);   // {match, distance, threshold, score, face, quality}
@@ -22,6 +23,28 @@ export const VERSION = "0.2.0";
 
 function resolveURL(url, base) {
   return new URL(String(url), base).href;
+}
+
+/**
+ * The models a build ships beside oneshot.js, by name: "compact" (1.4 MB,
+ * about 13 ms a face in the browser) and "accurate" (dlib's ResNet with
+ * 8-bit weights, 5.7 MB, about 110 ms a face; `make web` builds it only when npm
+ * can fetch its weights).
+ */
+export const MODELS = Object.freeze({ compact: "model.oneshot", accurate: "accurate.oneshot" });
+
+// modelURLOf resolves load's and useModel's model option: a name of MODELS
+// or a URL (a string with a "/" or a ".", or a URL object).
+function modelURLOf(model, base, method) {
+  if (model instanceof URL) return model.href;
+  if (typeof model !== "string" || model === "") {
+    throw makeError({ name: "OneshotError", message: `oneshot.${method}: model is ${kindOf(model)}, want "compact", "accurate" or a model file's URL` }, method);
+  }
+  if (Object.hasOwn(MODELS, model)) return new URL(MODELS[model], here).href;
+  if (!/[./:]/.test(model)) {
+    throw makeError({ name: "OneshotError", message: `oneshot.${method}: there is no model named ${JSON.stringify(model)}: use "compact", "accurate" or a model file's URL` }, method);
+  }
+  return resolveURL(model, base);
 }
 
 function pageBase() {
@@ -247,6 +270,39 @@ export class Engine {
     return info;
   }
 
+  /**
+   * Switches to another model: "compact", "accurate" (MODELS) or a model
+   * file's URL. The worker downloads it (onProgress receives {stage:
+   * "model", loaded, total, fraction} as the bytes arrive, then {stage:
+   * "switch"} while everyone enrolled is re-embedded), and swaps it in as
+   * importModel does, all or nothing: until then every other call is
+   * answered with the current model. Resolves to the new ModelInfo.
+   */
+  async useModel(model, options) {
+    const o = options === undefined || options === null ? {} : options;
+    if (typeof o !== "object" || Array.isArray(o)) {
+      throw makeError({ name: "OneshotError", message: `oneshot.useModel: options is ${kindOf(o)}, want an object such as {onProgress}` }, "useModel");
+    }
+    const url = modelURLOf(model, pageBase(), "useModel");
+    const onProgress = typeof o.onProgress === "function" ? o.onProgress : undefined;
+    const importOptions = o.trustThreshold === undefined ? undefined : { trustThreshold: o.trustThreshold };
+    const info = await this._send("useModel", { method: "useModel", url, options: importOptions }, [], onProgress);
+    if (this.info) this.info = { ...this.info, model: info };
+    return info;
+  }
+
+  /**
+   * Asks the worker what it runs now: {model, people, enrollAgain}
+   * (enrollAgain: the people the model cannot verify until they enroll
+   * again, their kept face crops not showing the view it reads). Updates
+   * engine.info.
+   */
+  async refreshInfo() {
+    const info = await this.#call("info", []);
+    this.info = info;
+    return info;
+  }
+
   /** Goes back to the model the engine loaded (the shipped one), re-embedding everyone enrolled. */
   async resetModel() {
     const info = await this.#call("resetModel", []);
@@ -438,7 +494,10 @@ async function toBytes(b) {
 /**
  * Loads Oneshot: starts the worker, downloads and compiles the module,
  * downloads the model and the face detector's cascades, and resolves to an
- * Engine. URLs default to the files beside this module.
+ * Engine. URLs default to the files beside this module; options.model
+ * chooses the model: "compact" (the default), "accurate" or a URL.
+ * onProgress receives {stage, loaded, total, fraction} for each download
+ * ("wasm", "model", "facefinder", "puploc") and then {stage: "init"}.
  */
 async function load(options = {}) {
   const opts = options || {};
@@ -446,9 +505,13 @@ async function load(options = {}) {
   const config = {
     wasmURL: resolveURL(opts.wasmURL ?? new URL("oneshot.wasm", here), base),
     wasmExecURL: resolveURL(opts.wasmExecURL ?? new URL("wasm_exec.js", here), base),
-    modelURL: resolveURL(opts.modelURL ?? new URL("model.oneshot", here), base),
+    modelURL: "",
     cascadeURL: resolveURL(opts.cascadeURL ?? new URL("cascade/", here), base),
   };
+  if (opts.modelURL !== undefined && opts.model !== undefined) {
+    throw makeError({ name: "OneshotError", message: "oneshot.load: both model and modelURL were given: pass one" }, "load");
+  }
+  config.modelURL = opts.modelURL !== undefined ? resolveURL(opts.modelURL, base) : modelURLOf(opts.model ?? "compact", base, "load");
   if (!config.cascadeURL.endsWith("/")) config.cascadeURL += "/";
   const workerURL = resolveURL(opts.workerURL ?? new URL("worker.js", here), base);
   let worker;
@@ -471,5 +534,5 @@ async function load(options = {}) {
 }
 
 /** The entry point: Oneshot.load(options) → Promise<Engine>. */
-export const Oneshot = Object.freeze({ load, VERSION });
+export const Oneshot = Object.freeze({ load, VERSION, MODELS });
 export default Oneshot;

@@ -6,6 +6,8 @@
 // Messages from the page:
 //   {id, type: "load", config: {wasmURL, wasmExecURL, modelURL, cascadeURL}}
 //   {id, type: "call", method, args}
+//   {id, type: "useModel", url, options}   downloads a model file (progress stage "model"), then
+//                                 swaps it in with importModel (progress stage "switch")
 //   {id, type: "cancel"}          cancels the fineTune call of that id (runs at once, not queued)
 // Messages to the page:
 //   {id, type: "progress", progress: {stage, loaded, total, fraction}}
@@ -172,6 +174,19 @@ async function load(id, config) {
   return { version: mod.version, info };
 }
 
+// useModel downloads the model file at url, reporting its bytes, and swaps
+// it in: importModel re-embeds everyone enrolled, all or nothing. Other
+// calls are answered with the current model until the swap.
+async function useModel(id, url, options) {
+  if (dead) throw new Error(dead);
+  if (!api) throw new Error("the engine is not loaded yet");
+  if (typeof url !== "string" || url === "") throw new Error("useModel: no model URL");
+  const resp = await fetchOK(url, "model");
+  const bytes = await readAll(resp, reporter(id, "model"));
+  post({ id, type: "progress", progress: { stage: "switch", loaded: 0, total: 0, fraction: null } });
+  return await call(id, "importModel", options === undefined || options === null ? [bytes] : [bytes, options]);
+}
+
 // transferables lists the buffers of a result that can move to the page
 // without a copy (they are fresh arrays the module made for this answer).
 function transferables(result) {
@@ -217,6 +232,9 @@ self.onmessage = (ev) => {
       break;
     case "call":
       work = call(id, msg.method, msg.args);
+      break;
+    case "useModel":
+      work = useModel(id, msg.url, msg.options);
       break;
     case "cancel":
       // Answered by the fineTune call itself, which rejects once stopped.

@@ -66,6 +66,10 @@
 //	               (nn.Model.RoundToHalf; default false): the file stores them in
 //	               two bytes each (format version 2), and the cohort and threshold
 //	               are made for the rounded network
+//	-int8          then round the weights of convolutions and dense layers to 8
+//	               bits with a scale per output channel (nn.Model.RoundToInt8;
+//	               default false; format version 3), the cohort and threshold
+//	               made for that network
 //	-people FILE   LFW people whose first picture joins the cohort (LFW people format)
 //	-pairs FILE    LFW pairs to calibrate the threshold on (LFW pairs format)
 //	-root DIR      the LFW images folder both name pictures under
@@ -118,7 +122,7 @@ type options struct {
 	model, out          string
 	k                   int
 	mirror, blend       bool
-	half                bool
+	half, int8          bool
 	faces               int
 	people, pairs, root string
 	fiw                 string
@@ -137,6 +141,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.faces, "faces", 0, "keep at most this many cohort faces, those of the first people with a face (0: all); a larger network leaves less of the 2 MB file for the cohort")
 	fs.BoolVar(&o.blend, "blend", false, "make each cohort face the mean of two people's, so that none is one person's template")
 	fs.BoolVar(&o.half, "half", false, "round the network's weights to half precision first (nn.Model.RoundToHalf): the file's weights take half the bytes")
+	fs.BoolVar(&o.int8, "int8", false, "then round the weights of convolutions and dense layers to 8 bits with a scale per output channel (nn.Model.RoundToInt8): a quarter of float32's bytes")
 	fs.StringVar(&o.people, "people", "", "people whose first picture makes the cohort (default $ONESHOT_DATA/lfw/peopleDevTrain.txt)")
 	fs.StringVar(&o.pairs, "pairs", "", "pairs of the cohort's people to calibrate the threshold on (default $ONESHOT_DATA/lfw/pairsDevTrain.txt)")
 	fs.StringVar(&o.root, "root", "", "the LFW images folder (default $ONESHOT_DATA/lfw/images)")
@@ -225,6 +230,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if o.half {
 		worst := m.RoundToHalf()
 		log.Printf("rounded the weights to half precision (largest change %.2g of its tensor's largest value); the cohort and threshold are made for the rounded network", worst)
+	}
+	if o.int8 {
+		worst := m.RoundToInt8()
+		log.Printf("rounded the weights of convolutions and dense layers to 8 bits (largest change %.2g of its channel's largest value); the cohort and threshold are made for the rounded network", worst)
 	}
 	if e, err = embedder.New(m); err != nil {
 		return err

@@ -97,14 +97,40 @@ func ModuleRoot(t testing.TB) string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// BuildWeb builds the demo into a fresh folder exactly as `make web` does
-// (scripts/build-web.sh) and returns the folder.
+// BuildWeb builds the demo into a fresh folder as `make web` does
+// (scripts/build-web.sh), without the accurate model, and returns the
+// folder.
 func BuildWeb(t testing.TB) string {
+	t.Helper()
+	return buildWeb(t, false)
+}
+
+// BuildWebAccurate is BuildWeb with the accurate model (accurate.oneshot,
+// converted from the teacher's npm package, which the build fetches once
+// into third_party/). It skips the test when the build could not make it
+// (no npm, no network), saying so.
+func BuildWebAccurate(t testing.TB) string {
+	t.Helper()
+	dir := buildWeb(t, true)
+	if _, err := os.Stat(filepath.Join(dir, "accurate.oneshot")); err != nil {
+		t.Skipf("the build has no accurate model (npm or network missing: see scripts/build-web.sh's message): %v", err)
+	}
+	return dir
+}
+
+// buildWeb runs scripts/build-web.sh into a temporary folder, with or
+// without the accurate model (a tens of seconds' conversion the other tests
+// do not need).
+func buildWeb(t testing.TB, accurate bool) string {
 	t.Helper()
 	root := ModuleRoot(t)
 	out := t.TempDir()
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "build-web.sh"), out)
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "ONESHOT_ACCURATE=0")
+	if accurate {
+		cmd.Env = append(os.Environ(), "ONESHOT_ACCURATE=1")
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the demo: %v\n%s", err, b)
 	}

@@ -28,11 +28,11 @@ const te = new TextEncoder();
 const td = new TextDecoder("utf-8", { fatal: true });
 
 /** The default settings. */
-export const DEFAULT_SETTINGS = Object.freeze({ threshold: null, wholeFrames: false });
+export const DEFAULT_SETTINGS = Object.freeze({ threshold: null, wholeFrames: false, model: "compact" });
 
 /** The settings as bytes. */
 export function encodeSettings(s) {
-  return te.encode(JSON.stringify({ threshold: s.threshold ?? null, wholeFrames: !!s.wholeFrames }));
+  return te.encode(JSON.stringify({ threshold: s.threshold ?? null, wholeFrames: !!s.wholeFrames, model: s.model ?? "compact" }));
 }
 
 /** Reads settings stored by encodeSettings; rejects what it cannot read. */
@@ -46,7 +46,11 @@ export function decodeSettings(bytes) {
   if (!v || typeof v !== "object") throw new Error("the settings are damaged");
   const t = v.threshold;
   if (!(t === null || t === "strict" || (typeof t === "number" && Number.isFinite(t)))) throw new Error("the saved threshold is not a number");
-  return { threshold: t, wholeFrames: !!v.wholeFrames };
+  // The model chosen in Settings: "compact" unless it says otherwise (settings
+  // saved before the choice existed).
+  const model = v.model ?? "compact";
+  if (model !== "compact" && model !== "accurate") throw new Error(`the saved model choice ${JSON.stringify(model)} is neither "compact" nor "accurate"`);
+  return { threshold: t, wholeFrames: !!v.wholeFrames, model };
 }
 
 function isBytes(v) {

@@ -144,7 +144,7 @@ test("captures or settings that cannot be read fail on their own", async () => {
   const page = await Page.open(backend);
   assert.deepEqual(page.restored.failures.map((f) => f.name).sort(), ["captures", "settings"]);
   assert.deepEqual(page.engine.people, ["ada"]);
-  assert.deepEqual(page.settings, { threshold: null, wholeFrames: false });
+  assert.deepEqual(page.settings, { threshold: null, wholeFrames: false, model: "compact" });
 });
 
 test("a full disk: the save fails with what to do, and the last saved state is kept", async () => {
@@ -266,7 +266,7 @@ test("version 1's plaintext values move into encrypted storage, captures cut to 
   assert.equal(page.engine.model, "fine-tuned");
   assert.deepEqual(page.engine.people, ["ada"]);
   assert.deepEqual(page.captures.map((c) => [c.label, c.image.width, c.image.height]), [["ada", 240, 240]]);
-  assert.deepEqual(page.settings, { threshold: 0.9, wholeFrames: false });
+  assert.deepEqual(page.settings, { threshold: 0.9, wholeFrames: false, model: "compact" });
   // The value it could not convert stays, reported, until discarded; the rest is gone from the plaintext store.
   assert.deepEqual(page.restored.failures.map((f) => f.name), ["legacy:stray"]);
   assert.deepEqual([...backend.dump("oneshot", "kv").keys()], ["stray"]);
@@ -280,8 +280,11 @@ test("version 1's plaintext values move into encrypted storage, captures cut to 
 });
 
 test("settings round-trip and refuse what is not a threshold", () => {
-  assert.deepEqual(decodeSettings(encodeSettings({ threshold: "strict", wholeFrames: true })), { threshold: "strict", wholeFrames: true });
-  assert.deepEqual(decodeSettings(encodeSettings({ threshold: null })), { threshold: null, wholeFrames: false });
+  assert.deepEqual(decodeSettings(encodeSettings({ threshold: "strict", wholeFrames: true })), { threshold: "strict", wholeFrames: true, model: "compact" });
+  assert.deepEqual(decodeSettings(encodeSettings({ threshold: null, model: "accurate" })), { threshold: null, wholeFrames: false, model: "accurate" });
+  // Settings saved before the model choice existed.
+  assert.deepEqual(decodeSettings(te.encode("{\"threshold\": 0.5}")), { threshold: 0.5, wholeFrames: false, model: "compact" });
+  assert.throws(() => decodeSettings(te.encode("{\"threshold\": null, \"model\": \"huge\"}")), /neither "compact" nor "accurate"/);
   assert.throws(() => decodeSettings(te.encode("{\"threshold\": \"x\"}")), /not a number/);
   assert.throws(() => decodeSettings(new Uint8Array([0xff])), /damaged/);
 });

@@ -912,3 +912,92 @@ func writeY4M(t *testing.T, path string, frames []*image.RGBA) {
 		t.Fatal(err)
 	}
 }
+
+// TestSwitchModel enrolls a person with the compact model, switches the
+// page to the accurate model in Settings (the download's progress shown,
+// everyone re-embedded from the kept face crops) and verifies the same
+// person with it; then switches back and verifies again. A reload keeps
+// the choice. It needs a build with the accurate model (npm fetches its
+// weights) and skips without one.
+func TestSwitchModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := dataset.Root(); err != nil {
+		t.Skipf("skipping the model switch test: %v", err)
+	}
+	if browsertest.ChromiumPath() == "" {
+		browsertest.Start(t) // skips (or fails in CI) with the reason
+	}
+	dir := browsertest.BuildWebAccurate(t)
+	model, trained := browsertest.ModelFor(t, dir)
+	a, _ := pickPeople(t, model, trained)
+	t.Logf("person: %s", a.name)
+	tmp := t.TempDir()
+	videoA := filepath.Join(tmp, "a.y4m")
+	writeY4M(t, videoA, a.frames)
+	shots, err := os.MkdirTemp("", "oneshot-e2e-switch-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots of each step: %s", shots)
+	origin := serve(t, dir)
+	s := open(t, dir, origin, t.TempDir(), shots,
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", videoA))
+	defer s.close()
+	s.navigate(origin + "/index.html")
+	s.waitReady()
+	if got := s.eval(`document.body.dataset.models`); got != "compact,accurate" {
+		t.Fatalf("the page offers the models %q, want compact,accurate", got)
+	}
+	if text := s.eval(`document.getElementById("model-accurate-text").textContent`); !strings.Contains(text, "MB") || !strings.Contains(text, "ms a face") || !strings.Contains(text, "LFW") {
+		t.Errorf("the accurate model is offered as %q, want its size, speed and accuracy", text)
+	}
+	s.startCamera()
+	s.enroll(a.name)
+
+	switchTo := func(name string) {
+		t.Helper()
+		// Progress: record the status lines the switch shows.
+		s.eval(`globalThis.switchLog = []; new MutationObserver(() => globalThis.switchLog.push(document.getElementById("model-status").textContent)).observe(document.getElementById("model-status"), {childList: true, characterData: true, subtree: true})`)
+		s.eval(fmt.Sprintf(`document.querySelector('#model-choice input[value=%q]').click()`, name))
+		s.poll(fmt.Sprintf(`document.body.dataset.model === %q && !document.body.dataset.switching`, name), 180*time.Second)
+		status := s.eval(`document.getElementById("model-status").textContent`)
+		if !strings.Contains(status, "Now using") || !strings.Contains(status, "re-embedded") {
+			t.Errorf("after switching to %s the page says %q", name, status)
+		}
+		if log := s.eval(`globalThis.switchLog.join("\n")`); name == "accurate" && !strings.Contains(log, " MB…") {
+			t.Errorf("switching to the accurate model showed no download progress:\n%s", log)
+		}
+		if got := s.people(); !slices.Equal(got, []string{a.name}) {
+			t.Errorf("after switching to %s the page lists %q, want [%s]", name, got, a.name)
+		}
+	}
+	verify := func(name string) {
+		t.Helper()
+		s.click("verify-button")
+		s.waitFresh("verify-verdict")
+		if v := s.verdict(); trained && v != "match" {
+			t.Errorf("verify %s with the %s model: verdict %q, want match", a.name, name, v)
+		}
+		s.shot("verify-" + name)
+		s.click("verify-button") // stop verifying
+	}
+	switchTo("accurate")
+	if info := s.eval(`JSON.stringify([globalThis.oneshotEngine.info.model.cropWidth, globalThis.oneshotEngine.info.model.calibrated])`); info != "[150,true]" {
+		t.Errorf("the accurate model in use: [cropWidth, calibrated] = %s, want [150,true]", info)
+	}
+	verify("accurate")
+	// The choice is saved: a reload switches to it again, the person kept.
+	s.reload()
+	s.waitReady()
+	s.poll(`document.body.dataset.model === "accurate" && !document.body.dataset.switching`, 180*time.Second)
+	if got := s.people(); !slices.Equal(got, []string{a.name}) {
+		t.Errorf("after a reload the page lists %q, want [%s]", got, a.name)
+	}
+	s.startCamera()
+	switchTo("compact")
+	verify("compact")
+}

@@ -5,6 +5,7 @@ package webtest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,8 +203,11 @@ func TestFineTuneInBrowser(t *testing.T) {
 	if fp := fingerprint(); fp != shipped {
 		t.Errorf("after resetModel the engine runs %s, want %s", fp, shipped)
 	}
-	if d := js[float64](t, ctx, `return await probe();`); d != d0 {
-		t.Errorf("after resetModel verify gives distance %v, want %v", d, d0)
+	// Everyone was re-embedded from the kept crops (dlib's 150-pixel chip cut
+	// again to the model's crop), not from the frames enrollment aligned
+	// directly: near the first distance, not equal to it.
+	if d := js[float64](t, ctx, `return await probe();`); math.Abs(d-d0) > 0.05 {
+		t.Errorf("after resetModel verify gives distance %v, want %v ± 0.05", d, d0)
 	}
 	// Bad options reject and the engine keeps working.
 	for call, want := range map[string]string{

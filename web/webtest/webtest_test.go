@@ -384,6 +384,10 @@ func TestJavaScriptAPI(t *testing.T) {
 		{"fine-tune", `engine.fineTune()`, "options is undefined"},
 		{"embed options", `(async () => engine.embed(await T.image(P[0].urls[0]), "details"))()`, "options is a string"},
 		{"embed details", `(async () => engine.embed(await T.image(P[0].urls[0]), {details: 1}))()`, "options.details is a number"},
+		{"model a number", `engine.useModel(5)`, "model is a number"},
+		{"model unknown", `engine.useModel("huge")`, `no model named "huge"`},
+		{"model missing", `engine.useModel("no-such-model.oneshot")`, "HTTP 404"},
+		{"model options", `engine.useModel("compact", "fast")`, "options is a string"},
 	}
 	for _, b := range bad {
 		o := js[outcome](t, ctx, `return await T.settle(`+b.call+`);`)
