@@ -85,7 +85,7 @@ func int8Eligible(p *Param) bool {
 // bytes. A tensor with a value that is not finite is left as it is. It
 // returns the largest change it made relative to the largest magnitude of
 // the value's channel, at most 1/254 ≈ 3.9e-3. Rounding is for a model to
-// ship, after its accuracy was measured rounded (research/accurate);
+// ship, after its accuracy was measured rounded (MODEL_CARD.md);
 // training it afterwards moves its values off the grid again, and Save then
 // stores the tensors that moved in float32 or half precision.
 func (m *Model) RoundToInt8() float64 {
