@@ -19,7 +19,7 @@ import (
 // pipeline. Update both together when a new model ships.
 var shipped = map[string]float64{
 	"LFW": 0.932,
-	"FIW": 0.839,
+	"FIW": 0.846,
 }
 
 // maxStrictFAR is the share of pairs of two people the strict threshold may
