@@ -152,19 +152,27 @@ func (d *Detector) pupil(f Face, side float64, n int) (Point, float64) {
 	r0 := float32(f.Y + eyeStartRow*f.Size + offY)
 	c0 := float32(f.X + side*eyeStartCol*f.Size + offX)
 	s0 := float32(eyeStartScale * f.Size)
+	rows, cols := d.perturbedRuns(d.c.pupil, r0, c0, s0, n, side > 0)
+	m := n / 2
+	iqr := max(rows[3*n/4]-rows[n/4], cols[3*n/4]-cols[n/4])
+	return Point{X: float64(cols[m]) - offX, Y: float64(rows[m]) - offY}, float64(iqr)
+}
+
+// perturbedRuns runs the localiser cascade c from n perturbed starts around
+// (r0, c0) at scale s0, in the padded buffer's pixel indices (flip: with
+// mirrored trees), and returns the answers' rows and columns, each sorted.
+// The slices are the Detector's, overwritten by its next call.
+func (d *Detector) perturbedRuns(c *pupilCascade, r0, c0, s0 float32, n int, flip bool) (rows, cols []float32) {
 	if cap(d.rows) < n {
 		d.rows = make([]float32, n)
 		d.cols = make([]float32, n)
 	}
-	rows, cols := d.rows[:n], d.cols[:n]
+	rows, cols = d.rows[:n], d.cols[:n]
 	for i := range n {
 		pt := perturbations[i]
-		r, c, _ := d.c.pupil.locate(r0+s0*pt[0], c0+s0*pt[1], s0*pt[2], d.grey, d.gh, d.gw, d.gw, side > 0)
-		rows[i], cols[i] = r, c
+		rows[i], cols[i], _ = c.locate(r0+s0*pt[0], c0+s0*pt[1], s0*pt[2], d.grey, d.gh, d.gw, d.gw, flip)
 	}
 	slices.Sort(rows)
 	slices.Sort(cols)
-	m := n / 2
-	iqr := max(rows[3*n/4]-rows[n/4], cols[3*n/4]-cols[n/4])
-	return Point{X: float64(cols[m]) - offX, Y: float64(rows[m]) - offY}, float64(iqr)
+	return rows, cols
 }

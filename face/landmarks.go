@@ -3,7 +3,6 @@ package face
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // LandmarkCascades holds pigo's facial landmark cascades that the liveness
@@ -98,16 +97,6 @@ func (d *Detector) Landmarks(lc *LandmarkCascades, e Eyes) (Landmarks, error) {
 // (r0, c0) at scale s0, in the padded buffer's pixel indices, and returns
 // the median row and column.
 func (d *Detector) landmark(c *pupilCascade, r0, c0, s0 float32, n int, flip bool) (float32, float32) {
-	if cap(d.rows) < n {
-		d.rows = make([]float32, n)
-		d.cols = make([]float32, n)
-	}
-	rows, cols := d.rows[:n], d.cols[:n]
-	for i := range n {
-		pt := perturbations[i]
-		rows[i], cols[i], _ = c.locate(r0+s0*pt[0], c0+s0*pt[1], s0*pt[2], d.grey, d.gh, d.gw, d.gw, flip)
-	}
-	slices.Sort(rows)
-	slices.Sort(cols)
+	rows, cols := d.perturbedRuns(c, r0, c0, s0, n, flip)
 	return rows[n/2], cols[n/2]
 }
