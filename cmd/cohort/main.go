@@ -34,9 +34,10 @@
 // stricter operating point (metadata "threshold_strict",
 // embedder.StrictThreshold): the largest distance at which at most 1% of
 // the calibration pairs of two different people are accepted on LFW's
-// pairs and on FIW's each (eval.Report.StrictThreshold; FIW's relatives
-// and children make it the stricter), the point a developer picks when
-// false accepts cost more than false rejects. With
+// pairs and on FIW's each (eval.Report.StrictThreshold: the set whose
+// impostors come closer decides; pairs with a picture without a face are
+// left out), the point a developer picks when false accepts cost more
+// than false rejects. With
 // -cohort=false no cohort is stored and the plain distances are calibrated.
 // About 6 minutes on 2 cores.
 //
