@@ -35,7 +35,7 @@ test("a model the build did not list is offered as not built", async () => {
 test("both models listed, both offered with their sizes", async () => {
   const got = await probeModels(fakeFetch({ compact: { bytes: 1360000 }, accurate: { bytes: 11334809 } }), "http://x/");
   assert.deepEqual(got.map((m) => [m.name, m.available, m.bytes]), [["compact", true, 1360000], ["accurate", true, 11334809]]);
-  assert.match(describeModel(got[1]), /^Accurate \(dlib ResNet\): 11\.3 MB, about 110 ms a face/);
+  assert.match(describeModel(got[1]), /^Accurate \(dlib ResNet\): 11\.3 MB, about 120 ms a face/);
 });
 
 test("no models.json, a failed request or a damaged one: the compact model alone, and no rejection", async () => {
