@@ -3,10 +3,10 @@ package nn
 import "fmt"
 
 // FoldForInference returns a copy of m for inference only: every batch
-// norm that directly follows a convolution in a Sequential (also inside a
-// Residual) is folded into the convolution's weights and bias
-// (FoldBatchNorm) and removed, which saves a pass over the activations
-// per convolution. The copy's Forward(x, false) equals m's up to rounding;
+// norm or affine (scale) layer that directly follows a convolution in a
+// Sequential (also inside a Residual) is folded into the convolution's
+// weights and bias (FoldBatchNorm, FoldAffine) and removed, which saves a
+// pass over the activations per convolution. The copy's Forward(x, false) equals m's up to rounding;
 // m itself is left as it is. Train m, not the copy: its batch statistics
 // are gone.
 func FoldForInference(m *Model) (*Model, error) {
@@ -36,11 +36,17 @@ func foldLayer(l Layer) (Layer, error) {
 				return nil, err
 			}
 			if conv, ok := x.(*Conv2D); ok && i+1 < len(v.Layers) {
-				if bn, ok := v.Layers[i+1].(*BatchNorm); ok {
-					if err := FoldBatchNorm(conv, bn); err != nil {
+				switch next := v.Layers[i+1].(type) {
+				case *BatchNorm:
+					if err := FoldBatchNorm(conv, next); err != nil {
 						return nil, err
 					}
 					i++ // the batch norm is now part of conv
+				case *Affine:
+					if err := FoldAffine(conv, next); err != nil {
+						return nil, err
+					}
+					i++ // the scale and shift are now part of conv
 				}
 			}
 			out = append(out, x)
