@@ -1,6 +1,7 @@
 package liveness
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
@@ -44,27 +45,13 @@ func DefaultConfig() Config {
 // withDefaults fills the zero fields and checks the others.
 func (c Config) withDefaults() (Config, error) {
 	d := DefaultConfig()
-	if c.Turn == 0 {
-		c.Turn = d.Turn
-	}
-	if c.Hold == 0 {
-		c.Hold = d.Hold
-	}
-	if c.BaselineFrames == 0 {
-		c.BaselineFrames = d.BaselineFrames
-	}
-	if c.MoveTimeout == 0 {
-		c.MoveTimeout = d.MoveTimeout
-	}
-	if c.MaxGap == 0 {
-		c.MaxGap = d.MaxGap
-	}
-	if c.MaxJump == 0 {
-		c.MaxJump = d.MaxJump
-	}
-	if c.MaxResize == 0 {
-		c.MaxResize = d.MaxResize
-	}
+	c.Turn = cmp.Or(c.Turn, d.Turn)
+	c.Hold = cmp.Or(c.Hold, d.Hold)
+	c.BaselineFrames = cmp.Or(c.BaselineFrames, d.BaselineFrames)
+	c.MoveTimeout = cmp.Or(c.MoveTimeout, d.MoveTimeout)
+	c.MaxGap = cmp.Or(c.MaxGap, d.MaxGap)
+	c.MaxJump = cmp.Or(c.MaxJump, d.MaxJump)
+	c.MaxResize = cmp.Or(c.MaxResize, d.MaxResize)
 	switch {
 	case !(c.Turn > 0 && c.Turn < 1) || math.IsNaN(c.Turn):
 		return c, fmt.Errorf("liveness: turn is %v: give a nose displacement between 0 and 1 (default %v)", c.Turn, d.Turn)
