@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/oneshotface/oneshot/loss"
 )
@@ -295,7 +294,8 @@ func (r Report) failedSet() []bool {
 }
 
 // StrictThreshold is the largest distance at which at most FAR1 of the
-// compared pairs of two people of every part of the report are accepted:
+// compared pairs of two people of every part of the report are accepted
+// (TARThreshold of each part's compared pairs, the smallest of them):
 // parts gives the number of pairs of each part, in order, and must cover
 // the report. A strict point calibrated on a mix of data sets by
 // TARThreshold holds its 1% on the mix, so on the easiest set's impostors
@@ -306,8 +306,9 @@ func (r Report) failedSet() []bool {
 // compared, so it says nothing about where the threshold lies (At, which
 // counts them as accepted, is the measure of a stored threshold). Parts
 // without compared pairs of two people set no bound. It returns an error
-// if the parts do not add up to the report's pairs or no part has compared
-// pairs of two people.
+// if the parts do not add up to the report's pairs, no part has compared
+// pairs of two people, or a part that has them has no compared pair of
+// one person.
 func (r Report) StrictThreshold(parts []int) (float32, error) {
 	total := 0
 	for _, n := range parts {
@@ -323,27 +324,24 @@ func (r Report) StrictThreshold(parts []int) (float32, error) {
 	strict, bounded := float32(math.Inf(1)), false
 	lo := 0
 	for _, n := range parts {
-		var impostors []float32
+		var dist []float32
+		var same []bool
+		impostors := 0
 		for i := lo; i < lo+n; i++ {
-			if !r.Same[i] && !failed[i] {
-				impostors = append(impostors, r.Distances[i])
+			if !failed[i] {
+				dist, same = append(dist, r.Distances[i]), append(same, r.Same[i])
+				if !r.Same[i] {
+					impostors++
+				}
 			}
 		}
 		lo += n
-		if len(impostors) == 0 {
+		if impostors == 0 {
 			continue
 		}
-		allowed := int(math.Floor(FAR1 * float64(len(impostors))))
-		slices.Sort(impostors)
-		var t float32
-		switch {
-		case allowed == 0:
-			t = math.Nextafter32(impostors[0], float32(math.Inf(-1)))
-		default: // between the last impostor allowed and the first not
-			t = impostors[allowed-1] + (impostors[allowed]-impostors[allowed-1])/2
-			if t >= impostors[allowed] { // tied: stop below both
-				t = math.Nextafter32(impostors[allowed], float32(math.Inf(-1)))
-			}
+		_, t, err := loss.TARAtFAR(dist, same, FAR1)
+		if err != nil {
+			return 0, fmt.Errorf("eval: %w", err)
 		}
 		strict, bounded = min(strict, t), true
 	}
