@@ -272,7 +272,7 @@ func (d *Detector) Detect(img image.Image) ([]Face, error) {
 	}
 	// Only windows centred on the image itself: a face centred in the
 	// border is mostly outside the picture.
-	reg := region{r0: d.pad, r1: d.pad + d.imgH - 1, c0: d.pad, c1: d.pad + d.imgW - 1}
+	reg := d.imageRegion()
 	coarseBelow := 0
 	if p.CoarseToFine {
 		coarseBelow = int(coarseFraction * float64(short))
@@ -295,7 +295,7 @@ func (d *Detector) Detect(img image.Image) ([]Face, error) {
 		// Still nothing: the face may fill the picture, cut by its edges,
 		// too close to them for the cascade's window (RetryBorder).
 		d.toGrey(img, p.RetryBorder)
-		reg = region{r0: d.pad, r1: d.pad + d.imgH - 1, c0: d.pad, c1: d.pad + d.imgW - 1}
+		reg = d.imageRegion()
 		dets = d.scan.scan(d.c.face, d.grey, d.gh, d.gw, minSize, min(d.gw, d.gh)-2, p.Shift/2, 1+(p.ScaleStep-1)/2, reg, 0)
 		d.cluster(dets, p)
 	}
@@ -311,6 +311,12 @@ func (d *Detector) Detect(img image.Image) ([]Face, error) {
 		}
 	}
 	return d.faces, nil
+}
+
+// imageRegion is the picture itself inside the padded buffer: the cells a
+// window may be centred on.
+func (d *Detector) imageRegion() region {
+	return region{r0: d.pad, r1: d.pad + d.imgH - 1, c0: d.pad, c1: d.pad + d.imgW - 1}
 }
 
 // cluster merges overlapping raw detections into faces: the strongest
