@@ -139,7 +139,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "model file to write")
 	fs.IntVar(&o.k, "k", 50, "nearest cohort faces per face's statistics")
 	fs.BoolVar(&o.mirror, "mirror", true, "embed every face with its mirror image")
-	fs.IntVar(&o.faces, "faces", 0, "keep at most this many cohort faces, those of the first people with a face (0: all); a larger network leaves less of the 2 MB file for the cohort")
+	fs.IntVar(&o.faces, "faces", 0, "keep at most this many cohort faces, those of the first people with a face (0: all; with -fiw-cohort LFW's and FIW's people take turns, so both sets share the faces kept); a larger network leaves less of the 2 MB file for the cohort")
 	fs.BoolVar(&o.blend, "blend", false, "make each cohort face the mean of two people's, so that none is one person's template")
 	fs.BoolVar(&o.half, "half", false, "round the network's weights to half precision first (nn.Model.RoundToHalf): the file's weights take half the bytes")
 	fs.BoolVar(&o.int8, "int8", false, "then round the weights of convolutions and dense layers to 8 bits with a scale per output channel (nn.Model.RoundToInt8): a quarter of float32's bytes")
@@ -225,7 +225,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		pairs = append(pairs, fp...)
 		parts = append(parts, len(fp))
 		if o.fiwCohort {
-			people = append(people, fiw...)
+			people = interleave(people, fiw)
 		}
 	}
 	if o.half {
@@ -345,6 +345,22 @@ func makeCohort(ctx context.Context, o options, people []dataset.Person, embs []
 	log.Printf("%d cohort faces, one for each person with a face (of %d people listed; -faces %d); comparing every cohort face with every other", len(cohortVecs), len(people), o.faces)
 	c, err := gallery.NewCohort(cohortVecs, o.k)
 	return c, names, err
+}
+
+// interleave returns the people of a and b taking turns, a first, then
+// the rest of the longer list: a cohort cut to its first faces (-faces)
+// then holds both sets, not the first alone.
+func interleave(a, b []dataset.Person) []dataset.Person {
+	out := make([]dataset.Person, 0, len(a)+len(b))
+	for i := range max(len(a), len(b)) {
+		if i < len(a) {
+			out = append(out, a[i])
+		}
+		if i < len(b) {
+			out = append(out, b[i])
+		}
+	}
+	return out
 }
 
 // workers makes one embedder per CPU, ready for inference, and the

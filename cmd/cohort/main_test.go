@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/oneshotface/oneshot/dataset"
 )
 
 func TestParse(t *testing.T) {
@@ -83,5 +85,25 @@ func TestBlend(t *testing.T) {
 		if uses[n[0]] != 2 {
 			t.Errorf("%s takes part in %d blends, want 2", n[0], uses[n[0]])
 		}
+	}
+}
+
+// TestInterleave: LFW's and FIW's people take turns, then the longer list
+// goes on, so a cohort cut short holds both sets.
+func TestInterleave(t *testing.T) {
+	p := func(names ...string) []dataset.Person {
+		var out []dataset.Person
+		for _, n := range names {
+			out = append(out, dataset.Person{Name: n})
+		}
+		return out
+	}
+	got := interleave(p("l1", "l2", "l3"), p("f1"))
+	var names []string
+	for _, q := range got {
+		names = append(names, q.Name)
+	}
+	if want := []string{"l1", "f1", "l2", "l3"}; !slices.Equal(names, want) {
+		t.Fatalf("interleave gave %v, want %v", names, want)
 	}
 }
