@@ -18,7 +18,8 @@
 // is found: LFW's -people (default peopleDevTrain.txt, public figures), and
 // with -fiw-cohort FIW's -fiw training families too (private people,
 // children among them, whose embeddings a shipped file should not carry:
-// that option is for measuring), never a test or validation person; it is
+// that option is for measuring; the two sets' people take turns, so that
+// -faces keeps both), never a test or validation person; it is
 // stored as 8-bit values (128 bytes a face, a third more as base64 in the
 // file's header). The threshold is then chosen, as
 // cmd/train chooses it, to maximise accuracy on the calibration pairs with
