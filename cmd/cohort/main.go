@@ -50,9 +50,12 @@
 //
 // The cohort's faces are templates of real people (LFW's public figures:
 // no names or pictures are stored). With -blend each cohort face is
-// instead the mean of two people's, a point between two faces that is
-// nobody's template (measured 2026-11-29, docs/training-log.md: no loss on
-// the test people, four of pairsDevTrain's 2,200 pairs fewer right).
+// instead the mean of two people's (measured 2026-11-29,
+// docs/training-log.md: no loss on the test people, four of
+// pairsDevTrain's 2,200 pairs fewer right). Such a point is nobody's
+// template but lies much nearer each of its two people than strangers lie
+// to each other (2 − √2 against about 2 in squared distance, for
+// near-orthogonal embeddings), so it still tells who is among them.
 //
 // Flags:
 //
