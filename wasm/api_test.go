@@ -76,6 +76,30 @@ func await(t *testing.T, p safejs.Value) (safejs.Value, error) {
 	return r.v, r.err
 }
 
+// rejection is a call of oneshot.name with args and the words its
+// rejection must contain.
+type rejection struct {
+	name string
+	args []any
+	want string
+}
+
+// expectRejections makes each call and checks that it is rejected with an
+// error named after the function ("oneshot.NAME: …") that says want.
+func expectRejections(t *testing.T, cases []rejection) {
+	t.Helper()
+	for _, tc := range cases {
+		_, err := call(t, tc.name, tc.args...)
+		if err == nil {
+			t.Errorf("%s%v: resolved, want a rejection saying %q", tc.name, tc.args, tc.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "oneshot."+tc.name+": ") {
+			t.Errorf("%s: rejected with %q, want oneshot.%s: … %q", tc.name, err, tc.name, tc.want)
+		}
+	}
+}
+
 func call(t *testing.T, name string, args ...any) (safejs.Value, error) {
 	t.Helper()
 	p, err := jsAPI(t).Call(name, args...)
@@ -141,11 +165,7 @@ func TestBadArguments(t *testing.T) {
 	img := func(w, h any, data safejs.Value) safejs.Value {
 		return obj(t, map[string]any{"width": w, "height": h, "data": data})
 	}
-	cases := []struct {
-		name string
-		args []any
-		want string
-	}{
+	cases := []rejection{
 		{"detect", nil, "image is undefined"},
 		{"detect", []any{"a picture"}, "image is a string"},
 		{"detect", []any{img(0, 0, u8(0))}, "0×0"},
@@ -183,16 +203,7 @@ func TestBadArguments(t *testing.T) {
 		{"people", nil, "not initialised"},
 		{"exportGallery", nil, "not initialised"},
 	}
-	for _, tc := range cases {
-		_, err := call(t, tc.name, tc.args...)
-		if err == nil {
-			t.Errorf("%s%v: resolved, want a rejection saying %q", tc.name, tc.args, tc.want)
-			continue
-		}
-		if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "oneshot."+tc.name+": ") {
-			t.Errorf("%s: rejected with %q, want oneshot.%s: … %q", tc.name, err, tc.name, tc.want)
-		}
-	}
+	expectRejections(t, cases)
 	// Garbage cascades and model: init rejects and the module still answers.
 	junk := newJS(t, "Uint8Array", 64)
 	if _, err := call(t, "init", junk, junk, junk); err == nil {

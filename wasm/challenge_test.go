@@ -3,7 +3,6 @@
 package main
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/hack-pad/safejs"
@@ -20,11 +19,7 @@ func TestChallengeBadArguments(t *testing.T) {
 	}
 	u8 := func(n int) safejs.Value { return newJS(t, "Uint8ClampedArray", n) }
 	img := obj(t, map[string]any{"width": 2, "height": 2, "data": u8(16)})
-	cases := []struct {
-		name string
-		args []any
-		want string
-	}{
+	cases := []rejection{
 		{"loadLandmarks", nil, "nose is undefined"},
 		{"loadLandmarks", []any{newJS(t, "Uint8Array", 4)}, "mouth is undefined"},
 		{"challengeStart", []any{7}, "id is a number"},
@@ -39,14 +34,5 @@ func TestChallengeBadArguments(t *testing.T) {
 		{"challengeEnd", []any{1.5}, "challenge is 1.5"},
 		{"challengeStart", []any{"ann"}, "not initialised"},
 	}
-	for _, tc := range cases {
-		_, err := call(t, tc.name, tc.args...)
-		if err == nil {
-			t.Errorf("%s%v: resolved, want a rejection saying %q", tc.name, tc.args, tc.want)
-			continue
-		}
-		if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "oneshot."+tc.name+": ") {
-			t.Errorf("%s: rejected with %q, want oneshot.%s: … %q", tc.name, err, tc.name, tc.want)
-		}
-	}
+	expectRejections(t, cases)
 }

@@ -59,15 +59,7 @@ const (
 // Verdicts are asserted only with a trained model (models/compact.oneshot,
 // or $ONESHOT_MODEL).
 func TestDemoPage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := dataset.Root(); err != nil {
-		t.Skipf("skipping the demo page test: %v", err)
-	}
-	if browsertest.ChromiumPath() == "" {
-		browsertest.Start(t) // skips (or fails in CI) with the reason
-	}
+	needBrowser(t, "demo page")
 	dir := browsertest.BuildWeb(t)
 	model, trained := browsertest.ModelFor(t, dir)
 	if !trained {
@@ -90,13 +82,9 @@ func TestDemoPage(t *testing.T) {
 	checkHeaders(t, origin)
 	page := origin + "/index.html"
 	profile := t.TempDir()
-	fake := []chromedp.ExecAllocatorOption{
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-	}
 
 	// Browser 1: the camera shows A.
-	s := open(t, dir, origin, profile, shots, append(fake, chromedp.Flag("use-file-for-fake-video-capture", videoA))...)
+	s := open(t, dir, origin, profile, shots, fakeCamera(videoA)...)
 	s.navigate(page)
 	s.waitReady()
 	s.shot("01-ready")
@@ -138,7 +126,7 @@ func TestDemoPage(t *testing.T) {
 	s.close()
 
 	// Browser 2: same profile (IndexedDB), the camera shows B.
-	s = open(t, dir, origin, profile, shots, append(fake, chromedp.Flag("use-file-for-fake-video-capture", videoB))...)
+	s = open(t, dir, origin, profile, shots, fakeCamera(videoB)...)
 	s.navigate(page)
 	s.waitReady()
 	if got := s.people(); !slices.Equal(got, []string{a.name}) {
@@ -335,7 +323,7 @@ func TestDemoPage(t *testing.T) {
 	// and keeps it untouched until it is discarded.
 	videoEmpty := filepath.Join(tmp, "empty.y4m")
 	writeY4M(t, videoEmpty, []*image.RGBA{videoFrame(image.NewRGBA(image.Rect(0, 0, 0, 0)))})
-	s = open(t, dir, origin, t.TempDir(), shots, append(fake, chromedp.Flag("use-file-for-fake-video-capture", videoEmpty))...)
+	s = open(t, dir, origin, t.TempDir(), shots, fakeCamera(videoEmpty)...)
 	s.navigate(origin + "/favicon.svg") // the origin, without the page opening its storage first
 	s.evalPromise(fmt.Sprintf(`new Promise((resolve, reject) => {
 		const open = indexedDB.open("oneshot", 1);
@@ -406,6 +394,32 @@ type session struct {
 	ready      int      // len(requests) when the engine said it was ready; -1 before
 	workers    int      // workers attached to
 	violations []string // what the Content-Security-Policy refused
+}
+
+// needBrowser skips a page test in -short mode and without the face data
+// (saying which test, what), and makes sure Chromium is there: without it
+// browsertest.Start skips, or fails in CI, with the reason.
+func needBrowser(t *testing.T, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := dataset.Root(); err != nil {
+		t.Skipf("skipping the %s test: %v", what, err)
+	}
+	if browsertest.ChromiumPath() == "" {
+		browsertest.Start(t)
+	}
+}
+
+// fakeCamera is the Chromium flags that grant the camera without asking
+// and play video (a .y4m file) as its picture.
+func fakeCamera(video string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", video),
+	}
 }
 
 // open starts Chromium with a profile folder and extra flags and records
@@ -920,15 +934,7 @@ func writeY4M(t *testing.T, path string, frames []*image.RGBA) {
 // the choice. It needs a build with the accurate model (npm fetches its
 // weights) and skips without one.
 func TestSwitchModel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := dataset.Root(); err != nil {
-		t.Skipf("skipping the model switch test: %v", err)
-	}
-	if browsertest.ChromiumPath() == "" {
-		browsertest.Start(t) // skips (or fails in CI) with the reason
-	}
+	needBrowser(t, "model switch")
 	dir := browsertest.BuildWebAccurate(t)
 	model, trained := browsertest.ModelFor(t, dir)
 	a, _ := pickPeople(t, model, trained)
@@ -942,10 +948,7 @@ func TestSwitchModel(t *testing.T) {
 	}
 	t.Logf("screenshots of each step: %s", shots)
 	origin := serve(t, dir)
-	s := open(t, dir, origin, t.TempDir(), shots,
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-video-capture", videoA))
+	s := open(t, dir, origin, t.TempDir(), shots, fakeCamera(videoA)...)
 	defer s.close()
 	s.navigate(origin + "/index.html")
 	s.waitReady()

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-	"github.com/oneshotface/oneshot/dataset"
 	"github.com/oneshotface/oneshot/internal/browsertest"
 )
 
@@ -20,15 +18,7 @@ import (
 // cannot make, and the page must refuse, say why, and have spoken the
 // prompts to screen readers.
 func TestLivenessRefusesStillPhoto(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := dataset.Root(); err != nil {
-		t.Skipf("skipping the liveness page test: %v", err)
-	}
-	if browsertest.ChromiumPath() == "" {
-		browsertest.Start(t) // skips (or fails in CI) with the reason
-	}
+	needBrowser(t, "liveness page")
 	dir := browsertest.BuildWeb(t)
 	model, trained := browsertest.ModelFor(t, dir)
 	a, _ := pickPeople(t, model, trained)
@@ -40,10 +30,7 @@ func TestLivenessRefusesStillPhoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	origin := serve(t, dir)
-	s := open(t, dir, origin, t.TempDir(), shots,
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-video-capture", video))
+	s := open(t, dir, origin, t.TempDir(), shots, fakeCamera(video)...)
 	defer s.close()
 	s.navigate(origin + "/index.html")
 	s.waitReady()
