@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gorgonia.org/tensor"
 )
 
 func saveBytes(t testing.TB, m *Model) []byte {
@@ -21,6 +23,27 @@ func saveBytes(t testing.TB, m *Model) []byte {
 		t.Fatalf("Save: %v", err)
 	}
 	return b.Bytes()
+}
+
+// outputs is a copy of m's inference output for x.
+func outputs(t testing.TB, m *Model, x *tensor.Dense) []float32 {
+	t.Helper()
+	y, err := m.Forward(x, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), y.Float32s()...)
+}
+
+// closeOutputs fails when an output moved by more than tol from before,
+// naming what the outputs were computed with (e.g. "in 8 bits").
+func closeOutputs(t testing.TB, got, before []float32, tol float64, what string) {
+	t.Helper()
+	for i, v := range got {
+		if math.Abs(float64(v-before[i])) > tol {
+			t.Fatalf("output %d is %g %s, %g before: the rounding moved it by more than %g", i, v, what, before[i], tol)
+		}
+	}
 }
 
 // sameModel fails unless a and b have the same Input, Meta and parameters

@@ -18,11 +18,7 @@ func TestSaveInt8RoundTrip(t *testing.T) {
 	m.RoundToHalf()
 	half := saveBytes(t, m)
 	x := randTensor(rand.New(rand.NewPCG(4, 4)), 2, 8, 8, 3)
-	y, err := m.Forward(x, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := append([]float32(nil), y.Float32s()...)
+	before := outputs(t, m, x)
 
 	worst := m.RoundToInt8()
 	if !(worst > 1.0/2048 && worst <= 1.0/254+1e-7) {
@@ -57,15 +53,7 @@ func TestSaveInt8RoundTrip(t *testing.T) {
 	if m.RoundToInt8() != 0 {
 		t.Fatal("rounding an 8-bit model again changed it")
 	}
-	y2, err := got.Forward(x, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range y2.Float32s() {
-		if math.Abs(float64(v-before[i])) > 0.05 {
-			t.Fatalf("output %d is %g in 8 bits, %g before: the rounding moved it by more than 0.05", i, v, before[i])
-		}
-	}
+	closeOutputs(t, outputs(t, got, x), before, 0.05, "in 8 bits")
 	if c, err := got.Clone(); err != nil || !c.Int8 {
 		t.Fatalf("Clone: Int8 %v, %v", c != nil && c.Int8, err)
 	}
