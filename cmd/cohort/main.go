@@ -133,6 +133,8 @@ type options struct {
 	fiw                 string
 	fiwPairs            int
 	cohort, fiwCohort   bool
+	composite           int // people in each FIW composite cohort face; 0: none
+	composites          int // how many
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -154,6 +156,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.fiwPairs, "fiw-pairs", 1100, "calibration pairs of each kind drawn from the -fiw people (dataset.FIWPairs), as many as pairsDevTrain has")
 	fs.BoolVar(&o.cohort, "cohort", true, "normalise distances against a cohort; -cohort=false calibrates the plain distances and stores no cohort")
 	fs.BoolVar(&o.fiwCohort, "fiw-cohort", false, "the -fiw people's first pictures join the cohort too (private people, children among them: for measuring, not for a file that ships)")
+	fs.IntVar(&o.composite, "fiw-composite", 0, "add composite cohort faces, each the pixel mean of this many -fiw people's aligned pictures (0: none; at least 2), family photographs that are nobody's")
+	fs.IntVar(&o.composites, "composites", 2000, "how many composite faces -fiw-composite adds")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -171,6 +175,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.fiwCohort && (!o.cohort || o.fiw == "none") {
 		return o, errors.New("-fiw-cohort puts the -fiw people in the cohort: it needs -cohort and -fiw")
+	}
+	if o.composite != 0 && (o.composite < 2 || o.composites < 1 || !o.cohort || o.fiw == "none") {
+		return o, fmt.Errorf("-fiw-composite %d -composites %d: want at least 2 people a composite and 1 composite, with -cohort and -fiw", o.composite, o.composites)
 	}
 	if o.fiwPairs < 1 {
 		return o, fmt.Errorf("-fiw-pairs %d: want at least 1", o.fiwPairs)
@@ -217,8 +224,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	parts := []int{len(pairs)} // pairs of each calibration set, in order
+	var fiw []dataset.Person
 	if o.fiw != "" {
-		fiw, err := dataset.ReadFIWPeopleFile(o.fiw, filepath.Join(filepath.Dir(o.fiw), "images"))
+		fiw, err = dataset.ReadFIWPeopleFile(o.fiw, filepath.Join(filepath.Dir(o.fiw), "images"))
 		if err != nil {
 			return fmt.Errorf("-fiw: %w", err)
 		}
@@ -255,7 +263,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	var r eval.Report
 	cohortOf := "none"
 	if o.cohort {
-		c, names, err := makeCohort(ctx, o, people, embs, newDetector, stderr)
+		c, names, err := makeCohort(ctx, o, people, fiw, embs, newDetector, stderr)
 		if err != nil {
 			return err
 		}
@@ -270,6 +278,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		if o.blend {
 			cohortOf += ", each the mean of two people's"
+		}
+		if o.composite > 0 {
+			cohortOf += fmt.Sprintf(", and composites of %d %s people each", o.composite, filepath.Base(o.fiw))
 		}
 		// The threshold, on the normalised distances of the calibration pairs.
 		if r, err = calibrate(ctx, c, names, embs, newDetector, pairs, meter(stderr, "calibration pairs")); err != nil {
@@ -316,7 +327,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 // found (at most o.faces of them) and makes the cohort of those faces; the
 // second result names, for each cohort face, the people it is of
 // (person), whom calibrate leaves out of their own pairs' statistics.
-func makeCohort(ctx context.Context, o options, people []dataset.Person, embs []*embedder.Embedder,
+func makeCohort(ctx context.Context, o options, people, fiw []dataset.Person, embs []*embedder.Embedder,
 	newDetector func() *face.Detector, stderr io.Writer) (*gallery.Cohort, [][]string, error) {
 	paths := make([]string, len(people))
 	for i, p := range people {
@@ -345,6 +356,25 @@ func makeCohort(ctx context.Context, o options, people []dataset.Person, embs []
 	}
 	if o.blend {
 		cohortVecs, names = blend(cohortVecs, names)
+	}
+	if o.composite > 0 {
+		made, crops, owner, err := makeComposites(ctx, fiw, o.composite, o.composites, embs, newDetector, meter(stderr, "composites' pictures"))
+		if err != nil {
+			return nil, nil, err
+		}
+		leak, err := measureLeak(ctx, embs, made, crops, owner)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Printf("composites' leak, with their own pictures: a member nearer than a non-member with probability %.3f (0.5: no telling); a member the nearest of all %d pictures for %.2f%% of composites", leak.AUC, len(crops), 100*leak.Nearest)
+		for _, c := range made {
+			cohortVecs = append(cohortVecs, c.emb)
+			var who []string
+			for _, m := range c.members {
+				who = append(who, owner[m])
+			}
+			names = append(names, who)
+		}
 	}
 	log.Printf("%d cohort faces, one for each person with a face (of %d people listed; -faces %d); comparing every cohort face with every other", len(cohortVecs), len(people), o.faces)
 	c, err := gallery.NewCohort(cohortVecs, o.k)
