@@ -80,11 +80,7 @@ func makeComposites(ctx context.Context, people []dataset.Person, size, count in
 			crops = append(crops, c)
 			owner = append(owner, person(paths[k]))
 		}
-		rand.New(rand.NewPCG(uint64(r), 0x636f686f7274)).Shuffle(len(round), func(i, j int) { round[i], round[j] = round[j], round[i] })
-		var groups [][]int
-		for g := 0; g+size <= len(round) && len(made)+len(groups) < count; g += size {
-			groups = append(groups, round[g:g+size])
-		}
+		groups := group(round, size, count-len(made), uint64(r))
 		faces := make([]*image.RGBA, len(groups))
 		for g, members := range groups {
 			faces[g] = meanCrop(crops, members)
@@ -102,6 +98,18 @@ func makeComposites(ctx context.Context, people []dataset.Person, size, count in
 	}
 	log.Printf("%d composite faces of %d people each, from %d pictures of %d people (%d rounds)", len(made), size, len(crops), len(people), rounds)
 	return made, crops, owner, nil
+}
+
+// group shuffles faces (from a fixed seed) and cuts them into at most
+// limit groups of size, dropping the remainder.
+func group(faces []int, size, limit int, seed uint64) [][]int {
+	faces = slices.Clone(faces)
+	rand.New(rand.NewPCG(seed, 0x636f686f7274)).Shuffle(len(faces), func(i, j int) { faces[i], faces[j] = faces[j], faces[i] })
+	var groups [][]int
+	for g := 0; g+size <= len(faces) && len(groups) < limit; g += size {
+		groups = append(groups, faces[g:g+size])
+	}
+	return groups
 }
 
 // meanCrop is the pixel mean of the given crops, rounded.
@@ -214,24 +222,29 @@ func embedAll(ctx context.Context, embs []*embedder.Embedder, crops []*image.RGB
 	return out, errors.Join(errs...)
 }
 
-// leakage measures how much the composites give their people away, at
-// worst: with the very pictures they were made of. For each composite, the
-// cosines with its own pictures' embeddings (members) are set against its
-// cosines with every other aligned picture's (of other people); the
-// result is the probability that a member's picture lies nearer than a
-// non-member's (0.5: no telling them apart; 1: always), and the share of
-// composites whose nearest picture of all is one of their own.
+// leakage measures how much the composites give their people away. For
+// each composite, its cosines with its members' pictures are set against
+// its cosines with every aligned picture of other people: AUC is the
+// probability that the very picture a member gave lies nearer than a
+// non-member's (the worst case: 0.5 is no telling them apart, 1 always),
+// OtherAUC the same for the member's other pictures (what someone holding
+// another photograph of them could do), and Nearest the share of
+// composites whose nearest picture of all is one they were made of.
 type leakage struct {
-	AUC     float64
-	Nearest float64
+	AUC, OtherAUC float64
+	Nearest       float64
 }
 
-func measureLeak(ctx context.Context, embs []*embedder.Embedder, made []composite, crops []*image.RGBA, owner []string) (leakage, error) {
-	pics, err := embedAll(ctx, embs, crops)
-	if err != nil {
-		return leakage{}, err
+// measureLeak measures the composites' leakage; pics are the embeddings
+// of the aligned pictures the composites' members index, owner their
+// people.
+func measureLeak(made []composite, pics [][]float32, owner []string) leakage {
+	byPerson := make(map[string][]int)
+	for k, o := range owner {
+		byPerson[o] = append(byPerson[o], k)
 	}
-	var above, pairs, nearest float64
+	var own, other rankSum
+	var nearest float64
 	others := make([]float64, 0, len(pics))
 	for _, c := range made {
 		members := make([]string, len(c.members))
@@ -246,25 +259,42 @@ func measureLeak(ctx context.Context, embs []*embedder.Embedder, made []composit
 		}
 		slices.Sort(others)
 		best := others[len(others)-1]
-		own := false
+		gave := false
 		for _, m := range c.members {
 			s := dot(c.emb, pics[m])
-			// Non-members below s, ties counting half.
-			lo, _ := slices.BinarySearch(others, s)
-			hi := lo
-			for hi < len(others) && others[hi] == s {
-				hi++
+			own.add(others, s)
+			gave = gave || s > best
+			for _, k := range byPerson[owner[m]] {
+				if k != m {
+					other.add(others, dot(c.emb, pics[k]))
+				}
 			}
-			above += float64(lo) + float64(hi-lo)/2
-			pairs += float64(len(others))
-			own = own || s > best
 		}
-		if own {
+		if gave {
 			nearest++
 		}
 	}
-	return leakage{AUC: above / pairs, Nearest: nearest / float64(len(made))}, nil
+	return leakage{AUC: own.auc(), OtherAUC: other.auc(), Nearest: nearest / float64(len(made))}
 }
+
+// rankSum accumulates, for member cosines, how many non-member cosines
+// lie below each (ties counting half), and out of how many.
+type rankSum struct{ below, of float64 }
+
+// add counts the values of sorted below s.
+func (r *rankSum) add(sorted []float64, s float64) {
+	lo, _ := slices.BinarySearch(sorted, s)
+	hi := lo
+	for hi < len(sorted) && sorted[hi] == s {
+		hi++
+	}
+	r.below += float64(lo) + float64(hi-lo)/2
+	r.of += float64(len(sorted))
+}
+
+// auc is the share of non-members below a member (NaN when nothing was
+// added).
+func (r rankSum) auc() float64 { return r.below / r.of }
 
 // dot is the inner product of two embeddings.
 func dot(a, b []float32) float64 {
