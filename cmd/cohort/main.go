@@ -48,6 +48,16 @@
 // stored threshold accepted more impostors than with raw distances
 // (MODEL_CARD.md, "Faces unlike the cohort"). -cohort=false stores none.
 //
+// With -fiw-composite N the cohort also holds composite faces of FIW's
+// training families (composite.go): each the pixel mean of N aligned
+// pictures of N different people, a family photograph that is none of
+// them. How much a composite still gives its people away is measured as
+// it is made and logged: with N = 16, a member's own picture lies nearer
+// the composite than a non-member's with probability 0.58 (0.5 would be no
+// telling), against 0.81 with N = 4 (2026-12-07, docs/training-log.md).
+// With -grey N the first N cohort people's pictures join it once more,
+// turned grey after alignment, for greyscale photographs.
+//
 // The cohort's faces are templates of real people (LFW's public figures:
 // no names or pictures are stored). With -blend each cohort face is
 // instead the mean of two people's (measured 2026-11-29,
@@ -83,6 +93,11 @@
 //	-fiw-pairs N   calibration pairs of each kind drawn from them (default 1100)
 //	-cohort        store a cohort (default true; false: calibrate plain distances)
 //	-fiw-cohort    the -fiw people join the cohort too (default false; for measuring)
+//	-fiw-composite N
+//	               add composite faces of N -fiw people each (default 0: none)
+//	-composites N  at most this many composites (default 2000; each picture
+//	               joins one, so larger N make fewer)
+//	-grey N        add the first N cohort people's pictures in greyscale (default 0)
 package main
 
 import (
@@ -284,6 +299,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		if o.blend {
 			cohortOf += ", each the mean of two people's"
+		}
+		if o.grey > 0 {
+			cohortOf += fmt.Sprintf(", the first %d of them in greyscale too", o.grey)
 		}
 		if o.composite > 0 {
 			cohortOf += fmt.Sprintf(", and composites of %d %s people each", o.composite, filepath.Base(o.fiw))
