@@ -26,7 +26,7 @@ function resolveURL(url, base) {
 }
 
 /**
- * The models a build ships beside oneshot.js, by name: "compact" (1.4 MB,
+ * The models a build ships beside oneshot.js, by name: "compact" (1.2 MB,
  * about 13 ms a face in the browser) and "accurate" (dlib's ResNet with
  * 8-bit weights, 5.7 MB, about 110 ms a face; `make web` builds it only when npm
  * can fetch its weights).

@@ -43,8 +43,8 @@ type composite struct {
 // who has one and a face in it, in an order shuffled from a fixed seed,
 // and cuts them into groups of size, so that no group holds a person
 // twice and a person joins a new composite only with another picture.
-// It returns the composites, every picture aligned on the way (nil: no
-// face) and each picture's person.
+// It returns the composites, the aligned pictures they index (every
+// picture with a face it aligned on the way) and each one's person.
 func makeComposites(ctx context.Context, people []dataset.Person, size, count int, embs []*embedder.Embedder,
 	newDetector func() *face.Detector, progress func(done, total int)) ([]composite, []*image.RGBA, []string, error) {
 	if size < 2 {
@@ -54,7 +54,7 @@ func makeComposites(ctx context.Context, people []dataset.Person, size, count in
 		crops  []*image.RGBA
 		owner  []string
 		made   []composite
-		rounds = 0
+		rounds int
 	)
 	for r := 0; len(made) < count; r++ {
 		var paths []string

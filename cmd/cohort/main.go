@@ -55,8 +55,6 @@
 // it is made and logged: with N = 16, a member's own picture lies nearer
 // the composite than a non-member's with probability 0.58 (0.5 would be no
 // telling), against 0.81 with N = 4 (2026-12-07, docs/training-log.md).
-// With -grey N the first N cohort people's pictures join it once more,
-// turned grey after alignment, for greyscale photographs.
 //
 // The cohort's faces are templates of real people (LFW's public figures:
 // no names or pictures are stored). With -blend each cohort face is
@@ -97,7 +95,6 @@
 //	               add composite faces of N -fiw people each (default 0: none)
 //	-composites N  at most this many composites (default 2000; each picture
 //	               joins one, so larger N make fewer)
-//	-grey N        add the first N cohort people's pictures in greyscale (default 0)
 package main
 
 import (
@@ -106,7 +103,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	"io"
 	"log"
 	"math"
@@ -151,7 +147,6 @@ type options struct {
 	cohort, fiwCohort   bool
 	composite           int // people in each FIW composite cohort face; 0: none
 	composites          int // how many
-	grey                int // greyscale copies of the first cohort faces
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -175,7 +170,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.fiwCohort, "fiw-cohort", false, "the -fiw people's first pictures join the cohort too (private people, children among them: for measuring, not for a file that ships)")
 	fs.IntVar(&o.composite, "fiw-composite", 0, "add composite cohort faces, each the pixel mean of this many -fiw people's aligned pictures (0: none; at least 2), family photographs that are nobody's")
 	fs.IntVar(&o.composites, "composites", 2000, "how many composite faces -fiw-composite adds")
-	fs.IntVar(&o.grey, "grey", 0, "also add the first N cohort people's pictures in greyscale, as old photographs and greyscale cameras show faces")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -196,9 +190,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.composite != 0 && (o.composite < 2 || o.composites < 1 || !o.cohort || o.fiw == "none") {
 		return o, fmt.Errorf("-fiw-composite %d -composites %d: want at least 2 people a composite and 1 composite, with -cohort and -fiw", o.composite, o.composites)
-	}
-	if o.grey < 0 {
-		return o, fmt.Errorf("-grey %d: want 0 or more", o.grey)
 	}
 	if o.fiwPairs < 1 {
 		return o, fmt.Errorf("-fiw-pairs %d: want at least 1", o.fiwPairs)
@@ -300,9 +291,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		if o.blend {
 			cohortOf += ", each the mean of two people's"
 		}
-		if o.grey > 0 {
-			cohortOf += fmt.Sprintf(", the first %d of them in greyscale too", o.grey)
-		}
 		if o.composite > 0 {
 			cohortOf += fmt.Sprintf(", and composites of %d %s people each", o.composite, filepath.Base(o.fiw))
 		}
@@ -362,8 +350,7 @@ func makeCohort(ctx context.Context, o options, people, fiw []dataset.Person, em
 		return nil, nil, err
 	}
 	var cohortVecs [][]float32
-	var names [][]string   // cohort face i is of the people names[i]
-	var facePaths []string // the picture of each cohort face
+	var names [][]string // cohort face i is of the people names[i]
 	for i, v := range vecs {
 		if v == nil {
 			continue
@@ -375,24 +362,8 @@ func makeCohort(ctx context.Context, o options, people, fiw []dataset.Person, em
 		}
 		cohortVecs = append(cohortVecs, v)
 		names = append(names, []string{person(paths[i])})
-		facePaths = append(facePaths, paths[i])
 		if len(cohortVecs) == o.faces {
 			break
-		}
-	}
-	if o.grey > 0 {
-		// The same people's pictures again, in greyscale: the cohort faces
-		// a greyscale photograph is judged among.
-		greyPaths := facePaths[:min(o.grey, len(facePaths))]
-		grey, err := eval.EmbedAltered(ctx, embs, newDetector, greyPaths, greyscale, meter(stderr, "greyscale cohort"))
-		if err != nil {
-			return nil, nil, err
-		}
-		for i, v := range grey {
-			if v != nil {
-				cohortVecs = append(cohortVecs, v)
-				names = append(names, []string{person(greyPaths[i])})
-			}
 		}
 	}
 	if o.blend {
@@ -421,15 +392,6 @@ func makeCohort(ctx context.Context, o options, people, fiw []dataset.Person, em
 	log.Printf("%d cohort faces, one for each person with a face (of %d people listed; -faces %d); comparing every cohort face with every other", len(cohortVecs), len(people), o.faces)
 	c, err := gallery.NewCohort(cohortVecs, o.k)
 	return c, names, err
-}
-
-// greyscale turns an RGBA crop into its grey (Rec. 601 luma), in place.
-func greyscale(crop *image.RGBA) {
-	p := crop.Pix
-	for i := 0; i+3 < len(p); i += 4 {
-		y := uint8((299*uint32(p[i]) + 587*uint32(p[i+1]) + 114*uint32(p[i+2]) + 500) / 1000)
-		p[i], p[i+1], p[i+2] = y, y, y
-	}
 }
 
 // interleave returns the people of a and b taking turns, a first, then
