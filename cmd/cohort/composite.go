@@ -168,7 +168,12 @@ func alignAll(ctx context.Context, paths []string, t face.Template, newDetector 
 }
 
 // alignOne decodes one picture and aligns its best face; nil when it has
-// none.
+// none. It aligns from the decoded picture, as cmd/eval and the engine do
+// (eval's worker), so that composites are made of the crops the faces
+// they judge are cut as; prepare.Samples, which finds faces for
+// training, keeps an RGBA copy instead, whose crops differ by rounding
+// (made from it, the shipped cohort's threshold moved from 0.9261 to
+// 0.9406, 2026-12-07).
 func alignOne(det *face.Detector, path string, t face.Template) (*image.RGBA, error) {
 	f, err := os.Open(path)
 	if err != nil {
