@@ -37,7 +37,9 @@
 // the 150×150 ResNet; TeacherViews does the same for Count augmented views
 // of each face, each made again from (seed, sample, view) alone; the
 // teacher's crops and the student's are both made by one function, so
-// they cannot drift apart.
+// they cannot drift apart. While a cache is being made, each embedding is
+// appended to a journal beside it (journal.go): a run stopped part way
+// through an hour of teacher work resumes where it stopped.
 //
 // # Fine-tuning
 //

@@ -111,7 +111,8 @@ const teacherBatch = 8
 // beside it (see FlippedCachePath), so neither overwrites the other; a run
 // without mirror images also takes them from the latter. Each name is
 // given the samples' number and digest (SamplesCachePath), so caches of
-// other samples stay beside it.
+// other samples stay beside it. A journal keeps the work of a run stopped
+// before its cache was written, as for TeacherViews.
 func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, flipped bool, cachePath, key string, progress func(done, total int)) (*Targets, error) {
 	if cachePath != "" {
 		flippedPath, flippedKey := FlippedCachePath(cachePath), key+"+flipped"
@@ -131,13 +132,32 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 	if flipped {
 		per = 2
 	}
-	vs, err := teach(ctx, teachers, len(samples)*per, func(te *embedder.Embedder, k int) (*image.RGBA, string, error) {
+	var jr *journal
+	if cachePath != "" {
+		var err error
+		if jr, err = openJournal(journalPath(SamplesCachePath(cachePath, samples)), key, len(samples)*per); err != nil {
+			return nil, err
+		}
+		defer jr.Close()
+	}
+	vs := make([][]float32, len(samples)*per)
+	var todo []int // the embeddings the journal of a stopped run does not hold
+	for k := range vs {
+		if vs[k] = jr.Have(k); vs[k] == nil {
+			todo = append(todo, k)
+		}
+	}
+	got, err := teach(ctx, teachers, len(todo), func(te *embedder.Embedder, n int) (*image.RGBA, string, error) {
+		k := todo[n]
 		s := samples[k/per]
 		c := te.Template.NewCrop()
 		return c, s.Path, face.AlignJittered(c, s.Img, s.Eyes, te.Template, face.Jitter{Flip: k%per == 1})
-	}, progress)
+	}, func(n int, v []float32) { jr.Add(todo[n], v) }, resumed(progress, jr.Len()))
 	if err != nil {
 		return nil, err
+	}
+	for n, k := range todo {
+		vs[k] = got[n]
 	}
 	t := &Targets{Plain: make([][]float32, len(samples))}
 	if flipped {
@@ -153,14 +173,35 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 		if err := writeTargets(cachePath, key, samples, t); err != nil {
 			return nil, err
 		}
+		if err := jr.Done(); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }
 
+// resumed is progress for work of which the journal of a stopped run held
+// the first held items: it is told so at once, and then counts them in.
+func resumed(progress func(done, total int), held int) func(done, total int) {
+	if progress == nil || held == 0 {
+		return progress
+	}
+	started := false
+	return func(done, total int) {
+		if !started {
+			started = true
+			progress(held, held+total)
+		}
+		progress(held+done, held+total)
+	}
+}
+
 // teach embeds n crops with the teachers (one goroutine each), in chunks
 // of teacherBatch: crop(te, k) makes the k-th crop (and names its image for
-// errors). progress is called after each chunk.
-func teach(ctx context.Context, teachers []*embedder.Embedder, n int, crop func(te *embedder.Embedder, k int) (*image.RGBA, string, error), progress func(done, total int)) ([][]float32, error) {
+// errors). got, when not nil, is given each embedding as its chunk is done
+// (one call at a time: for a journal), and progress is called after each
+// chunk.
+func teach(ctx context.Context, teachers []*embedder.Embedder, n int, crop func(te *embedder.Embedder, k int) (*image.RGBA, string, error), got func(k int, v []float32), progress func(done, total int)) ([][]float32, error) {
 	if len(teachers) == 0 {
 		return nil, errors.New("train: no teacher to compute distillation targets with")
 	}
@@ -195,6 +236,11 @@ func teach(ctx context.Context, teachers []*embedder.Embedder, n int, crop func(
 				}
 				if err == nil {
 					copy(out[lo:hi], v)
+					if got != nil {
+						for k := lo; k < hi; k++ {
+							got(k, out[k])
+						}
+					}
 				}
 				done += hi - lo
 				if progress != nil {

@@ -425,7 +425,10 @@ func MixedCachePath(cachePath string, c Composition) string {
 // with them take those from the cache of views without, when it is there,
 // and the teacher embeds only the altered views — unless c.Sight has the
 // teacher look through the student's crop, which makes every view a
-// picture of its own.
+// picture of its own. While the cache is being made, a journal beside it
+// keeps each view's embedding as it is done, so a run stopped part way
+// resumes where it stopped (progress is first called with the views
+// already done).
 func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, c Composition, cachePath, key string, progress func(done, total int)) (*Views, error) {
 	if count < 1 || count > maxViews {
 		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
@@ -467,8 +470,18 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 			copy(vw.Vecs, t.Plain)
 		}
 	}
+	var jr *journal // the teacher's work so far, if a run stopped making this cache
+	if path != "" {
+		var err error
+		if jr, err = openJournal(journalPath(SamplesCachePath(path, named)), key, len(named)); err != nil {
+			return nil, err
+		}
+		defer jr.Close()
+	}
 	for k := range named {
-		if vw.Vecs[k] == nil || vw.View(k/count, k%count).Altered() {
+		if v := jr.Have(k); v != nil {
+			vw.Vecs[k] = v
+		} else if vw.Vecs[k] == nil || vw.View(k/count, k%count).Altered() {
 			todo = append(todo, k)
 		}
 	}
@@ -484,7 +497,7 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 		}
 		blurScale := te.Template.PupilDistance() / student.PupilDistance()
 		return c, samples[i].Path, alignView(c, scratch, samples, i, view, te.Template, blurScale)
-	}, progress)
+	}, func(n int, v []float32) { jr.Add(todo[n], v) }, resumed(progress, jr.Len()))
 	if err != nil {
 		return nil, err
 	}
@@ -493,6 +506,9 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	}
 	if path != "" {
 		if err := writeTargets(path, key, named, &Targets{Plain: vw.Vecs}); err != nil {
+			return nil, err
+		}
+		if err := jr.Done(); err != nil {
 			return nil, err
 		}
 	}

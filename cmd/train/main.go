@@ -582,17 +582,26 @@ func saveModel(path string, m *nn.Model) error {
 	return nil
 }
 
-// bar returns a progress callback drawing a bar on stderr.
+// bar returns a progress callback drawing a bar on stderr. When its first
+// call finds part of the work done (the teacher's journal of a stopped
+// run), it says so and measures the rate from there.
 func bar(what string) func(done, total int) {
 	start := time.Now()
 	last := time.Time{}
+	first := -1 // done at the first call: the work a stopped run left
 	return func(done, total int) {
+		if first < 0 {
+			first = done
+			if done > 0 && done < total {
+				fmt.Fprintf(os.Stderr, "%s: resuming: %d of %d were done by a stopped run (its journal)\n", what, done, total)
+			}
+		}
 		if time.Since(last) < 200*time.Millisecond && done != total {
 			return
 		}
 		last = time.Now()
 		el := time.Since(start)
-		rate := float64(done) / el.Seconds()
+		rate := float64(done-first) / el.Seconds()
 		eta := time.Duration(float64(total-done) / math.Max(rate, 1e-9) * float64(time.Second))
 		n := done * 30 / max(total, 1)
 		fmt.Fprintf(os.Stderr, "\r%-8s [%s%s] %d/%d %5.1f/s ETA %v   ", what, strings.Repeat("#", n), strings.Repeat(".", 30-n), done, total, rate, eta.Round(time.Second))
