@@ -60,17 +60,14 @@ func openJournal(path, key string, total int) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if keep == 0 {
-		if err := f.Truncate(0); err == nil {
-			_, err = f.Write(head)
-		}
-		if err != nil {
+	if keep == 0 { // a new journal
+		if _, err := f.WriteAt(head, 0); err != nil {
 			f.Close()
 			return nil, err
 		}
 		keep = int64(len(head))
 	}
-	if err := f.Truncate(keep); err != nil { // a cut record goes
+	if err := f.Truncate(keep); err != nil { // a cut record, or another journal's rest, goes
 		f.Close()
 		return nil, err
 	}
