@@ -142,6 +142,9 @@ func TestTeacherWorkSurvivesAStop(t *testing.T) {
 	if first[0] < total/2 || first[0] >= total || first[1] != total || last != [2]int{total, total} {
 		t.Errorf("progress of the resumed run from %v to %v, want from at least %d of %d done to all", first, last, total/2, total)
 	}
+	if vw.Resumed != first[0] {
+		t.Errorf("Views.Resumed %d, want the %d views progress first reported done", vw.Resumed, first[0])
+	}
 	for k := range whole.Vecs {
 		if !slices.Equal(vw.Vecs[k], whole.Vecs[k]) {
 			t.Fatalf("view %d resumed differs from an unbroken run's", k)
@@ -173,8 +176,8 @@ func TestTeacherWorkSurvivesAStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if held == 0 || held >= 2*len(samples) {
-		t.Errorf("the resumed targets' first progress says %d of %d done", held, 2*len(samples))
+	if held == 0 || held >= 2*len(samples) || got.Resumed != held {
+		t.Errorf("the resumed targets' first progress says %d of %d done, Targets.Resumed %d", held, 2*len(samples), got.Resumed)
 	}
 	for i := range samples {
 		if !slices.Equal(got.Plain[i], wholeT.Plain[i]) || !slices.Equal(got.Flipped[i], wholeT.Flipped[i]) {

@@ -36,6 +36,9 @@ type Targets struct {
 	// more distinct pictures than one, for the teacher time of the new
 	// set alone.
 	Views []*Views
+	// Resumed is how many of Plain and Flipped TeacherTargets read back
+	// from the journal of a run stopped while making their cache (0: none).
+	Resumed int
 }
 
 // For returns the target of sample i seen flipped or not.
@@ -112,7 +115,7 @@ const teacherBatch = 8
 // without mirror images also takes them from the latter. Each name is
 // given the samples' number and digest (SamplesCachePath), so caches of
 // other samples stay beside it. A journal keeps the work of a run stopped
-// before its cache was written, as for TeacherViews.
+// before its cache was written, as for TeacherViews (Targets.Resumed).
 func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, flipped bool, cachePath, key string, progress func(done, total int)) (*Targets, error) {
 	if cachePath != "" {
 		flippedPath, flippedKey := FlippedCachePath(cachePath), key+"+flipped"
@@ -159,7 +162,7 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 	for n, k := range todo {
 		vs[k] = got[n]
 	}
-	t := &Targets{Plain: make([][]float32, len(samples))}
+	t := &Targets{Plain: make([][]float32, len(samples)), Resumed: jr.Len()}
 	if flipped {
 		t.Flipped = make([][]float32, len(samples))
 	}

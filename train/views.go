@@ -38,6 +38,9 @@ type Views struct {
 	Crop face.Template
 	// Vecs[i*Count+v] is the teacher's embedding of view v of sample i.
 	Vecs [][]float32
+	// Resumed is how many of Vecs TeacherViews read back from the journal
+	// of a run stopped while making their cache (0: none).
+	Resumed int
 }
 
 // Composition says which views of a set show a second face, and how.
@@ -427,8 +430,8 @@ func MixedCachePath(cachePath string, c Composition) string {
 // teacher look through the student's crop, which makes every view a
 // picture of its own. While the cache is being made, a journal beside it
 // keeps each view's embedding as it is done, so a run stopped part way
-// resumes where it stopped (progress is first called with the views
-// already done).
+// resumes where it stopped: progress is first called with the views
+// already done, and Views.Resumed counts them.
 func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []Sample, student face.Template, count int, r face.JitterRange, seed uint64, c Composition, cachePath, key string, progress func(done, total int)) (*Views, error) {
 	if count < 1 || count > maxViews {
 		return nil, fmt.Errorf("train: %d views per face; want 1…%d", count, maxViews)
@@ -478,6 +481,7 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 		}
 		defer jr.Close()
 	}
+	vw.Resumed = jr.Len()
 	for k := range named {
 		if v := jr.Have(k); v != nil {
 			vw.Vecs[k] = v

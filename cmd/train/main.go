@@ -319,6 +319,9 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		if err != nil {
 			return err
 		}
+		if targets.Resumed > 0 {
+			log.Printf("\nresumed: %d of the teacher's embeddings were read back from the journal of a stopped run", targets.Resumed)
+		}
 		if *views > 0 { // else distil on the plain faces
 			for _, set := range sets {
 				plain := filepath.Join(cacheDir, set.cacheName(key))
@@ -331,6 +334,9 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 				vw, err := train.TeacherViews(ctx, teachers, samples, seen, *views, jitter, set.seed, set.Composition, plain, key, bar("views"))
 				if err != nil {
 					return err
+				}
+				if vw.Resumed > 0 {
+					log.Printf("\nresumed: %d of the %d views were read back from the journal of a stopped run", vw.Resumed, len(vw.Vecs))
 				}
 				targets.Views = append(targets.Views, vw)
 			}
@@ -582,19 +588,16 @@ func saveModel(path string, m *nn.Model) error {
 	return nil
 }
 
-// bar returns a progress callback drawing a bar on stderr. When its first
-// call finds part of the work done (the teacher's journal of a stopped
-// run), it says so and measures the rate from there.
+// bar returns a progress callback drawing a bar on stderr. It measures the
+// rate from its first call, which may find part of the work done (the
+// teacher's journal of a stopped run).
 func bar(what string) func(done, total int) {
 	start := time.Now()
 	last := time.Time{}
-	first := -1 // done at the first call: the work a stopped run left
+	first := -1 // done at the first call: the work a stopped run left, if any
 	return func(done, total int) {
 		if first < 0 {
 			first = done
-			if done > 0 && done < total {
-				fmt.Fprintf(os.Stderr, "%s: resuming: %d of %d were done by a stopped run (its journal)\n", what, done, total)
-			}
 		}
 		if time.Since(last) < 200*time.Millisecond && done != total {
 			return
