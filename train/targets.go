@@ -183,8 +183,9 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 	return t, nil
 }
 
-// resumed is progress for work of which the journal of a stopped run held
-// the first held items: it is told so at once, and then counts them in.
+// resumed wraps progress for work of which a stopped run's journal held
+// some items: progress is told at once that those held items are done, and
+// every later count includes them.
 func resumed(progress func(done, total int), held int) func(done, total int) {
 	if progress == nil || held == 0 {
 		return progress
