@@ -17,7 +17,7 @@ import (
 // loses minutes, not the hour a set of views of 24 k faces takes: each
 // embedding is appended to the journal as the teacher finishes it, the
 // next run reads them back and the teacher embeds only the rest. The
-// journal sits beside the cache it becomes (journalPath) and is removed
+// journal sits beside the cache it becomes (openJournal) and is removed
 // once that cache is written whole.
 //
 // The file: "OSJOURN1", the cache's key, the number of embeddings the
@@ -36,17 +36,16 @@ type journal struct {
 
 const journalMagic = "OSJOURN1"
 
-// journalPath is the journal of the cache file at cacheFile.
-func journalPath(cacheFile string) string { return cacheFile + ".journal" }
-
-// openJournal opens the journal at path for a cache of total embeddings
-// under key, keeping the records a journal there already holds for them,
-// and makes it ready to append to. With path "" it returns nil, a journal
-// that holds and keeps nothing.
-func openJournal(path, key string, total int) (*journal, error) {
-	if path == "" {
+// openJournal opens the journal of the cache file cacheFile (beside it,
+// its name and ".journal") for total embeddings under key, keeping the
+// records a journal there already holds for them, and makes it ready to
+// append to. With cacheFile "" it returns nil, a journal that holds and
+// keeps nothing.
+func openJournal(cacheFile, key string, total int) (*journal, error) {
+	if cacheFile == "" {
 		return nil, nil
 	}
+	path := cacheFile + ".journal"
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}

@@ -16,10 +16,11 @@ import (
 // back; a record cut short or damaged ends the journal there, what came
 // before it is kept; a journal of another key or size starts afresh.
 func TestJournalKeepsWorkAcrossRuns(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "c.bin.journal")
+	cache := filepath.Join(t.TempDir(), "c.bin")
+	path := cache + ".journal"
 	open := func(key string, total int) *journal {
 		t.Helper()
-		j, err := openJournal(path, key, total)
+		j, err := openJournal(cache, key, total)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestJournalKeepsWorkAcrossRuns(t *testing.T) {
 		t.Errorf("Done left the journal: %v", err)
 	}
 	if j, err := openJournal("", "k", 10); j != nil || err != nil || j.Have(0) != nil || j.Len() != 0 {
-		t.Error("no path must give a journal that holds nothing")
+		t.Error("no cache file must give a journal that holds nothing")
 	}
 }
 

@@ -138,7 +138,7 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 	var jr *journal
 	if cachePath != "" {
 		var err error
-		if jr, err = openJournal(journalPath(SamplesCachePath(cachePath, samples)), key, len(samples)*per); err != nil {
+		if jr, err = openJournal(SamplesCachePath(cachePath, samples), key, len(samples)*per); err != nil {
 			return nil, err
 		}
 		defer jr.Close()
@@ -150,17 +150,13 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 			todo = append(todo, k)
 		}
 	}
-	got, err := teach(ctx, teachers, len(todo), func(te *embedder.Embedder, n int) (*image.RGBA, string, error) {
-		k := todo[n]
+	err := teach(ctx, teachers, todo, vs, jr, func(te *embedder.Embedder, k int) (*image.RGBA, string, error) {
 		s := samples[k/per]
 		c := te.Template.NewCrop()
 		return c, s.Path, face.AlignJittered(c, s.Img, s.Eyes, te.Template, face.Jitter{Flip: k%per == 1})
-	}, func(n int, v []float32) { jr.Add(todo[n], v) }, resumed(progress, jr.Len()))
+	}, progress)
 	if err != nil {
 		return nil, err
-	}
-	for n, k := range todo {
-		vs[k] = got[n]
 	}
 	t := &Targets{Plain: make([][]float32, len(samples)), Resumed: jr.Len()}
 	if flipped {
@@ -183,37 +179,27 @@ func TeacherTargets(ctx context.Context, teachers []*embedder.Embedder, samples 
 	return t, nil
 }
 
-// resumed wraps progress for work of which a stopped run's journal held
-// some items: progress is told at once that those held items are done, and
-// every later count includes them.
-func resumed(progress func(done, total int), held int) func(done, total int) {
-	if progress == nil || held == 0 {
-		return progress
+// teach embeds the crops todo names with the teachers (one goroutine
+// each), in chunks of teacherBatch, into into[k] for each k of todo:
+// crop(te, k) makes crop k (and names its image for errors). Each
+// embedding is added to the journal jr (nil: none) as its chunk is done.
+// progress is told at once of the embeddings jr already held, when it held
+// any, and after each chunk of how many are done, those included.
+func teach(ctx context.Context, teachers []*embedder.Embedder, todo []int, into [][]float32, jr *journal, crop func(te *embedder.Embedder, k int) (*image.RGBA, string, error), progress func(done, total int)) error {
+	if len(todo) == 0 {
+		return nil
 	}
-	started := false
-	return func(done, total int) {
-		if !started {
-			started = true
-			progress(held, held+total)
-		}
-		progress(held+done, held+total)
-	}
-}
-
-// teach embeds n crops with the teachers (one goroutine each), in chunks
-// of teacherBatch: crop(te, k) makes the k-th crop (and names its image for
-// errors). got, when not nil, is given each embedding as its chunk is done
-// (one call at a time: for a journal), and progress is called after each
-// chunk.
-func teach(ctx context.Context, teachers []*embedder.Embedder, n int, crop func(te *embedder.Embedder, k int) (*image.RGBA, string, error), got func(k int, v []float32), progress func(done, total int)) ([][]float32, error) {
 	if len(teachers) == 0 {
-		return nil, errors.New("train: no teacher to compute distillation targets with")
+		return errors.New("train: no teacher to compute distillation targets with")
 	}
-	out := make([][]float32, n)
+	n, held := len(todo), jr.Len()
+	if progress != nil && held > 0 {
+		progress(held, held+n)
+	}
 	var mu sync.Mutex
 	var firstErr error
 	done := 0
-	next := make(chan int) // first crop of a chunk of teacherBatch
+	next := make(chan int) // first position in todo of a chunk of teacherBatch
 	var wg sync.WaitGroup
 	for _, te := range teachers {
 		wg.Add(1)
@@ -225,9 +211,11 @@ func teach(ctx context.Context, teachers []*embedder.Embedder, n int, crop func(
 				crops = crops[:0]
 				var err error
 				var name string
-				for k := lo; k < hi && err == nil; k++ {
+				for _, k := range todo[lo:hi] {
 					var c *image.RGBA
-					c, name, err = crop(te, k)
+					if c, name, err = crop(te, k); err != nil {
+						break
+					}
 					crops = append(crops, c)
 				}
 				var v [][]float32
@@ -239,16 +227,14 @@ func teach(ctx context.Context, teachers []*embedder.Embedder, n int, crop func(
 					firstErr = fmt.Errorf("train: teacher on %s: %w", name, err)
 				}
 				if err == nil {
-					copy(out[lo:hi], v)
-					if got != nil {
-						for k := lo; k < hi; k++ {
-							got(k, out[k])
-						}
+					for i, k := range todo[lo:hi] {
+						into[k] = v[i]
+						jr.Add(k, v[i])
 					}
 				}
 				done += hi - lo
 				if progress != nil {
-					progress(done, n)
+					progress(held+done, held+n)
 				}
 				mu.Unlock()
 			}
@@ -265,12 +251,9 @@ feed:
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
+	return firstErr
 }
 
 // The cache file: "OSTARGET", version 1, key, count, dim, then per sample

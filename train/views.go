@@ -476,7 +476,7 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 	var jr *journal // the teacher's work so far, if a run stopped making this cache
 	if path != "" {
 		var err error
-		if jr, err = openJournal(journalPath(SamplesCachePath(path, named)), key, len(named)); err != nil {
+		if jr, err = openJournal(SamplesCachePath(path, named), key, len(named)); err != nil {
 			return nil, err
 		}
 		defer jr.Close()
@@ -489,8 +489,8 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 			todo = append(todo, k)
 		}
 	}
-	vecs, err := teach(ctx, teachers, len(todo), func(te *embedder.Embedder, n int) (*image.RGBA, string, error) {
-		i, v := todo[n]/count, todo[n]%count
+	err := teach(ctx, teachers, todo, vw.Vecs, jr, func(te *embedder.Embedder, k int) (*image.RGBA, string, error) {
+		i, v := k/count, k%count
 		c, view := te.Template.NewCrop(), vw.View(i, v)
 		if vw.Sight {
 			return c, samples[i].Path, alignSeen(c, samples, i, view, te.Template, student)
@@ -501,12 +501,9 @@ func TeacherViews(ctx context.Context, teachers []*embedder.Embedder, samples []
 		}
 		blurScale := te.Template.PupilDistance() / student.PupilDistance()
 		return c, samples[i].Path, alignView(c, scratch, samples, i, view, te.Template, blurScale)
-	}, func(n int, v []float32) { jr.Add(todo[n], v) }, resumed(progress, jr.Len()))
+	}, progress)
 	if err != nil {
 		return nil, err
-	}
-	for n, k := range todo {
-		vw.Vecs[k] = vecs[n]
 	}
 	if path != "" {
 		if err := writeTargets(path, key, named, &Targets{Plain: vw.Vecs}); err != nil {
