@@ -58,6 +58,7 @@ type Conv2D struct {
 	wg, yg, dyg  []float32 // one group's packed weights, output, gradient
 	dwg, biasAcc []float32 // one group's (or band's) weight gradient, bias gradient sums
 	zeroBias     []float32 // zeros standing in for a missing depthwise bias
+	padded       []float32 // the zero-padded images of a 3×3 depthwise forward
 }
 
 func init() {

@@ -3,19 +3,22 @@ package nn
 // Depthwise convolution (Groups == In == Out): each channel is convolved
 // with its own K×K filter, W[kh, kw, 0, c], by a direct loop instead of a
 // matrix product (one channel per group would make products of width 1).
-// NHWC keeps a pixel's channels together, so the loop runs along the
-// channels of one input pixel and one filter tap at a time; a 3×3 window
-// wholly inside the input, the common case, goes through depthwise3x3 and
-// depthwise3Back, which depthwise_simd.go runs in SIMD vectors where
-// Go's simd experiment is on (depthwise_scalar.go otherwise). The
+// NHWC keeps a pixel's channels together, so the loops run along the
+// channels of one input pixel and one filter tap at a time.
+//
+// A 3×3 filter, the common case, is run on a zero-padded copy of each
+// image: every output pixel's window then lies wholly inside it, so one
+// kernel, depthwise3x3Row, computes a whole output row with no border
+// cases, holding a vector of channels' nine taps in registers
+// (depthwise_simd.go where Go's simd experiment is on, depthwise_scalar.go
+// otherwise). Other filters take the general loop. The backward pass
+// keeps the direct form, with an interior fast path (depthwise3Back). The
 // images of a batch are split into bands that run on all cores
 // (forBands). conv2dForwardRef and conv2dBackwardRef in reference.go are
 // the same sums written directly.
 
 // forwardDepthwise is the direct loop for Groups == In == Out: each channel
-// is convolved with its own Kernel×Kernel filter, W[kh, kw, 0, c]. A 3×3
-// window wholly inside the input, the common case, sums its nine taps in
-// one pass over the channels, storing each output once.
+// is convolved with its own Kernel×Kernel filter, W[kh, kw, 0, c].
 func (c *Conv2D) forwardDepthwise(s convShape, xs, ys, ws []float32) {
 	ch := s.in
 	var bias []float32
@@ -26,21 +29,31 @@ func (c *Conv2D) forwardDepthwise(s convShape, xs, ys, ws []float32) {
 		bias = c.zeroBias[:ch]
 		clear(bias)
 	}
+	var padded []float32
+	if s.k == 3 {
+		c.padded = growF32(c.padded, s.n*(s.h+2*s.pad)*(s.w+2*s.pad)*ch)
+		padded = c.padded
+	}
 	// Images are independent: each band of them is convolved on its own
 	// (see forBands).
-	forBands(s.n, bandCount(s.n, s.oh*s.ow*ch*s.k*s.k), depthwiseForward{shape: s, x: xs, y: ys, w: ws, bias: bias}, depthwiseForwardImages)
+	forBands(s.n, bandCount(s.n, s.oh*s.ow*ch*s.k*s.k), depthwiseForward{shape: s, x: xs, y: ys, w: ws, bias: bias, padded: padded}, depthwiseForwardImages)
 }
 
 // depthwiseForward is the depthwise forward pass on bands of images: y
-// from x, the filters w, (K, K, 1, C), and bias (zeros for none).
+// from x, the filters w, (K, K, 1, C), and bias (zeros for none); for a
+// 3×3 filter, padded holds the zero-padded copies of the images.
 type depthwiseForward struct {
-	shape         convShape
-	x, y, w, bias []float32
+	shape                 convShape
+	x, y, w, bias, padded []float32
 }
 
 // depthwiseForwardImages is forwardDepthwise for images [lo, hi).
 func depthwiseForwardImages(a depthwiseForward, _, lo, hi int) {
 	sh := a.shape
+	if sh.k == 3 {
+		depthwise3x3Images(a, lo, hi)
+		return
+	}
 	k, s, p, h, w, ch := sh.k, sh.stride, sh.pad, sh.h, sh.w, sh.in
 	xs, ys, ws, bias := a.x, a.y, a.w, a.bias
 	r := lo * sh.oh * sh.ow
@@ -51,11 +64,6 @@ func depthwiseForwardImages(a depthwiseForward, _, lo, hi int) {
 				yrow := ys[r*ch : (r+1)*ch]
 				r++
 				iw0 := ox*s - p
-				if k == 3 && ih0 >= 0 && ih0+3 <= h && iw0 >= 0 && iw0+3 <= w {
-					off := ((b*h+ih0)*w + iw0) * ch
-					depthwise3x3(yrow, bias, xs[off:off+3*ch], xs[off+w*ch:off+w*ch+3*ch], xs[off+2*w*ch:off+2*w*ch+3*ch], ws[:9*ch])
-					continue
-				}
 				copy(yrow, bias)
 				for kh := 0; kh < k; kh++ {
 					ih := ih0 + kh
@@ -81,11 +89,39 @@ func depthwiseForwardImages(a depthwiseForward, _, lo, hi int) {
 	}
 }
 
+// depthwise3x3Images is the 3×3 forward pass of images [lo, hi): each
+// image is copied into its own part of a.padded inside a border of pad
+// zeros, then each output row is one depthwise3x3Row over the three padded
+// rows under it.
+func depthwise3x3Images(a depthwiseForward, lo, hi int) {
+	sh := a.shape
+	s, p, h, w, ch := sh.stride, sh.pad, sh.h, sh.w, sh.in
+	ph, pw := h+2*p, w+2*p
+	row, prow, yrow := w*ch, pw*ch, sh.ow*ch
+	xs, ys, ws, bias := a.x, a.y, a.w, a.bias
+	for b := lo; b < hi; b++ {
+		img := a.padded[b*ph*prow : (b+1)*ph*prow]
+		clear(img[:p*prow])
+		clear(img[(ph-p)*prow:])
+		for iy := range h {
+			dst := img[(iy+p)*prow : (iy+p+1)*prow]
+			clear(dst[:p*ch])
+			copy(dst[p*ch:p*ch+row], xs[(b*h+iy)*row:(b*h+iy+1)*row])
+			clear(dst[p*ch+row:])
+		}
+		for oy := range sh.oh {
+			iy := oy * s
+			depthwise3x3Row(ys[(b*sh.oh+oy)*yrow:(b*sh.oh+oy+1)*yrow], bias,
+				img[iy*prow:(iy+1)*prow], img[(iy+1)*prow:(iy+2)*prow], img[(iy+2)*prow:(iy+3)*prow], ws, ch, s)
+		}
+	}
+}
+
 // depthwise3x3Tail computes channels [i0, C) of one output pixel of a
 // 3×3 depthwise convolution from the three input rows under it (each three
 // pixels of C channels) and the filters w, (3, 3, C): y[i] = bias[i] +
-// Σ taps x·w. depthwise3x3 (depthwise_scalar.go, depthwise_simd.go) is
-// this over all C channels, in vectors where the simd experiment is on.
+// Σ taps x·w. depthwise3x3Row (depthwise_scalar.go, depthwise_simd.go)
+// is this along a row, in vectors where the simd experiment is on.
 func depthwise3x3Tail(i0 int, y, bias, r0, r1, r2, w []float32) {
 	n := len(y)
 	bias = bias[:n]

@@ -57,6 +57,30 @@ func TestConv2DGradient(t *testing.T) {
 	}
 }
 
+// TestDepthwiseAcrossShapes runs one 3×3 depthwise layer on images of
+// several sizes, larger first, and compares each output with
+// conv2dForwardRef: the zero-padded copies the layer keeps between calls
+// must hold zeros in their border whatever an earlier, larger image left
+// there.
+func TestDepthwiseAcrossShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	c := newTestConv(t, rng, 11, 11, 3, 1, 1, 11, true)
+	for _, hw := range [][2]int{{9, 8}, {6, 7}, {3, 3}, {8, 9}} {
+		x := randTensor(rng, 2, hw[0], hw[1], 11)
+		y, err := c.Forward(x, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := convShape{n: 2, h: hw[0], w: hw[1], in: 11, out: 11, k: 3, stride: 1, pad: 1, groups: 11, oh: hw[0], ow: hw[1]}
+		want := conv2dForwardRef(s, x.Float32s(), c.Weight.Value.Float32s(), c.Bias.Value.Float32s())
+		for i, v := range y.Float32s() {
+			if math.Abs(float64(v-want[i])) > 1e-4 {
+				t.Fatalf("%d×%d images after larger ones: output %d is %g, want %g", hw[0], hw[1], i, v, want[i])
+			}
+		}
+	}
+}
+
 func TestConv2DRejectsBadInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	c := newTestConv(t, rng, 3, 4, 3, 1, 0, 1, false)

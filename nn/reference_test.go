@@ -158,6 +158,8 @@ func convRefCases(t *testing.T, rng *rand.Rand) []refCase {
 		{"depthwise-4x4-global", 20, 20, 4, 1, 0, 20, false, 4, 4},
 		{"depthwise-stride2-even", 8, 8, 3, 2, 1, 8, true, 6, 6},
 		{"depthwise-16-bands", 16, 16, 3, 1, 1, 16, true, 32, 32},
+		{"depthwise-3x3-valid-odd", 9, 9, 3, 1, 0, 9, true, 7, 5},
+		{"depthwise-3x3-pad2-stride2", 6, 6, 3, 2, 2, 6, false, 5, 6},
 		{"pointwise-37", 37, 19, 1, 1, 0, 1, true, 3, 5},
 		{"im2col-37", 37, 8, 3, 1, 1, 1, false, 5, 4},
 	}...)
