@@ -20,14 +20,51 @@ var panel = 2 * lanes
 // r < tileRows and j < cols, c[r·ldc+j] (+)= Σp a[r·k+p]·pb[p·ldb+j].
 // The tile is eight vectors held in registers over the k steps; each step
 // loads two vectors of the panel and broadcasts one value of each row of A.
+// The steps go two at a time: in WebAssembly each turn of a loop passes
+// through the function's block dispatch, so halving the turns is what
+// makes the loop cheaper there.
 func microKernel(k int, a, pb []float32, ldb int, c []float32, ldc, cols int, accumulate bool) {
 	L, w := lanes, panel
 	a0, a1, a2, a3 := a[:k], a[k:2*k], a[2*k:3*k], a[3*k:4*k]
 	var c00, c01, c10, c11, c20, c21, c30, c31 simd.Float32s
 	pb = pb[:(k-1)*ldb+w]
-	for p := 0; p < k; p++ {
-		b0 := simd.LoadFloat32s(pb[p*ldb : p*ldb+L])
-		b1 := simd.LoadFloat32s(pb[p*ldb+L : p*ldb+w])
+	p := 0
+	for ; p+2 <= k; p += 2 {
+		o := p * ldb
+		b0 := simd.LoadFloat32s(pb[o : o+L])
+		b1 := simd.LoadFloat32s(pb[o+L : o+w])
+		x := simd.BroadcastFloat32s(a0[p])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = simd.BroadcastFloat32s(a1[p])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = simd.BroadcastFloat32s(a2[p])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = simd.BroadcastFloat32s(a3[p])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		o += ldb
+		b0 = simd.LoadFloat32s(pb[o : o+L])
+		b1 = simd.LoadFloat32s(pb[o+L : o+w])
+		x = simd.BroadcastFloat32s(a0[p+1])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = simd.BroadcastFloat32s(a1[p+1])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = simd.BroadcastFloat32s(a2[p+1])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = simd.BroadcastFloat32s(a3[p+1])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+	}
+	if p < k {
+		o := p * ldb
+		b0 := simd.LoadFloat32s(pb[o : o+L])
+		b1 := simd.LoadFloat32s(pb[o+L : o+w])
 		x := simd.BroadcastFloat32s(a0[p])
 		c00 = x.MulAdd(b0, c00)
 		c01 = x.MulAdd(b1, c01)
