@@ -61,6 +61,15 @@ type Config struct {
 	// same-person pair and as many different-people pairs drawn at random
 	// (or the other way round when those are fewer). 0: off.
 	SiameseWeight float32
+	// ProxyWeight weighs a softmax over every training person at once
+	// (loss.ProxySoftmax): each face is pulled towards its person's proxy,
+	// the teacher's mean embedding of that person's faces, and away from
+	// every other person's, ProxyScale being the softmax's scale and
+	// ProxyMargin its cosine margin. Where the batch's triplets reach the
+	// few people a batch holds, the proxies reach all of them, relatives
+	// included. Composite faces (nobody) are left out. Needs the teacher's
+	// targets; 0: off.
+	ProxyWeight, ProxyScale, ProxyMargin float32
 }
 
 // Mining names a triplet miner of package loss.
@@ -146,6 +155,8 @@ type Trainer struct {
 	// same family (SetFamilies).
 	kin map[int][]int
 
+	proxies *identityProxies // Config.ProxyWeight's, nil when off
+
 	crops   []*image.RGBA
 	scratch []*image.RGBA // one per worker: the second face of a blend
 	input   []float32
@@ -170,7 +181,7 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 		}
 	}
 	if targets == nil {
-		cfg.DistillWeight, cfg.RelationWeight = 0, 0
+		cfg.DistillWeight, cfg.RelationWeight, cfg.ProxyWeight = 0, 0, 0
 	}
 	t := &Trainer{Model: m, Template: tmpl, Norm: norm, Config: cfg, samples: samples, targets: targets,
 		Opt: nn.NewAdamW(cfg.LR, cfg.WeightDecay), byLabel: map[int][]int{}}
@@ -179,6 +190,12 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 	}
 	if err := t.indexLabels(); err != nil {
 		return nil, err
+	}
+	if cfg.ProxyWeight > 0 && targets != nil {
+		var err error
+		if t.proxies, err = newIdentityProxies(t.labels, targets.Plain); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }
@@ -246,7 +263,7 @@ func NewInputTrainer(m *nn.Model, inputs []float32, shape []int, labels []int, t
 	if triplets == nil && (cfg.PerID < 2 || cfg.IDsPerBatch*cfg.PerID > cfg.BatchSize) {
 		return nil, fmt.Errorf("train: batch of %d cannot hold %d identities × %d images", cfg.BatchSize, cfg.IDsPerBatch, cfg.PerID)
 	}
-	cfg.DistillWeight, cfg.RelationWeight = 0, 0
+	cfg.DistillWeight, cfg.RelationWeight, cfg.ProxyWeight = 0, 0, 0
 	if cfg.TripletWeight == 0 && cfg.SiameseWeight == 0 {
 		cfg.TripletWeight = 1
 	}
@@ -593,6 +610,28 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 			}
 		}
 	}
+	// The softmax over every person's proxy, mean over the batch's faces
+	// that are someone.
+	var proxy float64
+	if cfg.ProxyWeight > 0 && t.proxies != nil {
+		classes := make([]int, n)
+		for i := range classes {
+			classes[i] = t.proxies.class[idx[i]]
+			if pics != nil && pics[i].Composite() {
+				classes[i] = -1
+			}
+		}
+		l, g, err := loss.ProxySoftmax(emb, classes, t.proxies.vecs, cfg.ProxyScale, cfg.ProxyMargin)
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		proxy = float64(l)
+		for i := range g {
+			for k, v := range g[i] {
+				grad[i*dim+k] += cfg.ProxyWeight * v
+			}
+		}
+	}
 	// The Siamese head's cross-entropy on the pairs, mean over them.
 	var siamese float64
 	if cfg.SiameseWeight > 0 {
@@ -605,7 +644,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 		}
 	}
 	total = float64(cfg.DistillWeight)*distill + float64(cfg.TripletWeight)*triplet + float64(cfg.RelationWeight)*relation +
-		float64(cfg.SiameseWeight)*siamese
+		float64(cfg.SiameseWeight)*siamese + float64(cfg.ProxyWeight)*proxy
 	if math.IsNaN(total) || math.IsInf(total, 0) {
 		return 0, 0, 0, 0, fmt.Errorf("train: loss is %v at step %d; lower the learning rate", total, t.Step)
 	}

@@ -145,12 +145,21 @@ func main() {
 	flag.Float64Var(&distill, "distill", float64(def.DistillWeight), "weight of the distillation loss")
 	flag.Float64Var(&triplet, "triplet", float64(def.TripletWeight), "weight of the triplet loss")
 	flag.Float64Var(&relation, "relation", float64(def.RelationWeight), "weight of relational distillation (the teacher's pairwise distances)")
+	var proxy, proxyScale, proxyMargin float64
+	flag.Float64Var(&proxy, "proxy", 0, "weight of the softmax over every training person's proxy, the teacher's mean embedding of their faces (train.Config.ProxyWeight; 0: off)")
+	flag.Float64Var(&proxyScale, "proxy-scale", 16, "with -proxy: the softmax's scale on cosines")
+	flag.Float64Var(&proxyMargin, "proxy-margin", 0, "with -proxy: the cosine margin the right person must win by")
 	flag.Uint64Var(&def.Seed, "seed", def.Seed, "random seed (the run is deterministic for a seed)")
 	flag.Float64Var(&def.KinShare, "kin", 0.5, "probability that an identity of a family (FIW) drawn for a batch brings a relative along, as its hardest negative (0: identities drawn alone)")
 	recipe := flag.String("recipe", "", "run the stages of this recipe file that are not done (make train; see recipe.go), instead of one run of the flags")
 	flag.Parse()
 	def.LR, def.WeightDecay, def.Margin = float32(lr), float32(wd), float32(margin)
 	def.DistillWeight, def.TripletWeight, def.RelationWeight = float32(distill), float32(triplet), float32(relation)
+	if proxy != 0 {
+		// Off, the scale and margin stay zero, as in checkpoints made before
+		// the proxies, so those runs resume.
+		def.ProxyWeight, def.ProxyScale, def.ProxyMargin = float32(proxy), float32(proxyScale), float32(proxyMargin)
+	}
 	def.Workers = *workers
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -207,6 +216,9 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 	}
 	if *views > 0 && teacherPath == "" {
 		return fmt.Errorf("-views %d needs a teacher to embed the views; -teacher is empty", *views)
+	}
+	if cfg.ProxyWeight != 0 && teacherPath == "" {
+		return fmt.Errorf("-proxy %g pulls faces towards the teacher's mean of each person: it needs a teacher; -teacher is empty", cfg.ProxyWeight)
 	}
 	if *mix != 0 && *views == 0 {
 		return fmt.Errorf("-mix %g blends views: it needs -views", *mix)

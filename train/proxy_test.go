@@ -1,0 +1,36 @@
+package train
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+// TestIdentityProxies: each person's proxy is the unit-length mean of their
+// faces' teacher embeddings, people are numbered densely in label order
+// whatever the labels' values, and a person whose faces cancel out is an
+// error.
+func TestIdentityProxies(t *testing.T) {
+	labels := []int{7, 3, 7, 3, 12}
+	plain := [][]float32{{1, 0}, {0, 2}, {0, 1}, {0, 4}, {-3, 0}}
+	p, err := newIdentityProxies(labels, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{1, 0, 1, 0, 2}; !slices.Equal(p.class, want) {
+		t.Fatalf("classes %v, want %v", p.class, want)
+	}
+	s := float32(1 / math.Sqrt2)
+	want := []float32{0, 1, s, s, -1, 0}
+	for k, v := range want {
+		if math.Abs(float64(p.vecs[k]-v)) > 1e-6 {
+			t.Fatalf("proxies %v, want %v", p.vecs, want)
+		}
+	}
+	if _, err := newIdentityProxies([]int{1, 1}, [][]float32{{1, 0}, {-1, 0}}); err == nil {
+		t.Error("faces that cancel out made a proxy")
+	}
+	if _, err := newIdentityProxies([]int{1}, [][]float32{{1, 0}, {0, 1}}); err == nil {
+		t.Error("two embeddings for one label made proxies")
+	}
+}
