@@ -4,6 +4,9 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/oneshotface/oneshot/embedder"
+	"github.com/oneshotface/oneshot/face"
 )
 
 // TestIdentityProxies: each person's proxy is the unit-length mean of their
@@ -32,5 +35,24 @@ func TestIdentityProxies(t *testing.T) {
 	}
 	if _, err := newIdentityProxies([]int{1}, [][]float32{{1, 0}, {0, 1}}); err == nil {
 		t.Error("two embeddings for one label made proxies")
+	}
+}
+
+// TestProxiesAloneTeach: with the proxy softmax as the only objective, a
+// few epochs must lower it (each person's faces move towards their proxy
+// and away from the others').
+func TestProxiesAloneTeach(t *testing.T) {
+	samples := synthetic(4, 3, 5)
+	cfg := tinyConfig()
+	cfg.Epochs, cfg.Jitter = 6, face.JitterRange{}
+	cfg.DistillWeight, cfg.TripletWeight = 0, 0
+	cfg.ProxyWeight, cfg.ProxyScale = 1, 8
+	tr := newTrainer(t, samples, randomTargets(len(samples), 6), cfg)
+	if tr.proxies == nil || len(tr.proxies.vecs) != 4*embedder.EmbeddingDim {
+		t.Fatalf("proxies not made for 4 people: %+v", tr.proxies)
+	}
+	first, last := runEpochs(t, tr, cfg.Epochs)
+	if !(last.Loss < 0.8*first.Loss) {
+		t.Fatalf("proxy loss went from %.4f to %.4f over %d epochs; want a drop of at least 20%%", first.Loss, last.Loss, cfg.Epochs)
 	}
 }
