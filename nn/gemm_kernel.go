@@ -133,20 +133,6 @@ func packB(trans bool, n, k int, b, dst []float32, w int) {
 	}
 }
 
-// rowKernel computes one row of a panel: c[j] (+)= Σp a[p]·pb[p·ldb+j]
-// for the len(c) ≤ panel columns of c.
-func rowKernel(k int, a, pb []float32, ldb int, c []float32, accumulate bool) {
-	if !accumulate {
-		clear(c)
-	}
-	for p, av := range a[:k] {
-		row := pb[p*ldb : p*ldb+len(c)]
-		for j, bv := range row {
-			c[j] += av * bv
-		}
-	}
-}
-
 // growFloats returns s resized to n values, reallocating only to grow.
 func growFloats(s []float32, n int) []float32 {
 	if cap(s) < n {

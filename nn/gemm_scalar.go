@@ -57,3 +57,24 @@ func storeTile(tile *[tileRows][panel]float32, c []float32, ldc, cols int, accum
 		}
 	}
 }
+
+// rowKernel computes one row of a panel, c[j] (+)= Σp a[p]·pb[p·ldb+j] for
+// the len(c) ≤ panel columns of c, in microKernel's order (the sum from
+// zero, then stored or added), so a row of C comes out the same bits
+// whether it falls in a tile or among the rows left over.
+func rowKernel(k int, a, pb []float32, ldb int, c []float32, accumulate bool) {
+	var sum [panel]float32
+	for p, av := range a[:k] {
+		row := pb[p*ldb : p*ldb+len(c)]
+		for j, bv := range row {
+			sum[j] += av * bv
+		}
+	}
+	if accumulate {
+		for j := range c {
+			c[j] += sum[j]
+		}
+	} else {
+		copy(c, sum[:len(c)])
+	}
+}

@@ -23,8 +23,9 @@ var panel = 2 * lanes
 // The steps go two at a time: in WebAssembly each turn of a loop passes
 // through the function's block dispatch, so halving the turns is what
 // makes the loop cheaper there. An odd k's last step is written out once
-// more: handed to rowKernel instead, it cost the stem's product (k = 27)
-// enough to make the whole embed 14–30% slower in Node (2026-12-07).
+// more: handed to a scalar row kernel instead, it cost the stem's product
+// (k = 27) enough to make the whole embed 14–30% slower in Node
+// (2026-12-07).
 func microKernel(k int, a, pb []float32, ldb int, c []float32, ldc, cols int, accumulate bool) {
 	L, w := lanes, panel
 	a0, a1, a2, a3 := a[:k], a[k:2*k], a[2*k:3*k], a[3*k:4*k]
@@ -84,6 +85,24 @@ func microKernel(k int, a, pb []float32, ldb int, c []float32, ldc, cols int, ac
 	storeRow(c[1*ldc:], c10, c11, cols, accumulate)
 	storeRow(c[2*ldc:], c20, c21, cols, accumulate)
 	storeRow(c[3*ldc:], c30, c31, cols, accumulate)
+}
+
+// rowKernel computes one row of a panel, c[j] (+)= Σp a[p]·pb[p·ldb+j] for
+// the len(c) ≤ panel columns of c, with microKernel's operations in its
+// order (fused multiply-adds where the target has them), so a row of C
+// comes out the same bits whether it falls in a tile or among the rows
+// left over: an embedding does not depend on its place in a batch.
+func rowKernel(k int, a, pb []float32, ldb int, c []float32, accumulate bool) {
+	L, w := lanes, panel
+	var c0, c1 simd.Float32s
+	pb = pb[:(k-1)*ldb+w]
+	for p, av := range a[:k] {
+		o := p * ldb
+		x := simd.BroadcastFloat32s(av)
+		c0 = x.MulAdd(simd.LoadFloat32s(pb[o:o+L]), c0)
+		c1 = x.MulAdd(simd.LoadFloat32s(pb[o+L:o+w]), c1)
+	}
+	storeRow(c, c0, c1, len(c), accumulate)
 }
 
 // storeRow writes (or adds) the first cols values of the two vectors v0,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -104,6 +105,42 @@ func TestGemmPacked(t *testing.T) {
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestGemmRowsDoNotDependOnTheirPlace: a row of C is the same bits whether
+// its row of A falls in a tile of the packed kernel or among the rows left
+// over (an embedding must not change with its place in a batch). A's rows
+// are rotated by one, which moves every row between a tile and the
+// remainder of m = 5 and of m = 9.
+func TestGemmRowsDoNotDependOnTheirPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, s := range [][3]int{{5, 24, 27}, {9, 40, 33}, {5, 3, 8}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, acc := range []bool{false, true} {
+			a, b, c0 := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+			for _, x := range [][]float32{a, b, c0} {
+				for i := range x {
+					x[i] = rng.Float32()*2 - 1
+				}
+			}
+			got := slices.Clone(c0)
+			gemmPacked(false, false, m, n, k, a, b, got, acc)
+			// Row r of A (and of C's start) moved to row (r+1) mod m.
+			ra, rc := make([]float32, m*k), make([]float32, m*n)
+			for r := range m {
+				q := (r + 1) % m
+				copy(ra[q*k:(q+1)*k], a[r*k:(r+1)*k])
+				copy(rc[q*n:(q+1)*n], c0[r*n:(r+1)*n])
+			}
+			gemmPacked(false, false, m, n, k, ra, b, rc, acc)
+			for r := range m {
+				q := (r + 1) % m
+				if !slices.Equal(got[r*n:(r+1)*n], rc[q*n:(q+1)*n]) {
+					t.Fatalf("m=%d n=%d k=%d accumulate=%v: row %d differs at row %d", m, n, k, acc, r, q)
 				}
 			}
 		}
