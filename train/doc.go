@@ -28,7 +28,10 @@
 //     ŷ = σ(Σₖ wₖ |f(x1)ₖ − f(x2)ₖ| + b) (loss.SiameseHead, the notes'
 //     second formulation) on balanced same-person and different-people
 //     pairs of the batch, the head trained with the network (off by
-//     default; fine-tuning's Siamese objective).
+//     default; fine-tuning's Siamese objective)
+//     + ProxyWeight · mean cross-entropy of a softmax over every training
+//     person's proxy, the teacher's mean embedding of their faces
+//     (loss.ProxySoftmax; composites left out; off by default).
 //  5. Back-propagate, clip the gradient norm, take an AdamW step.
 //
 // Package train/prepare decodes and finds the pupils of every image of a
