@@ -12,10 +12,11 @@ import (
 //
 //	zⱼ = s·(e·Pⱼ) − s·m·[j = y]
 //
-// and the loss is the cross-entropy −log softmax(z)_y, meaning over the
+// and the loss is the cross-entropy −log softmax(z)_y, averaged over the
 // rows with a label ≥ 0 (a row labelled −1, such as a composite face that
 // is nobody, is left out and gets a zero gradient). proxies holds the C
-// proxies one after another, each as long as an embedding.
+// proxies one after another, each as long as an embedding. Embeddings and
+// proxies are meant to be unit vectors, so that e·Pⱼ is a cosine.
 //
 // In distillation the proxies are the teacher's mean embedding of each
 // training person: the student is pulled towards where the teacher puts
@@ -33,7 +34,7 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 	if len(labels) != len(emb) {
 		return 0, nil, fmt.Errorf("loss: %d labels for %d embeddings", len(labels), len(emb))
 	}
-	if len(emb) > 0 && (len(proxies) == 0 || len(proxies)%dim != 0) {
+	if len(emb) > 0 && (dim == 0 || len(proxies) == 0 || len(proxies)%dim != 0) {
 		return 0, nil, fmt.Errorf("loss: %d proxy values do not make proxies of %d values", len(proxies), dim)
 	}
 	if s := float64(scale); math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 {
@@ -50,8 +51,8 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 	counted := 0
 	for i, y := range labels {
 		grad[i] = make([]float32, dim)
-		if y >= classes {
-			return 0, nil, fmt.Errorf("loss: row %d is labelled %d but there are %d proxies", i, y, classes)
+		if y >= classes || y < -1 {
+			return 0, nil, fmt.Errorf("loss: row %d is labelled %d: want −1 (left out) or one of the %d proxies", i, y, classes)
 		}
 		if y >= 0 {
 			counted++
@@ -67,7 +68,7 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 		if y < 0 {
 			continue
 		}
-		top := math.Inf(-1)
+		top, zy := math.Inf(-1), 0.0
 		for j := range z {
 			p := proxies[j*dim : (j+1)*dim]
 			var dot float32
@@ -77,6 +78,7 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 			z[j] = float64(scale) * float64(dot)
 			if j == y {
 				z[j] -= float64(scale) * float64(margin)
+				zy = z[j]
 			}
 			top = max(top, z[j])
 		}
@@ -85,8 +87,9 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 			z[j] = math.Exp(v - top)
 			norm += z[j]
 		}
-		// z now holds softmax(z)·norm; the loss is log norm + top − z_y.
-		sum += math.Log(norm) - math.Log(z[y])
+		// z now holds softmax(z)·norm; the loss is log norm + top − z_y
+		// (from the logit, not from exp(z_y − top), which may underflow).
+		sum += math.Log(norm) + top - zy
 		// dL/de = s · Σⱼ (softmaxⱼ − [j = y]) Pⱼ, over the counted rows.
 		g := grad[i]
 		c := float64(scale) / float64(counted)

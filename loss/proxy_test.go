@@ -106,6 +106,15 @@ func TestProxySoftmaxNearOwnProxy(t *testing.T) {
 	if lm <= l {
 		t.Errorf("a margin of 0.5 gave loss %v, not above %v", lm, l)
 	}
+	// Opposite its proxy at a large scale, the other two at a cosine of 0:
+	// log(2 + e^−1000) + 500, finite.
+	far, _, err := ProxySoftmax([][]float32{{-1, 0, 0}}, []int{0}, proxies, 500, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 500 + math.Ln2; math.IsInf(float64(far), 0) || math.Abs(float64(far)-want) > 1e-4*want {
+		t.Errorf("loss opposite the proxy at scale 500 = %v, want about %v", far, want)
+	}
 }
 
 // TestProxySoftmaxRejects bad shapes, labels and settings with errors.

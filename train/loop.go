@@ -106,8 +106,9 @@ func DefaultConfig() Config {
 // Progress is reported after every step.
 type Progress struct {
 	Epoch, Epochs, Step, Steps int
-	// Loss, Distill and Triplet are running means over the epoch so far.
-	Loss, Distill, Triplet float64
+	// Loss, Distill, Triplet and Proxy (Config.ProxyWeight's softmax) are
+	// running means over the epoch so far.
+	Loss, Distill, Triplet, Proxy float64
 	// Active is the fraction of mined triplets with a non-zero loss (with
 	// the Siamese objective alone, of the pairs its head gets wrong).
 	Active         float64
@@ -192,6 +193,12 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 		return nil, err
 	}
 	if cfg.ProxyWeight > 0 && targets != nil {
+		if s := float64(cfg.ProxyScale); !(s > 0) || math.IsInf(s, 0) {
+			return nil, fmt.Errorf("train: proxy scale %v: want a finite value > 0 (16 is typical)", cfg.ProxyScale)
+		}
+		if m := float64(cfg.ProxyMargin); !(m >= 0) || math.IsInf(m, 0) {
+			return nil, fmt.Errorf("train: proxy margin %v: want a finite value ≥ 0", cfg.ProxyMargin)
+		}
 		var err error
 		if t.proxies, err = newIdentityProxies(t.labels, targets.Plain); err != nil {
 			return nil, err
@@ -294,8 +301,8 @@ func (t *Trainer) schedule() nn.Schedule {
 
 // EpochStats summarises one epoch.
 type EpochStats struct {
-	Loss, Distill, Triplet, Active float64
-	Seconds                        float64
+	Loss, Distill, Triplet, Proxy, Active float64
+	Seconds                               float64
 }
 
 // RunEpoch trains one epoch (numbered from 0). The batches of an epoch
@@ -337,7 +344,7 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 		}
 		lr := sched.LR(t.Step)
 		t.Opt.SetLR(lr)
-		l, d, tr, act, err := t.step(idx, pics, views, trips, pairs)
+		l, d, tr, px, act, err := t.step(idx, pics, views, trips, pairs)
 		if err != nil {
 			return sum, err
 		}
@@ -345,6 +352,7 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 		sum.Loss += l
 		sum.Distill += d
 		sum.Triplet += tr
+		sum.Proxy += px
 		sum.Active += act
 		if progress != nil {
 			n := float64(s + 1)
@@ -352,12 +360,12 @@ func (t *Trainer) RunEpoch(ctx context.Context, epoch int, progress func(Progres
 			eps := n * float64(cfg.BatchSize) / el.Seconds()
 			left := time.Duration(float64(el) / n * float64(steps-s-1+(cfg.Epochs-epoch-1)*steps))
 			progress(Progress{Epoch: epoch, Epochs: cfg.Epochs, Step: s + 1, Steps: steps,
-				Loss: sum.Loss / n, Distill: sum.Distill / n, Triplet: sum.Triplet / n, Active: sum.Active / n,
+				Loss: sum.Loss / n, Distill: sum.Distill / n, Triplet: sum.Triplet / n, Proxy: sum.Proxy / n, Active: sum.Active / n,
 				LR: lr, ExamplesPerSec: eps, ETA: left})
 		}
 	}
 	n := float64(steps)
-	sum.Loss, sum.Distill, sum.Triplet, sum.Active = sum.Loss/n, sum.Distill/n, sum.Triplet/n, sum.Active/n
+	sum.Loss, sum.Distill, sum.Triplet, sum.Proxy, sum.Active = sum.Loss/n, sum.Distill/n, sum.Triplet/n, sum.Proxy/n, sum.Active/n
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
 }
@@ -516,12 +524,12 @@ func (t *Trainer) target(idx []int, pics []View, views []int, k int) []float32 {
 
 // step runs one optimizer step on the samples idx seen as pics (views:
 // which view target each is, nil without view targets) and
-// returns the total loss, its distillation and triplet parts, and the
-// fraction of active triplets (with the Siamese objective alone, of the
+// returns the total loss, its distillation, triplet and proxy parts, and
+// the fraction of active triplets (with the Siamese objective alone, of the
 // pairs its head gets wrong). trips are the batch's triplets (positions
 // in idx); nil means mine them from the labels. pairs are the Siamese
 // objective's pairs (positions in idx).
-func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet, pairs []siamesePair) (total, distill, triplet, active float64, err error) {
+func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet, pairs []siamesePair) (total, distill, triplet, proxy, active float64, err error) {
 	cfg := t.Config
 	n := len(idx)
 	var x *tensor.Dense
@@ -534,16 +542,16 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 		x, err = nn.FromSlice(t.input, append([]int{n}, t.inShape...)...)
 	} else {
 		if err := t.alignBatch(idx, pics); err != nil {
-			return 0, 0, 0, 0, err
+			return 0, 0, 0, 0, 0, err
 		}
 		x, err = nn.FromSlice(t.input, n, t.Template.Height, t.Template.Width, 3)
 	}
 	if err != nil {
-		return 0, 0, 0, 0, err
+		return 0, 0, 0, 0, 0, err
 	}
 	y, err := t.Model.Forward(x, true)
 	if err != nil {
-		return 0, 0, 0, 0, err
+		return 0, 0, 0, 0, 0, err
 	}
 	dim := y.Shape()[1]
 	ys := y.Float32s()
@@ -559,7 +567,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 		for i := range emb {
 			tv := t.target(idx, pics, views, i)
 			if len(tv) != dim {
-				return 0, 0, 0, 0, fmt.Errorf("train: teacher embeddings have %d values, the model makes %d", len(tv), dim)
+				return 0, 0, 0, 0, 0, fmt.Errorf("train: teacher embeddings have %d values, the model makes %d", len(tv), dim)
 			}
 			var s float64
 			for k, v := range emb[i] {
@@ -580,7 +588,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 		}
 		l, g, err := loss.RelationalDistance(emb, tvs)
 		if err != nil {
-			return 0, 0, 0, 0, err
+			return 0, 0, 0, 0, 0, err
 		}
 		relation = float64(l)
 		for i := range g {
@@ -593,13 +601,13 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 	if cfg.TripletWeight > 0 {
 		if trips == nil {
 			if trips, err = mineUnmixed(cfg.Mining.miner(), emb, labels, pics, cfg.Margin); err != nil {
-				return 0, 0, 0, 0, err
+				return 0, 0, 0, 0, 0, err
 			}
 		}
 		if len(trips) > 0 {
 			l, g, act, err := loss.TripletLossReduced(emb, trips, cfg.Margin, loss.Mean)
 			if err != nil {
-				return 0, 0, 0, 0, err
+				return 0, 0, 0, 0, 0, err
 			}
 			triplet = float64(l)
 			active = float64(act) / float64(len(trips))
@@ -612,8 +620,10 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 	}
 	// The softmax over every person's proxy, mean over the batch's faces
 	// that are someone.
-	var proxy float64
 	if cfg.ProxyWeight > 0 && t.proxies != nil {
+		if t.proxies.dim != dim {
+			return 0, 0, 0, 0, 0, fmt.Errorf("train: the proxies have %d values, the model makes %d", t.proxies.dim, dim)
+		}
 		classes := make([]int, n)
 		for i := range classes {
 			classes[i] = t.proxies.class[idx[i]]
@@ -623,7 +633,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 		}
 		l, g, err := loss.ProxySoftmax(emb, classes, t.proxies.vecs, cfg.ProxyScale, cfg.ProxyMargin)
 		if err != nil {
-			return 0, 0, 0, 0, err
+			return 0, 0, 0, 0, 0, err
 		}
 		proxy = float64(l)
 		for i := range g {
@@ -637,7 +647,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 	if cfg.SiameseWeight > 0 {
 		var wrong float64
 		if siamese, wrong, err = t.siameseLoss(emb, pairs, grad); err != nil {
-			return 0, 0, 0, 0, err
+			return 0, 0, 0, 0, 0, err
 		}
 		if cfg.TripletWeight == 0 {
 			active = wrong
@@ -646,15 +656,15 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 	total = float64(cfg.DistillWeight)*distill + float64(cfg.TripletWeight)*triplet + float64(cfg.RelationWeight)*relation +
 		float64(cfg.SiameseWeight)*siamese + float64(cfg.ProxyWeight)*proxy
 	if math.IsNaN(total) || math.IsInf(total, 0) {
-		return 0, 0, 0, 0, fmt.Errorf("train: loss is %v at step %d; lower the learning rate", total, t.Step)
+		return 0, 0, 0, 0, 0, fmt.Errorf("train: loss is %v at step %d; lower the learning rate", total, t.Step)
 	}
 	dy, err := nn.FromSlice(grad, n, dim)
 	if err != nil {
-		return 0, 0, 0, 0, err
+		return 0, 0, 0, 0, 0, err
 	}
 	t.Model.ZeroGrad()
 	if _, err := t.Model.Backward(dy); err != nil {
-		return 0, 0, 0, 0, err
+		return 0, 0, 0, 0, 0, err
 	}
 	params := t.Model.Params()
 	if hp := t.headParams(); hp != nil {
@@ -662,14 +672,14 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 	}
 	if cfg.ClipNorm > 0 {
 		if norm := nn.ClipGradNorm(params, cfg.ClipNorm); math.IsNaN(float64(norm)) || math.IsInf(float64(norm), 0) {
-			return 0, 0, 0, 0, fmt.Errorf("train: gradient norm is %v at step %d; lower the learning rate", norm, t.Step)
+			return 0, 0, 0, 0, 0, fmt.Errorf("train: gradient norm is %v at step %d; lower the learning rate", norm, t.Step)
 		}
 	}
 	if err := t.Opt.Step(params); err != nil {
-		return 0, 0, 0, 0, err
+		return 0, 0, 0, 0, 0, err
 	}
 	t.syncHead()
-	return total, distill, triplet, active, nil
+	return total, distill, triplet, proxy, active, nil
 }
 
 // alignBatch writes the normalised crops of idx, seen as pics, into

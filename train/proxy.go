@@ -11,6 +11,7 @@ import (
 // scaled to unit length, and each sample's row among them.
 type identityProxies struct {
 	vecs  []float32 // one proxy after another
+	dim   int       // values in a proxy
 	class []int     // class[i]: sample i's proxy
 }
 
@@ -36,7 +37,7 @@ func newIdentityProxies(labels []int, plain [][]float32) (*identityProxies, erro
 	for j, l := range people {
 		row[l] = j
 	}
-	p := &identityProxies{vecs: make([]float32, len(people)*dim), class: make([]int, len(labels))}
+	p := &identityProxies{vecs: make([]float32, len(people)*dim), dim: dim, class: make([]int, len(labels))}
 	sums := make([]float64, len(people)*dim)
 	for i, l := range labels {
 		j := row[l]

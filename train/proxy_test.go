@@ -52,7 +52,30 @@ func TestProxiesAloneTeach(t *testing.T) {
 		t.Fatalf("proxies not made for 4 people: %+v", tr.proxies)
 	}
 	first, last := runEpochs(t, tr, cfg.Epochs)
+	if last.Proxy != last.Loss || first.Proxy == 0 {
+		t.Errorf("proxy part %v and %v of losses %v and %v: want the whole loss", first.Proxy, last.Proxy, first.Loss, last.Loss)
+	}
 	if !(last.Loss < 0.8*first.Loss) {
 		t.Fatalf("proxy loss went from %.4f to %.4f over %d epochs; want a drop of at least 20%%", first.Loss, last.Loss, cfg.Epochs)
+	}
+}
+
+// TestProxySettingsRejected: a proxy scale or margin that cannot work is
+// refused when the trainer is made, not after hours of teacher time.
+func TestProxySettingsRejected(t *testing.T) {
+	samples := synthetic(2, 2, 7)
+	cfg := tinyConfig()
+	cfg.IDsPerBatch = 2
+	cfg.ProxyWeight = 1
+	m, err := embedder.NewCompact(cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][2]float32{{0, 0}, {float32(math.Inf(1)), 0}, {16, -0.1}, {16, float32(math.NaN())}} {
+		c := cfg
+		c.ProxyScale, c.ProxyMargin = bad[0], bad[1]
+		if _, err := NewTrainer(m, embedder.CompactTemplate, embedder.CompactNorm, samples, randomTargets(len(samples), 8), c); err == nil {
+			t.Errorf("scale %v, margin %v: accepted", bad[0], bad[1])
+		}
 	}
 }

@@ -123,7 +123,7 @@ func TestSiameseGradThroughEmbedding(t *testing.T) {
 	head := &loss.SiameseHead{W: []float32{-0.8, -1.3, -0.5, -1}, B: 1.2}
 	tr.Siamese = head
 	// Learning rate 0: the step computes the gradients and moves nothing.
-	total, _, _, _, err := tr.step(idx, nil, nil, nil, pairs)
+	total, _, _, _, _, err := tr.step(idx, nil, nil, nil, pairs)
 	if err != nil {
 		t.Fatal(err)
 	}

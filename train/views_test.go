@@ -544,14 +544,14 @@ func TestStepLeavesBlendsOutOfMining(t *testing.T) {
 		plain[i] = plainView(face.Jitter{})
 		blends[i] = View{Partner: (i + 2) % len(samples), Weight: 0.8}
 	}
-	_, distill, triplet, active, err := tr.step(idx, blends, nil, nil, nil)
+	_, distill, triplet, _, active, err := tr.step(idx, blends, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if distill == 0 || triplet != 0 || active != 0 {
 		t.Errorf("a batch of blends: distillation %g, triplet loss %g, %g active; want distillation only", distill, triplet, active)
 	}
-	if _, _, triplet, active, err = tr.step(idx, plain, nil, nil, nil); err != nil {
+	if _, _, triplet, _, active, err = tr.step(idx, plain, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if triplet == 0 || active == 0 {

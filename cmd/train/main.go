@@ -381,9 +381,9 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		stats, err := tr.RunEpoch(ctx, ep, func(p train.Progress) {
 			frac := float64(p.Step) / float64(p.Steps)
 			n := int(frac * 30)
-			fmt.Fprintf(os.Stderr, "\r[%s%s] epoch %d/%d step %d/%d loss %.4f (distill %.4f, triplet %.4f, active %2.0f%%) lr %.1e %4.0f img/s ETA %v   ",
+			fmt.Fprintf(os.Stderr, "\r[%s%s] epoch %d/%d step %d/%d loss %.4f (distill %.4f, triplet %.4f%s, active %2.0f%%) lr %.1e %4.0f img/s ETA %v   ",
 				strings.Repeat("#", n), strings.Repeat(".", 30-n), p.Epoch+1, p.Epochs, p.Step, p.Steps,
-				p.Loss, p.Distill, p.Triplet, 100*p.Active, p.LR, p.ExamplesPerSec, p.ETA.Round(time.Second))
+				p.Loss, p.Distill, p.Triplet, proxyPart(cfg, p.Proxy), 100*p.Active, p.LR, p.ExamplesPerSec, p.ETA.Round(time.Second))
 		})
 		if err != nil {
 			return err
@@ -398,8 +398,8 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		}
 		history = append(history, rec)
 		fmt.Fprintln(os.Stderr)
-		log.Printf("epoch %d: loss %.4f distill %.4f triplet %.4f active %.0f%%, pairsDevTrain accuracy %.4f (threshold %.3f), %.0fs",
-			ep+1, stats.Loss, stats.Distill, stats.Triplet, 100*stats.Active, rec.ValAccuracy, rec.ValThreshold, stats.Seconds)
+		log.Printf("epoch %d: loss %.4f distill %.4f triplet %.4f%s active %.0f%%, pairsDevTrain accuracy %.4f (threshold %.3f), %.0fs",
+			ep+1, stats.Loss, stats.Distill, stats.Triplet, proxyPart(cfg, stats.Proxy), 100*stats.Active, rec.ValAccuracy, rec.ValThreshold, stats.Seconds)
 		if err := os.MkdirAll(filepath.Dir(ckpt), 0o755); err != nil {
 			return err
 		}
@@ -661,4 +661,13 @@ func trainedPairs(pairs []dataset.Pair, people []dataset.Person) []dataset.Pair 
 		}
 	}
 	return kept
+}
+
+// proxyPart is the proxy softmax's share of a progress line, empty when it
+// is off.
+func proxyPart(cfg train.Config, proxy float64) string {
+	if cfg.ProxyWeight == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", proxy %.4f", proxy)
 }
