@@ -50,35 +50,11 @@ func TestProxySoftmaxGradient(t *testing.T) {
 		}
 		return sum / float64(counted)
 	}
-	e64 := make([][]float64, n)
-	for i := range e64 {
-		e64[i] = make([]float64, dim)
-		for k := range e64[i] {
-			e64[i][k] = float64(emb[i][k])
-		}
-	}
 	l, g, err := ProxySoftmax(emb, labels, proxies, scale, margin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := ref(e64); math.Abs(float64(l)-want) > 1e-4*(1+want) {
-		t.Fatalf("loss %v, want %v", l, want)
-	}
-	const h = 1e-6
-	for i := range e64 {
-		for k := range e64[i] {
-			old := e64[i][k]
-			e64[i][k] = old + h
-			up := ref(e64)
-			e64[i][k] = old - h
-			down := ref(e64)
-			e64[i][k] = old
-			want := (up - down) / (2 * h)
-			if math.Abs(float64(g[i][k])-want) > 1e-3*(1+math.Abs(want)) {
-				t.Errorf("dL/de[%d][%d] = %v, want %v", i, k, g[i][k], want)
-			}
-		}
-	}
+	checkRowsGradient(t, emb, l, g, ref)
 	for k, v := range g[1] {
 		if v != 0 {
 			t.Errorf("row labelled -1 has gradient %v at %d", v, k)

@@ -591,11 +591,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 			return 0, 0, 0, 0, 0, err
 		}
 		relation = float64(l)
-		for i := range g {
-			for k, v := range g[i] {
-				grad[i*dim+k] += cfg.RelationWeight * v
-			}
-		}
+		addRows(grad, g, cfg.RelationWeight)
 	}
 	// Triplet loss on the given or mined triplets, mean over them.
 	if cfg.TripletWeight > 0 {
@@ -611,11 +607,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 			}
 			triplet = float64(l)
 			active = float64(act) / float64(len(trips))
-			for i := range g {
-				for k, v := range g[i] {
-					grad[i*dim+k] += cfg.TripletWeight * v
-				}
-			}
+			addRows(grad, g, cfg.TripletWeight)
 		}
 	}
 	// The softmax over every person's proxy, mean over the batch's faces
@@ -636,11 +628,7 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 			return 0, 0, 0, 0, 0, err
 		}
 		proxy = float64(l)
-		for i := range g {
-			for k, v := range g[i] {
-				grad[i*dim+k] += cfg.ProxyWeight * v
-			}
-		}
+		addRows(grad, g, cfg.ProxyWeight)
 	}
 	// The Siamese head's cross-entropy on the pairs, mean over them.
 	var siamese float64
@@ -680,6 +668,17 @@ func (t *Trainer) step(idx []int, pics []View, views []int, trips []loss.Triplet
 	}
 	t.syncHead()
 	return total, distill, triplet, proxy, active, nil
+}
+
+// addRows adds w times the gradient rows g, one per face of the batch,
+// into grad, the batch's gradient laid out row after row.
+func addRows(grad []float32, g [][]float32, w float32) {
+	for i, row := range g {
+		dst := grad[i*len(row) : (i+1)*len(row)]
+		for k, v := range row {
+			dst[k] += w * v
+		}
+	}
 }
 
 // alignBatch writes the normalised crops of idx, seen as pics, into
