@@ -37,10 +37,7 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 	if len(emb) > 0 && (dim == 0 || len(proxies) == 0 || len(proxies)%dim != 0) {
 		return 0, nil, fmt.Errorf("loss: %d proxy values do not make proxies of %d values", len(proxies), dim)
 	}
-	if s := float64(scale); math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 {
-		return 0, nil, fmt.Errorf("loss: proxy scale is %v: it must be finite and > 0 (a typical value is 16)", scale)
-	}
-	if err := checkMargin(margin); err != nil {
+	if err := CheckProxySettings(scale, margin); err != nil {
 		return 0, nil, err
 	}
 	grad = make([][]float32, len(emb))
@@ -98,9 +95,6 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 			if j == y {
 				w--
 			}
-			if w > -1e-12 && w < 1e-12 {
-				continue
-			}
 			cw := float32(c * w)
 			p := proxies[j*dim : (j+1)*dim]
 			for k := range g {
@@ -109,4 +103,13 @@ func ProxySoftmax(emb [][]float32, labels []int, proxies []float32, scale, margi
 		}
 	}
 	return float32(sum / float64(counted)), grad, nil
+}
+
+// CheckProxySettings rejects a ProxySoftmax scale or margin that cannot
+// work, so that a training run can refuse them before its first step.
+func CheckProxySettings(scale, margin float32) error {
+	if s := float64(scale); math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 {
+		return fmt.Errorf("loss: proxy scale is %v: it must be finite and > 0 (a typical value is 16)", scale)
+	}
+	return checkMargin(margin)
 }

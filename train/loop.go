@@ -193,11 +193,8 @@ func NewTrainer(m *nn.Model, tmpl face.Template, norm face.Normalization, sample
 		return nil, err
 	}
 	if cfg.ProxyWeight > 0 && targets != nil {
-		if s := float64(cfg.ProxyScale); !(s > 0) || math.IsInf(s, 0) {
-			return nil, fmt.Errorf("train: proxy scale %v: want a finite value > 0 (16 is typical)", cfg.ProxyScale)
-		}
-		if m := float64(cfg.ProxyMargin); !(m >= 0) || math.IsInf(m, 0) {
-			return nil, fmt.Errorf("train: proxy margin %v: want a finite value ≥ 0", cfg.ProxyMargin)
+		if err := loss.CheckProxySettings(cfg.ProxyScale, cfg.ProxyMargin); err != nil {
+			return nil, err
 		}
 		var err error
 		if t.proxies, err = newIdentityProxies(t.labels, targets.Plain); err != nil {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 )
@@ -24,16 +25,11 @@ func newIdentityProxies(labels []int, plain [][]float32) (*identityProxies, erro
 		return nil, fmt.Errorf("train: %d teacher embeddings for %d samples", len(plain), len(labels))
 	}
 	dim := len(plain[0])
-	seen := map[int]bool{}
-	var people []int
+	row := map[int]int{} // a label's proxy: people numbered in label order
 	for _, l := range labels {
-		if !seen[l] {
-			seen[l] = true
-			people = append(people, l)
-		}
+		row[l] = 0
 	}
-	slices.Sort(people)
-	row := make(map[int]int, len(people))
+	people := slices.Sorted(maps.Keys(row))
 	for j, l := range people {
 		row[l] = j
 	}
