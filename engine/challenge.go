@@ -16,8 +16,11 @@ import (
 var ErrNoLandmarks = errors.New("the liveness challenge needs pigo's nose and mouth cascades (cascade/lps/lp93 and lp84)")
 
 // SetLandmarks gives the engine the nose and mouth cascades the liveness
-// challenge reads (face.ParseLandmarkCascades, or natively
-// face.LoadLandmarkCascadesFromModule). Without them StartChallenge fails.
+// challenge reads and a five-point model (face.Template.FivePoint) aligns
+// faces with (face.ParseLandmarkCascades, or natively
+// face.LoadLandmarkCascadesFromModule). Without them StartChallenge fails,
+// and so does every embedding of a five-point model unless the engine's
+// cascades came with them (face.LoadCascadesFromModule).
 func (e *Engine) SetLandmarks(lc *face.LandmarkCascades) error {
 	if lc == nil {
 		return errors.New("engine: the landmark cascades are nil")
@@ -25,6 +28,7 @@ func (e *Engine) SetLandmarks(lc *face.LandmarkCascades) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.landmarks = lc
+	e.detector.LandmarkCascades = lc
 	return nil
 }
 

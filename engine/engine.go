@@ -48,7 +48,7 @@ type Engine struct {
 	cascades *face.Cascades
 	detector *face.Detector
 	// landmarks are the nose and mouth cascades of the liveness
-	// challenge; nil until SetLandmarks.
+	// challenge and of five-point alignment; nil until SetLandmarks.
 	landmarks *face.LandmarkCascades
 	model     loadedModel
 	gallery   *gallery.Gallery
@@ -221,10 +221,15 @@ func checkFrame(f Frame) (*image.RGBA, error) {
 
 // analysis is a frame after the face pipeline.
 type analysis struct {
-	img     *image.RGBA
-	a       face.Analysis
-	face    Face
-	quality Quality
+	img *image.RGBA
+	a   face.Analysis
+	// eyes are where the best face is aligned from for the model's
+	// template (face.Detector.AlignEyes); alignErr, when not nil, says
+	// why they could not be had.
+	eyes     face.Eyes
+	alignErr error
+	face     Face
+	quality  Quality
 }
 
 // analyze runs the detector on a frame, adding its stage times to sw
@@ -242,6 +247,13 @@ func (e *Engine) analyze(f Frame, sw *stopwatch) (analysis, error) {
 	out := analysis{img: img, a: a, quality: quality(a.Quality)}
 	if len(a.Faces) > 0 {
 		out.face = faceOf(a.Face, a.Eyes)
+		// Landmarks are read from the detector's last frame: find the
+		// alignment's eyes now, before another frame is analysed.
+		t0 := time.Now()
+		out.eyes, out.alignErr = e.detector.AlignEyes(a, e.model.emb.Template)
+		if sw != nil {
+			sw.align += time.Since(t0)
+		}
 	}
 	return out, nil
 }
@@ -255,8 +267,11 @@ func (e *Engine) embedFace(an analysis, sw *stopwatch) (*image.RGBA, []float32, 
 	}
 	emb := e.model.emb
 	t0 := time.Now()
+	if an.alignErr != nil {
+		return nil, nil, an.alignErr
+	}
 	crop := emb.Template.NewCrop()
-	if err := face.Align(crop, an.img, an.a.Eyes, emb.Template); err != nil {
+	if err := face.Align(crop, an.img, an.eyes, emb.Template); err != nil {
 		return nil, nil, err
 	}
 	t1 := time.Now()
@@ -284,7 +299,10 @@ func (e *Engine) keptCrop(an analysis, modelCrop *image.RGBA, sw *stopwatch) (*i
 	}
 	t0 := time.Now()
 	crop := KeptTemplate.NewCrop()
-	if err := face.Align(crop, an.img, an.a.Eyes, KeptTemplate); err != nil {
+	if an.alignErr != nil {
+		return nil, an.alignErr
+	}
+	if err := face.Align(crop, an.img, an.eyes, KeptTemplate); err != nil {
 		return nil, err
 	}
 	if sw != nil {

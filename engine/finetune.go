@@ -153,7 +153,7 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	// Copy the model and the enrolled crops under the lock; align every
 	// picture without it.
 	e.mu.Lock()
-	old := e.model
+	old, lc := e.model, e.landmarks
 	m, err := old.emb.Model.Clone()
 	if err == nil {
 		err = e.enrolledOthers(&data, req)
@@ -162,7 +162,7 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	if err != nil {
 		return res, err
 	}
-	crops, of, err := e.alignAll(ctx, frames, req, old.emb.Template)
+	crops, of, err := e.alignAll(ctx, frames, req, old.emb.Template, lc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("fine-tuning was cancelled while the pictures were aligned; the previous model is kept: %w", ctx.Err())
@@ -253,11 +253,12 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 }
 
 // alignAll detects the face of every frame and aligns it to template,
-// with a detector of its own, so it needs no lock. A picture passed several
+// with a detector of its own (lc are its landmark cascades, for a
+// five-point template), so it needs no lock. A picture passed several
 // times (one anchor in many triplets) is analysed, aligned and later
 // embedded once: it returns the distinct crops and, for every frame, the
 // index of its crop. It calls req.Yield and checks ctx before each picture.
-func (e *Engine) alignAll(ctx context.Context, frames []Frame, req FineTuneRequest, template face.Template) (crops []*image.RGBA, of []int, err error) {
+func (e *Engine) alignAll(ctx context.Context, frames []Frame, req FineTuneRequest, template face.Template, lc *face.LandmarkCascades) (crops []*image.RGBA, of []int, err error) {
 	of = make([]int, len(frames))
 	type key struct {
 		sum  [32]byte
@@ -265,6 +266,9 @@ func (e *Engine) alignAll(ctx context.Context, frames []Frame, req FineTuneReque
 	}
 	seen := map[key]int{}
 	det := e.cascades.NewFrameDetector()
+	if lc != nil {
+		det.LandmarkCascades = lc
+	}
 	for i, f := range frames {
 		if req.Yield != nil {
 			req.Yield()
@@ -288,8 +292,12 @@ func (e *Engine) alignAll(ctx context.Context, frames []Frame, req FineTuneReque
 		if len(an.Faces) == 0 {
 			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), ErrNoFace)
 		}
+		eyes, err := det.AlignEyes(an, template)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
+		}
 		c := template.NewCrop()
-		if err := face.Align(c, img, an.Eyes, template); err != nil {
+		if err := face.Align(c, img, eyes, template); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", pictureName(req, i), err)
 		}
 		seen[k], of[i] = len(crops), len(crops)

@@ -368,6 +368,10 @@ func (w *worker) prepare(k int, path string) (bool, error) {
 		return false, nil
 	}
 	w.results[k].fallback = !a.Eyes.Found
+	eyes, err := w.det.AlignEyes(a, w.e.Template)
+	if err != nil {
+		return false, fmt.Errorf("eval: %s: %w", path, err)
+	}
 	first := len(w.batch)
 	for n := range w.alters {
 		i := first + n
@@ -375,7 +379,7 @@ func (w *worker) prepare(k int, path string) (bool, error) {
 			w.crops = append(w.crops, w.e.Template.NewCrop())
 		}
 		if n == 0 {
-			if err := face.Align(w.crops[i], img, a.Eyes, w.e.Template); err != nil {
+			if err := face.Align(w.crops[i], img, eyes, w.e.Template); err != nil {
 				return false, fmt.Errorf("eval: %s: %w", path, err)
 			}
 		} else {

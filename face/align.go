@@ -23,6 +23,13 @@ type Template struct {
 	// Left and Right are where the pupils go: Left on the crop's left
 	// (the person's right eye, unless mirrored).
 	Left, Right Point
+	// FivePoint says where the pupils are taken to be: false, where the
+	// pupil localiser found them; true, where a fit of the mean face's
+	// pupils, nose tip and mouth corners to the found ones puts them
+	// (Detector.AlignEyes, FivePointEyes). A model is used with the
+	// alignment it was calibrated with; it does not change the crop's
+	// geometry.
+	FivePoint bool `json:"five_point,omitempty"`
 }
 
 // The 5-point mean face of dlib's get_face_chip_details, in units of the

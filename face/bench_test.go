@@ -20,13 +20,16 @@ func benchFrame(b *testing.B) *image.RGBA {
 
 // BenchmarkPipeline640x480 is one webcam frame through what the engine
 // runs before the network: detection with the engine's frame detector
-// (usable faces only, coarse-to-fine), pupils, quality and alignment to
-// the compact embedder's 64×64 crop and its tensor. make bench sets it
-// beside the same stages measured in the browser.
+// (usable faces only, coarse-to-fine), pupils, quality, the nose and mouth
+// of five-point alignment, and alignment to the compact embedder's 64×64
+// crop and its tensor. make bench sets it beside the same stages measured
+// in the browser.
 func BenchmarkPipeline640x480(b *testing.B) {
 	frame := benchFrame(b)
 	d := testCascades(b).NewFrameDetector()
-	crop := TemplateCompact64.NewCrop()
+	five := TemplateCompact64
+	five.FivePoint = true
+	crop := five.NewCrop()
 	tensor := make([]float32, 3*64*64)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -34,7 +37,11 @@ func BenchmarkPipeline640x480(b *testing.B) {
 		if err != nil || len(a.Faces) == 0 {
 			b.Fatalf("no face: %v", err)
 		}
-		if err := Align(crop, frame, a.Eyes, TemplateCompact64); err != nil {
+		eyes, err := d.AlignEyes(a, five)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Align(crop, frame, eyes, five); err != nil {
 			b.Fatal(err)
 		}
 		if err := Tensor(tensor, crop, NormSigned); err != nil {

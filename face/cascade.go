@@ -20,6 +20,9 @@ import (
 type Cascades struct {
 	face  *faceCascade
 	pupil *pupilCascade
+	// landmarks are the nose and mouth cascades, when loaded with the
+	// others (LoadCascadesFromModule); nil otherwise.
+	landmarks *LandmarkCascades
 }
 
 // Limits on cascade headers, far above pigo's own cascades (the face

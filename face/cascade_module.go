@@ -36,8 +36,10 @@ var (
 )
 
 // LoadCascadesFromModule finds, reads and parses pigo's cascade/facefinder
-// and cascade/puploc from the pigo module on this machine, once per
-// process; later calls return the same shared *Cascades. It is for native
+// and cascade/puploc, and the landmark cascades cascade/lps/lp93 and lp84
+// (so that its Detectors can align five-point templates), from the pigo
+// module on this machine, once per process; later calls return the same
+// shared *Cascades. It is for native
 // programs and tests (it is not built for GOOS=js, where the page fetches
 // the files and calls ParseCascades). See CascadeDir for where it looks.
 func LoadCascadesFromModule() (*Cascades, error) {
@@ -48,6 +50,10 @@ func LoadCascadesFromModule() (*Cascades, error) {
 			return
 		}
 		moduleCascades, moduleErr = LoadCascades(dir)
+		if moduleErr != nil {
+			return
+		}
+		moduleCascades.landmarks, moduleErr = LoadLandmarkCascades(filepath.Join(dir, "lps"))
 	})
 	return moduleCascades, moduleErr
 }

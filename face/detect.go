@@ -169,6 +169,10 @@ type Detector struct {
 	Params Params
 	// Policy sets the quality thresholds Analyze applies.
 	Policy Policy
+	// LandmarkCascades, when not nil, are the nose and mouth cascades
+	// AlignEyes localises a five-point template's landmarks with. The
+	// Detectors of cascades loaded from the pigo module have them.
+	LandmarkCascades *LandmarkCascades
 
 	c *Cascades
 
@@ -207,9 +211,10 @@ func (p Policy) SmallestUsefulFace() int {
 }
 
 // NewDetector is a Detector using these cascades, with DefaultParams and
-// DefaultPolicy.
+// DefaultPolicy, and their landmark cascades when they have them
+// (LoadCascadesFromModule).
 func (c *Cascades) NewDetector() *Detector {
-	return &Detector{Params: DefaultParams(), Policy: DefaultPolicy(), c: c}
+	return &Detector{Params: DefaultParams(), Policy: DefaultPolicy(), LandmarkCascades: c.landmarks, c: c}
 }
 
 // NewFrameDetector is a Detector tuned for live camera frames, where

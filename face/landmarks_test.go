@@ -4,6 +4,7 @@ package face
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -77,5 +78,53 @@ func TestLandmarksBadInput(t *testing.T) {
 	}
 	if _, err := ParseLandmarkCascades([]byte("not a cascade"), nil); err == nil {
 		t.Error("garbage parsed as a landmark cascade")
+	}
+}
+
+// The Detectors of the module's cascades align five-point templates: on
+// frontal ORL faces the fitted eyes lie near the pupils (the mean face is
+// a frontal one), level as they are, but not on them.
+func TestAlignEyesOnFaces(t *testing.T) {
+	dir := dataDir(t)
+	c, err := LoadCascadesFromModule()
+	if err != nil {
+		t.Skipf("pigo cascades unavailable: %v", err)
+	}
+	d := c.NewDetector()
+	if d.LandmarkCascades == nil {
+		t.Fatal("a Detector of the module's cascades has no landmark cascades")
+	}
+	five := TemplateCompact64
+	five.FivePoint = true
+	n, moved := 0, 0
+	for i := 1; i <= 10; i++ {
+		f, err := os.Open(filepath.Join(dir, "orl", fmt.Sprintf("s%d", i), "1.png"))
+		if err != nil {
+			t.Skipf("ORL not found: %v", err)
+		}
+		img, _, err := DecodePhoto(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := d.Analyze(img)
+		if err != nil || !a.Eyes.Found {
+			continue
+		}
+		e, err := d.AlignEyes(a, five)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iod := a.Eyes.Distance()
+		if !near(e.Left, a.Eyes.Left, 0.2*iod) || !near(e.Right, a.Eyes.Right, 0.2*iod) || math.Abs(e.Roll()-a.Eyes.Roll()) > 10 {
+			t.Errorf("s%d: fitted eyes %v, %v far from the pupils %v, %v", i, e.Left, e.Right, a.Eyes.Left, a.Eyes.Right)
+		}
+		if !near(e.Left, a.Eyes.Left, 0.01*iod) {
+			moved++
+		}
+		n++
+	}
+	if n < 8 || moved == 0 {
+		t.Fatalf("fitted on %d of 10 faces, %d of them away from the pupils", n, moved)
 	}
 }

@@ -27,7 +27,9 @@
 //	    options: {captures: [{image, label}] | triplets: [{anchor, positive, negative}],
 //	              mode?: "head"|"full", objective?: "triplet"|"siamese", epochs?, margin?, lr?, onProgress?(p), job?}
 //	cancelFineTune(job)                  → boolean, at once (not queued): cancels fineTune's call of that job
-//	loadLandmarks, challengeStart, challengeNext, challengeEnd: the liveness challenge (see challenge.go)
+//	loadLandmarks, challengeStart, challengeNext, challengeEnd: the liveness challenge (see challenge.go);
+//	    web/worker.js calls loadLandmarks right after init, as a five-point model
+//	    (face.Template.FivePoint) aligns every face with the nose and mouth cascades too
 //
 // An image is {data, width, height}, the shape of an ImageData: data a
 // Uint8ClampedArray, Uint8Array or ArrayBuffer of width×height×4 RGBA

@@ -73,7 +73,7 @@ function fmt(x, digits = 3) {
 
 // ---- loading ----
 
-const stageNames = { wasm: "the module", model: "the model", facefinder: "the face detector", puploc: "the eye finder", init: "the engine" };
+const stageNames = { wasm: "the module", model: "the model", facefinder: "the face detector", puploc: "the eye finder", lp93: "the nose finder", lp84: "the mouth finder", init: "the engine" };
 
 async function load() {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function" || typeof Worker !== "function") {

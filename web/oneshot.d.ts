@@ -271,7 +271,7 @@ export interface GalleryInfo {
 
 export interface Progress {
   /** Downloads (wasm, model, cascades), then "init" once everything is loaded; useModel reports "model" then "switch" (re-embedding everyone enrolled). */
-  stage: "wasm" | "model" | "facefinder" | "puploc" | "init" | "switch";
+  stage: "wasm" | "model" | "facefinder" | "puploc" | "lp93" | "lp84" | "init" | "switch";
   loaded: number;
   /** 0 when unknown (no Content-Length, or a compressed response). */
   total: number;
@@ -464,7 +464,7 @@ export declare class Engine {
   /**
    * Starts a liveness challenge for the person enrolled as id: a random order of moves (look at the
    * camera, turn left, turn right, look at the camera) that a photograph held up to the camera cannot
-   * follow. The first call downloads pigo's nose and mouth cascades (cascade/lps/lp93 and lp84).
+   * follow. Head turns are read with pigo's nose and mouth cascades, which Oneshot.load loaded.
    * A deterrent against photographs, not certified presentation attack detection: it does not stop
    * a replayed video of the person, a 3-D mask, or frames injected by a script or a virtual camera.
    */

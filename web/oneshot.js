@@ -76,7 +76,6 @@ export class Engine {
   #nextId = 1;
   #dead = null;
   #transfer;
-  #landmarks = null; // the promise of the landmark cascades' loading
 
   /** The Go module's version and what it loaded (set by Oneshot.load). */
   version = "";
@@ -390,36 +389,11 @@ export class Engine {
    * in order, to challenge.next(frame) until its state is done; passed is
    * the verdict (live and match), reasons say why not. Options: threshold
    * (a number or "strict", as for verify), moveTimeoutMs (per move, default
-   * 6000), turn (how far the nose must move, default 0.12). The first call
-   * downloads pigo's nose and mouth cascades (cascade/lps/lp93 and lp84).
+   * 6000), turn (how far the nose must move, default 0.12). It reads the
+   * head's turns with pigo's nose and mouth cascades, which Oneshot.load
+   * loaded.
    */
   async challenge(id, options) {
-    if (!this.#landmarks) {
-      const base = this._cascadeURL || new URL("cascade/", here).href;
-      this.#landmarks = (async () => {
-        const get = async (name) => {
-          const url = new URL(`lps/${name}`, base).href;
-          let resp;
-          try {
-            resp = await fetch(url);
-          } catch (err) {
-            throw new Error(`cannot fetch the ${name} landmark cascade from ${url}: ${err.message}`);
-          }
-          if (!resp.ok) throw new Error(`cannot fetch the ${name} landmark cascade from ${url}: HTTP ${resp.status}`);
-          return new Uint8Array(await resp.arrayBuffer());
-        };
-        const [nose, mouth] = await Promise.all([get("lp93"), get("lp84")]);
-        await this.#call("loadLandmarks", [nose, mouth], [nose.buffer, mouth.buffer]);
-      })();
-      this.#landmarks.catch(() => {
-        this.#landmarks = null; // try again next time
-      });
-    }
-    try {
-      await this.#landmarks;
-    } catch (err) {
-      throw makeError({ name: "OneshotError", message: `oneshot.challenge: ${err.message}` }, "challenge");
-    }
     const r = await this.#call("challengeStart", options === undefined ? [id] : [id, options]);
     return new Challenge(this, r.challenge, r.state);
   }
@@ -497,7 +471,8 @@ async function toBytes(b) {
  * Engine. URLs default to the files beside this module; options.model
  * chooses the model: "compact" (the default), "accurate" or a URL.
  * onProgress receives {stage, loaded, total, fraction} for each download
- * ("wasm", "model", "facefinder", "puploc") and then {stage: "init"}.
+ * ("wasm", "model", "facefinder", "puploc", and "lp93" and "lp84", the
+ * nose and mouth cascades in cascade/lps/) and then {stage: "init"}.
  */
 async function load(options = {}) {
   const opts = options || {};
@@ -525,7 +500,6 @@ async function load(options = {}) {
     const r = await engine._send("load", { config }, [], opts.onProgress);
     engine.version = r.version;
     engine.info = r.info;
-    engine._cascadeURL = config.cascadeURL;
   } catch (err) {
     engine.terminate();
     throw makeError({ name: err.name, message: `Oneshot could not load: ${err.message}` });

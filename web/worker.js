@@ -153,13 +153,17 @@ async function load(id, config) {
   }
   const go = new self.Go();
   // Fetch everything at once; the module compiles while the model loads.
-  const cascade = (name) => fetchOK(new URL(name, config.cascadeURL).href, `${name} cascade`).then((r) => readAll(r, reporter(id, name)));
+  const cascade = (path, stage = path) => fetchOK(new URL(path, config.cascadeURL).href, `${stage} cascade`).then((r) => readAll(r, reporter(id, stage)));
   const model = fetchOK(config.modelURL, "model").then((r) => readAll(r, reporter(id, "model")));
   const facefinder = cascade("facefinder");
   const puploc = cascade("puploc");
+  // The nose and mouth cascades: a five-point model aligns faces with
+  // them, and the liveness challenge reads head turns from them.
+  const nose = cascade("lps/lp93", "lp93");
+  const mouth = cascade("lps/lp84", "lp84");
   // Keep the other downloads from reporting unhandled rejections while
   // the module compiles; their errors are awaited below.
-  for (const p of [model, facefinder, puploc]) p.catch(() => {});
+  for (const p of [model, facefinder, puploc, nose, mouth]) p.catch(() => {});
   const instance = await instantiate(id, config.wasmURL, go.importObject);
   go.run(instance).then(
     () => die(`the Go runtime exited (code ${go.exitCode ?? "unknown"}); load Oneshot again`),
@@ -167,9 +171,10 @@ async function load(id, config) {
   );
   const mod = self.oneshot;
   if (!mod || !mod.ready) throw new Error("the WebAssembly module started but did not publish its API");
-  const [m, ff, pl] = await Promise.all([model, facefinder, puploc]);
+  const [m, ff, pl, ns, mo] = await Promise.all([model, facefinder, puploc, nose, mouth]);
   post({ id, type: "progress", progress: { stage: "init", loaded: 0, total: 0, fraction: null } });
   const info = await mod.init(m, ff, pl);
+  await mod.loadLandmarks(ns, mo);
   api = mod;
   return { version: mod.version, info };
 }

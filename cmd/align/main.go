@@ -61,6 +61,7 @@ func main() {
 		out      = flag.String("out", "", "output PNG: the crop (with -in) or the contact sheet (with -sheet)")
 		marked   = flag.String("marked", "", "with -in: where to write the input with box and pupils drawn (default: -out with -marked before .png)")
 		tmplName = flag.String("template", "dlib150", "crop template: "+templateNames())
+		five     = flag.Bool("five-point", false, "align by five points (pupils, nose tip, mouth corners: face.FivePointEyes), as a five-point model does, instead of the pupils alone")
 		sheet    = flag.Int("sheet", 0, "write a contact sheet of this many aligned crops from -dir")
 		dir      = flag.String("dir", "", "folder of images for -sheet (searched recursively)")
 		guides   = flag.Bool("guides", true, "with -sheet: draw faint lines through the template's eye positions")
@@ -96,6 +97,7 @@ func main() {
 	if !ok {
 		log.Fatalf("unknown -template %q: use %s", *tmplName, templateNames())
 	}
+	t.FivePoint = *five
 	c, err := face.LoadCascadesFromModule()
 	if err != nil {
 		log.Fatal(err)
@@ -192,8 +194,12 @@ func alignOne(in, out, marked string, t face.Template, d *face.Detector, verbose
 	if len(a.Faces) == 0 {
 		return fmt.Errorf("%s: no face found, no crop written", in)
 	}
+	eyes, err := d.AlignEyes(a, t)
+	if err != nil {
+		return err
+	}
 	crop := t.NewCrop()
-	if err := face.Align(crop, img, a.Eyes, t); err != nil {
+	if err := face.Align(crop, img, eyes, t); err != nil {
 		return err
 	}
 	if err := writePNG(out, crop); err != nil {
@@ -308,7 +314,11 @@ func contactSheet(dir, out string, n int, t face.Template, guides bool, jr *face
 			if jr != nil {
 				j = jr.Sample(rng)
 			}
-			if err := face.AlignJittered(crop, img, a.Eyes, t, j); err != nil {
+			eyes, err := d.AlignEyes(a, t)
+			if err != nil {
+				return err
+			}
+			if err := face.AlignJittered(crop, img, eyes, t, j); err != nil {
 				return err
 			}
 		}

@@ -191,8 +191,12 @@ func alignOne(det *face.Detector, path string, t face.Template) (*image.RGBA, er
 	if len(a.Faces) == 0 {
 		return nil, nil
 	}
+	eyes, err := det.AlignEyes(a, t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	crop := t.NewCrop()
-	if err := face.Align(crop, img, a.Eyes, t); err != nil {
+	if err := face.Align(crop, img, eyes, t); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return crop, nil

@@ -84,6 +84,10 @@ var sightCrop *string
 // retryFine asks the face detector for its finer second scan (-retry).
 var retryFine *bool
 
+// fivePoint aligns faces by five points instead of the pupils alone
+// (-five-point).
+var fivePoint *bool
+
 // arch names the compact architecture to train.
 var arch *string
 
@@ -133,6 +137,7 @@ func main() {
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	sight = flag.Bool("sight", false, "with -views: the teacher embeds every view as the student sees it — the student's crop enlarged into its own, grey beyond it — so each target depends on the student's input alone (train.Composition.Sight; new teacher views, cached apart)")
 	sightCrop = flag.String("sight-crop", "", "with -sight: the crop the teacher sees every view through, when not the student's own: a smaller one of the same framing, compact64 or compact80 (a student of a larger crop then trains on a smaller one's cached views, seeing each view finer; \"\": the student's crop)")
+	fivePoint = flag.Bool("five-point", false, "align every face by five points (pupils, nose tip, mouth corners: face.FivePointEyes) instead of the pupils alone; the model's template says so, and its teacher targets and views are cached apart")
 	retryFine = flag.Bool("retry", true, "scan an image once more, on a finer grid, when no face is found (face.Params.RetryFine); -retry=false prepares the faces as runs before commit 09f8ab9 did, so their teacher caches serve again")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -209,6 +214,16 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 			return err
 		}
 		log.Printf("starting from the weights of %s", *initFrom)
+	}
+	if *fivePoint {
+		t := a.Template
+		if t.Width == 0 {
+			t = embedder.CompactTemplate
+		}
+		t.FivePoint = true
+		if err := embedder.Describe(m, t, embedder.CompactNorm, 0); err != nil {
+			return err
+		}
 	}
 	emb, err := embedder.New(m)
 	if err != nil {
@@ -295,7 +310,7 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		d.Params.RetryFine = *retryFine
 		return d
 	}
-	samples, st, err := prepare.Samples(ctx, people, newDetector, cfg.Workers, bar("faces"))
+	samples, st, err := prepare.Samples(ctx, people, newDetector, emb.Template, cfg.Workers, bar("faces"))
 	if err != nil {
 		return err
 	}
@@ -307,6 +322,11 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		tm, key, err := loadTeacher(teacherPath)
 		if err != nil {
 			return err
+		}
+		if emb.Template.FivePoint {
+			// Faces aligned by five points are other crops: their
+			// targets and views are cached apart.
+			key += "-fivepoint"
 		}
 		te, err := embedder.New(tm)
 		if err != nil {

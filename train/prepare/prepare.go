@@ -32,10 +32,13 @@ type Stats struct {
 
 // Samples decodes every image of people, finds the best face and its
 // pupils, and returns the usable samples with Label = index into people.
+// A sample's Eyes are where template t aligns the face from
+// (face.Detector.AlignEyes: the pupils, or for a five-point template the
+// five-point fit), and serve every crop cut of it, whatever its size.
 // Images without a face are dropped (and counted); faces whose pupils were
 // not found keep the box-based eye estimate (counted as FallbackEyes).
 // newDetector makes one detector per worker.
-func Samples(ctx context.Context, people []dataset.Person, newDetector func() *face.Detector, workers int, progress func(done, total int)) ([]train.Sample, Stats, error) {
+func Samples(ctx context.Context, people []dataset.Person, newDetector func() *face.Detector, t face.Template, workers int, progress func(done, total int)) ([]train.Sample, Stats, error) {
 	type job struct {
 		path  string
 		label int
@@ -49,6 +52,9 @@ func Samples(ctx context.Context, people []dataset.Person, newDetector func() *f
 	if workers < 1 {
 		workers = 1
 	}
+	if t.FivePoint && newDetector().LandmarkCascades == nil {
+		return nil, Stats{}, fmt.Errorf("prepare: %w: template %q", face.ErrNoLandmarkCascades, t.Name)
+	}
 	results := make([]*train.Sample, len(jobs))
 	reasons := make([]int, len(jobs)) // 0 ok, 1 no face, 2 unreadable
 	var mu sync.Mutex
@@ -61,7 +67,7 @@ func Samples(ctx context.Context, people []dataset.Person, newDetector func() *f
 			defer wg.Done()
 			det := newDetector()
 			for i := range next {
-				s, reason := one(det, jobs[i].path, jobs[i].label)
+				s, reason := one(det, t, jobs[i].path, jobs[i].label)
 				results[i], reasons[i] = s, reason
 				mu.Lock()
 				done++
@@ -109,9 +115,10 @@ feed:
 	return out, st, nil
 }
 
-// one decodes the image at path and finds its face: the sample, and 0, or
-// nil and 1 (no face) or 2 (unreadable).
-func one(det *face.Detector, path string, label int) (*train.Sample, int) {
+// one decodes the image at path and finds its face, aligned from where t
+// aligns it: the sample, and 0, or nil and 1 (no usable face) or 2
+// (unreadable).
+func one(det *face.Detector, t face.Template, path string, label int) (*train.Sample, int) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 2
@@ -125,7 +132,11 @@ func one(det *face.Detector, path string, label int) (*train.Sample, int) {
 	if err != nil || len(a.Faces) == 0 {
 		return nil, 1
 	}
+	eyes, err := det.AlignEyes(a, t)
+	if err != nil {
+		return nil, 1
+	}
 	rgba := image.NewRGBA(img.Bounds())
 	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
-	return &train.Sample{Path: path, Label: label, Img: rgba, Eyes: a.Eyes}, 0
+	return &train.Sample{Path: path, Label: label, Img: rgba, Eyes: eyes}, 0
 }

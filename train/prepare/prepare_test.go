@@ -56,7 +56,7 @@ func TestSamplesCountsWhatItDrops(t *testing.T) {
 		{Name: "B", Images: []string{filepath.Join(dir, "missing.jpg")}},
 	}
 	var last [2]int
-	samples, st, err := Samples(context.Background(), people, newDetector(t), 2, func(done, total int) { last = [2]int{done, total} })
+	samples, st, err := Samples(context.Background(), people, newDetector(t), face.TemplateCompact64, 2, func(done, total int) { last = [2]int{done, total} })
 	if err == nil || !strings.Contains(err.Error(), "no usable face among 3 images") {
 		t.Errorf("error %v, want one saying no usable face among 3 images", err)
 	}
@@ -81,7 +81,7 @@ func TestSamplesCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _, err := Samples(ctx, []dataset.Person{{Name: "A", Images: paths}}, newDetector(t), 2, nil)
+	_, _, err := Samples(ctx, []dataset.Person{{Name: "A", Images: paths}}, newDetector(t), face.TemplateCompact64, 2, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
@@ -107,7 +107,7 @@ func TestSamplesLFW(t *testing.T) {
 	if _, err := os.Stat(people[0].Images[0]); err != nil {
 		t.Skipf("LFW images not found: %v", err)
 	}
-	samples, st, err := Samples(context.Background(), people, newDetector(t), 2, nil)
+	samples, st, err := Samples(context.Background(), people, newDetector(t), face.TemplateCompact64, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
