@@ -194,7 +194,7 @@ func (c *Challenge) Next(f Frame, at time.Duration) (ChallengeState, error) {
 			}
 		}
 		if o.HasPose && an.a.Quality.OK() && c.ch.WantsIdentity(o.Pose) {
-			_, v, err := e.embedFace(an, sw)
+			_, v, err := e.embedFace(&an, sw)
 			if err != nil {
 				return ChallengeState{}, err
 			}

@@ -221,15 +221,14 @@ func checkFrame(f Frame) (*image.RGBA, error) {
 
 // analysis is a frame after the face pipeline.
 type analysis struct {
-	img *image.RGBA
-	a   face.Analysis
+	img     *image.RGBA
+	a       face.Analysis
+	face    Face
+	quality Quality
 	// eyes are where the best face is aligned from for the model's
-	// template (face.Detector.AlignEyes); alignErr, when not nil, says
-	// why they could not be had.
-	eyes     face.Eyes
-	alignErr error
-	face     Face
-	quality  Quality
+	// template (face.Detector.AlignEyes), once aligned is true.
+	eyes    face.Eyes
+	aligned bool
 }
 
 // analyze runs the detector on a frame, adding its stage times to sw
@@ -247,29 +246,44 @@ func (e *Engine) analyze(f Frame, sw *stopwatch) (analysis, error) {
 	out := analysis{img: img, a: a, quality: quality(a.Quality)}
 	if len(a.Faces) > 0 {
 		out.face = faceOf(a.Face, a.Eyes)
-		// Landmarks are read from the detector's last frame: find the
-		// alignment's eyes now, before another frame is analysed.
-		t0 := time.Now()
-		out.eyes, out.alignErr = e.detector.AlignEyes(a, e.model.emb.Template)
-		if sw != nil {
-			sw.align += time.Since(t0)
-		}
 	}
 	return out, nil
 }
 
-// embedFace aligns and embeds the best face of an analysed frame, keeping
-// the crop, and adds the alignment's and the forward pass's times to sw
-// (which may be nil). Callers hold e.mu.
-func (e *Engine) embedFace(an analysis, sw *stopwatch) (*image.RGBA, []float32, error) {
+// alignEyes finds, once, where an's best face is aligned from for the
+// model's template, adding the time to sw's alignment (which may be nil):
+// the pupils, or for a five-point model the fit of its landmarks. The
+// landmarks are read from the detector's last frame, so call it before
+// another frame is analysed; only the calls that embed pay for them.
+// Callers hold e.mu.
+func (e *Engine) alignEyes(an *analysis, sw *stopwatch) error {
+	if an.aligned {
+		return nil
+	}
+	t0 := time.Now()
+	eyes, err := e.detector.AlignEyes(an.a, e.model.emb.Template)
+	if err != nil {
+		return err
+	}
+	if sw != nil {
+		sw.align += time.Since(t0)
+	}
+	an.eyes, an.aligned = eyes, true
+	return nil
+}
+
+// embedFace aligns and embeds the best face of a frame just analysed
+// (see alignEyes), keeping the crop, and adds the alignment's and the
+// forward pass's times to sw (which may be nil). Callers hold e.mu.
+func (e *Engine) embedFace(an *analysis, sw *stopwatch) (*image.RGBA, []float32, error) {
 	if len(an.a.Faces) == 0 {
 		return nil, nil, ErrNoFace
 	}
+	if err := e.alignEyes(an, sw); err != nil {
+		return nil, nil, err
+	}
 	emb := e.model.emb
 	t0 := time.Now()
-	if an.alignErr != nil {
-		return nil, nil, an.alignErr
-	}
 	crop := emb.Template.NewCrop()
 	if err := face.Align(crop, an.img, an.eyes, emb.Template); err != nil {
 		return nil, nil, err
@@ -293,15 +307,15 @@ func (e *Engine) embedFace(an analysis, sw *stopwatch) (*image.RGBA, []float32, 
 // the model's own crop when the model reads KeptTemplate, else the face
 // aligned again into KeptTemplate, so that a model of another template can
 // re-embed it. Its time counts as alignment. Callers hold e.mu.
-func (e *Engine) keptCrop(an analysis, modelCrop *image.RGBA, sw *stopwatch) (*image.RGBA, error) {
+func (e *Engine) keptCrop(an *analysis, modelCrop *image.RGBA, sw *stopwatch) (*image.RGBA, error) {
 	if sameGeometry(e.model.emb.Template, KeptTemplate) {
 		return modelCrop, nil
 	}
+	if err := e.alignEyes(an, sw); err != nil {
+		return nil, err
+	}
 	t0 := time.Now()
 	crop := KeptTemplate.NewCrop()
-	if an.alignErr != nil {
-		return nil, an.alignErr
-	}
 	if err := face.Align(crop, an.img, an.eyes, KeptTemplate); err != nil {
 		return nil, err
 	}
@@ -377,7 +391,7 @@ func (e *Engine) Embed(f Frame) (Embedding, error) {
 	if err != nil {
 		return Embedding{}, err
 	}
-	_, v, err := e.embedFace(an, sw)
+	_, v, err := e.embedFace(&an, sw)
 	if err != nil {
 		return Embedding{}, err
 	}
@@ -430,11 +444,11 @@ func (e *Engine) Enroll(id string, frames []Frame) (EnrollResult, error) {
 		}
 		caps[i].Quality = an.a.Quality
 		if an.a.Quality.OK() {
-			crop, v, err := e.embedFace(an, sw)
+			crop, v, err := e.embedFace(&an, sw)
 			if err != nil {
 				return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
 			}
-			if crop, err = e.keptCrop(an, crop, sw); err != nil {
+			if crop, err = e.keptCrop(&an, crop, sw); err != nil {
 				return EnrollResult{}, fmt.Errorf("image %d of %d: %w", i+1, len(frames), err)
 			}
 			caps[i].Crop, caps[i].Embedding = crop, v
@@ -504,7 +518,7 @@ func (e *Engine) Verify(id string, f Frame, opts Options) (Verification, error) 
 		}
 		return Verification{ID: id, Threshold: t, Face: an.face, Quality: an.quality, Timings: sw.timings()}, nil
 	}
-	_, v, err := e.embedFace(an, sw)
+	_, v, err := e.embedFace(&an, sw)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -560,7 +574,7 @@ func (e *Engine) Identify(f Frame, opts Options) (Identification, error) {
 	if len(an.a.Faces) > 0 && !an.a.Quality.OK() && !opts.AnyQuality {
 		return Identification{Candidates: []Candidate{}, Threshold: t, Face: an.face, Quality: an.quality, Timings: sw.timings()}, nil
 	}
-	_, v, err := e.embedFace(an, sw)
+	_, v, err := e.embedFace(&an, sw)
 	if err != nil {
 		return Identification{}, err
 	}

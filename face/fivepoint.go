@@ -37,7 +37,7 @@ var meanFace = struct{ nose, mouthLeft, mouthRight complex128 }{
 
 // landmarkWeight is the weight of each of the nose tip and the mouth
 // corners in the fit, against 1 for each pupil.
-const landmarkWeight = 0.5
+const landmarkWeight = 0.25
 
 // FivePointEyes returns the eyes to align a face by from its pupils and its
 // landmarks: the images of the mean face's pupils under the weighted
