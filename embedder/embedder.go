@@ -267,7 +267,8 @@ func (e *Embedder) Dim() (int, error) {
 	return len(v), nil
 }
 
-// Embed aligns the face whose pupils are eyes in img and embeds it.
+// Embed aligns the face in img from eyes (the pupils, or for a five-point
+// template what face.Detector.AlignEyes gives) and embeds it.
 func (e *Embedder) Embed(img image.Image, eyes face.Eyes) ([]float32, error) {
 	if e.crop == nil {
 		e.crop = e.Template.NewCrop()

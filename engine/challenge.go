@@ -192,6 +192,10 @@ func (c *Challenge) Next(f Frame, at time.Duration) (ChallengeState, error) {
 			if p, err := liveness.Measure(an.a.Eyes, lm); err == nil {
 				o.Pose, o.HasPose = p, true
 			}
+			if e.model.emb.Template.FivePoint {
+				// The same landmarks align the face: no second search.
+				an.eyes, an.aligned = face.FivePointEyes(an.a.Eyes, lm), true
+			}
 		}
 		if o.HasPose && an.a.Quality.OK() && c.ch.WantsIdentity(o.Pose) {
 			_, v, err := e.embedFace(&an, sw)

@@ -20,6 +20,8 @@
 // # The pipeline of one frame
 //
 //	Frame ──face.Detector.Analyze──> faces, pupils, quality
+//	      ──face.Detector.AlignEyes─> for a five-point model, eyes moved by
+//	                                  the nose tip and mouth corners
 //	      ──face.Align──────────────> crop of the model's template
 //	      ──embedder.EmbedCrop──────> unit embedding
 //	      ──gallery.Verify/Identify─> distance, threshold, verdict, score

@@ -303,20 +303,20 @@ func (e *Engine) embedFace(an *analysis, sw *stopwatch) (*image.RGBA, []float32,
 	return crop, v, nil
 }
 
-// keptCrop is the crop the gallery keeps of an analysed frame's best face:
-// the model's own crop when the model reads KeptTemplate, else the face
-// aligned again into KeptTemplate, so that a model of another template can
+// keptCrop is the crop the gallery keeps of an analysed frame's best face,
+// aligned by its pupils whatever the model (so every gallery, old or new,
+// keeps crops of one kind; a five-point model finds the nose and mouth in
+// them again when it re-embeds them, see recrop): the model's own crop
+// when the model reads KeptTemplate by the pupils, else the face aligned
+// again into KeptTemplate, so that a model of another template can
 // re-embed it. Its time counts as alignment. Callers hold e.mu.
 func (e *Engine) keptCrop(an *analysis, modelCrop *image.RGBA, sw *stopwatch) (*image.RGBA, error) {
-	if sameGeometry(e.model.emb.Template, KeptTemplate) {
+	if t := e.model.emb.Template; sameGeometry(t, KeptTemplate) && !t.FivePoint {
 		return modelCrop, nil
-	}
-	if err := e.alignEyes(an, sw); err != nil {
-		return nil, err
 	}
 	t0 := time.Now()
 	crop := KeptTemplate.NewCrop()
-	if err := face.Align(crop, an.img, an.eyes, KeptTemplate); err != nil {
+	if err := face.Align(crop, an.img, an.a.Eyes, KeptTemplate); err != nil {
 		return nil, err
 	}
 	if sw != nil {
@@ -712,7 +712,7 @@ func (e *Engine) ImportGallery(data []byte) (GalleryInfo, error) {
 	reembed := fresh.Len() > 0 && (fresh.Model() != e.model.fingerprint || fresh.Dim() != e.model.dim)
 	// Crops not kept in KeptTemplate are taken to be of this model's
 	// template, as every gallery kept them before KeptTemplate.
-	embed := keptEmbedder(e.model, e.model.emb.Template)
+	embed := keptEmbedder(e.detector, e.model, e.model.emb.Template)
 	err = guard(func() error { return e.gallery.Import(data, embed) })
 	if err != nil {
 		return GalleryInfo{}, err
@@ -762,7 +762,7 @@ func (e *Engine) ImportModel(file []byte, opts ModelOptions) (ModelInfo, error) 
 	// The gallery keeps crops of KeptTemplate, from which the new model's
 	// crops are cut again; crops of another size are the current model's
 	// own (a gallery kept before KeptTemplate).
-	embed := keptEmbedder(m, e.model.emb.Template)
+	embed := keptEmbedder(e.detector, m, e.model.emb.Template)
 	if err := guard(func() error { return e.gallery.ReembedAs(m.fingerprint, embed) }); err != nil {
 		e.mu.Unlock()
 		return ModelInfo{}, fmt.Errorf("the new model cannot embed the enrolled faces, so it was not loaded: %w", err)

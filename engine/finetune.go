@@ -236,7 +236,9 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("fine-tuning was cancelled; the previous model is kept: %w", err)
 	}
-	if err := guard(func() error { return e.gallery.ReembedAs(nm.fingerprint, keptEmbedder(nm, old.emb.Template)) }); err != nil {
+	if err := guard(func() error {
+		return e.gallery.ReembedAs(nm.fingerprint, keptEmbedder(e.detector, nm, old.emb.Template))
+	}); err != nil {
 		res.Kept, res.Reason = false, "the fine-tuned model cannot embed the enrolled faces, so the previous model is kept: "+err.Error()
 		return res, nil
 	}
@@ -332,7 +334,7 @@ func (e *Engine) enrolledOthers(data *train.FineTuneData, req FineTuneRequest) e
 			if !ok {
 				continue
 			}
-			c, err := recrop(c, from, t)
+			c, err := recrop(e.detector, c, from, t)
 			if err != nil {
 				return fmt.Errorf("%q's kept faces: %w", id, err)
 			}

@@ -17,6 +17,10 @@ import (
 // everyone enrolled is re-embedded when the page switches between the two
 // models, in either direction.
 //
+// The crops are aligned by the pupils, whatever the model: a model of a
+// five-point template (face.Template.FivePoint) finds the nose and mouth in
+// a kept crop again when it re-embeds it.
+//
 // The price is the gallery's size: 90 KB of pixels a frame instead of 16 KB.
 var KeptTemplate = face.TemplateDlib150
 
@@ -88,11 +92,15 @@ func covers(from, to face.Template) bool {
 	return inside(0, 0) && inside(float64(to.Width), float64(to.Height))
 }
 
-// recrop cuts a crop of template to from src, a crop of template from: src
-// itself when the geometries are the same, a resampled copy when from
-// covers to, and an error wrapping ErrEnrollAgain when it does not.
-func recrop(src *image.RGBA, from, to face.Template) (*image.RGBA, error) {
-	if sameGeometry(from, to) {
+// recrop cuts a crop of template to from src, a crop of template from
+// aligned by its pupils (as the gallery keeps them): src itself when the
+// geometries are the same and to aligns by the pupils too, a resampled
+// copy when from covers to, and an error wrapping ErrEnrollAgain when it
+// does not. For a five-point template det localises the face's nose and
+// mouth in src (face.Detector.FivePointEyesIn), so the crop is cut as a
+// live frame's would be.
+func recrop(det *face.Detector, src *image.RGBA, from, to face.Template) (*image.RGBA, error) {
+	if sameGeometry(from, to) && !to.FivePoint {
 		return src, nil
 	}
 	if !covers(from, to) {
@@ -106,6 +114,12 @@ func recrop(src *image.RGBA, from, to face.Template) (*image.RGBA, error) {
 		Right: face.Point{X: from.Right.X + float64(b.Min.X), Y: from.Right.Y + float64(b.Min.Y)},
 		Found: true,
 	}
+	if to.FivePoint {
+		var err error
+		if eyes, err = det.FivePointEyesIn(src, eyes); err != nil {
+			return nil, err
+		}
+	}
 	if err := face.Align(dst, src, eyes, to); err != nil {
 		return nil, err
 	}
@@ -114,16 +128,17 @@ func recrop(src *image.RGBA, from, to face.Template) (*image.RGBA, error) {
 
 // keptEmbedder returns the function that embeds a kept crop with model m:
 // the crop is recut to m's template first (cropTemplate, with fallback the
-// template of the model that made the gallery) and embedded to a unit
-// vector. It is the gallery.EmbedFunc of every re-embedding.
-func keptEmbedder(m loadedModel, fallback face.Template) func(*image.RGBA) ([]float32, error) {
+// template of the model that made the gallery; det for a five-point one,
+// see recrop) and embedded to a unit vector. It is the gallery.EmbedFunc
+// of every re-embedding.
+func keptEmbedder(det *face.Detector, m loadedModel, fallback face.Template) func(*image.RGBA) ([]float32, error) {
 	return func(crop *image.RGBA) ([]float32, error) {
 		from, ok := cropTemplate(crop, fallback)
 		if !ok {
 			b := crop.Bounds()
 			return nil, fmt.Errorf("%w: the face was kept as a %d×%d crop of no known template", ErrEnrollAgain, b.Dx(), b.Dy())
 		}
-		c, err := recrop(crop, from, m.emb.Template)
+		c, err := recrop(det, crop, from, m.emb.Template)
 		if err != nil {
 			return nil, err
 		}

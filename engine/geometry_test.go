@@ -76,7 +76,7 @@ func TestRecropMatchesAlign(t *testing.T) {
 	if err := face.Align(direct, img, a.Eyes, face.TemplateCompact64); err != nil {
 		t.Fatal(err)
 	}
-	cut, err := recrop(kept, KeptTemplate, face.TemplateCompact64)
+	cut, err := recrop(nil, kept, KeptTemplate, face.TemplateCompact64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,15 +90,70 @@ func TestRecropMatchesAlign(t *testing.T) {
 	shifted := face.TemplateCompact64
 	shifted.Left.X += 3
 	shifted.Right.X += 3
-	off, err := recrop(kept, KeptTemplate, shifted)
+	off, err := recrop(nil, kept, KeptTemplate, shifted)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := meanAbsDiff(off, direct); d < 2*meanAbsDiff(cut, direct) {
 		t.Errorf("a crop 3 px off differs by %.1f levels only: the test cannot tell a good recrop", d)
 	}
-	if _, err := recrop(direct, face.TemplateCompact64, KeptTemplate); !errors.Is(err, ErrEnrollAgain) {
+	if _, err := recrop(nil, direct, face.TemplateCompact64, KeptTemplate); !errors.Is(err, ErrEnrollAgain) {
 		t.Errorf("recrop of a compact crop into dlib's chip: %v, want ErrEnrollAgain", err)
+	}
+}
+
+// TestRecropFivePoint: a five-point model's crop cut from a kept crop
+// (aligned by the pupils, as every gallery keeps them) is the crop the
+// five-point fit cuts from the frame itself, the nose and mouth found again
+// in the kept crop; cut by the pupils alone it would differ more.
+func TestRecropFivePoint(t *testing.T) {
+	e, _ := newEngine(t)
+	if e.detector.LandmarkCascades == nil {
+		t.Skip("the module's cascades came without the landmark cascades")
+	}
+	five := face.TemplateCompact64
+	five.FivePoint = true
+	n := 0
+	for _, p := range lfwPeople(t, e, 4, 1) {
+		img, err := checkFrame(p.frames[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := e.detector.Analyze(img)
+		if err != nil || !a.Eyes.Found {
+			continue
+		}
+		eyes, err := e.detector.AlignEyes(a, five)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, direct := KeptTemplate.NewCrop(), five.NewCrop()
+		if err := face.Align(kept, img, a.Eyes, KeptTemplate); err != nil {
+			t.Fatal(err)
+		}
+		if err := face.Align(direct, img, eyes, five); err != nil {
+			t.Fatal(err)
+		}
+		cut, err := recrop(e.detector, kept, KeptTemplate, five)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byPupils, err := recrop(nil, kept, KeptTemplate, face.TemplateCompact64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, dp := meanAbsDiff(cut, direct), meanAbsDiff(byPupils, direct)
+		if d > 6 || d >= dp {
+			t.Errorf("%s: the recropped five-point crop differs from the aligned one by %.1f levels on average, the pupils' by %.1f", p.name, d, dp)
+		}
+		t.Logf("%s: five-point recrop %.2f, by the pupils %.2f levels from the five-point crop", p.name, d, dp)
+		n++
+	}
+	if n < 3 {
+		t.Fatalf("compared %d faces", n)
+	}
+	if _, err := recrop(&face.Detector{}, KeptTemplate.NewCrop(), KeptTemplate, five); !errors.Is(err, face.ErrNoLandmarkCascades) {
+		t.Errorf("five-point recrop without landmark cascades: %v, want face.ErrNoLandmarkCascades", err)
 	}
 }
 
@@ -169,7 +224,7 @@ func TestSwitchTemplates(t *testing.T) {
 		}
 		caps := make([]gallery.Capture, len(p.Crops))
 		for i, c := range p.Crops {
-			small, err := recrop(c, KeptTemplate, face.TemplateCompact64)
+			small, err := recrop(nil, c, KeptTemplate, face.TemplateCompact64)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -228,7 +228,8 @@ type Timings struct {
 	// Quality is the quality measurements and checks of the best face.
 	Quality float64 `json:"quality"`
 	// Align is the similarity-transform alignment of the face into the
-	// model's crop.
+	// model's crop, with the nose and mouth localised first for a
+	// five-point model.
 	Align float64 `json:"align"`
 	// Embed is the network's forward pass on the aligned crop (its
 	// conversion to the input tensor and the scaling to unit length

@@ -94,8 +94,8 @@ func TestShippedModelDoesNotRegress(t *testing.T) {
 }
 
 // TestShippedModelFitsTheBudget: the committed model file, cohort
-// included, stays within 2.5 MB, and carries the mirroring and thresholds
-// its recorded accuracy was measured with.
+// included, stays within 2.5 MB, and carries the mirroring, five-point
+// alignment and thresholds its recorded accuracy was measured with.
 func TestShippedModelFitsTheBudget(t *testing.T) {
 	e, path := shippedModel(t)
 	st, err := os.Stat(path)
@@ -105,8 +105,8 @@ func TestShippedModelFitsTheBudget(t *testing.T) {
 	if st.Size() > 2_500_000 {
 		t.Errorf("%s is %d bytes, over 2.5 MB", path, st.Size())
 	}
-	if !e.Mirror || e.Threshold == 0 || e.StrictThreshold == 0 {
-		t.Errorf("the shipped model: mirror %v, threshold %v, strict threshold %v; its recorded figures need all three",
-			e.Mirror, e.Threshold, e.StrictThreshold)
+	if !e.Mirror || !e.Template.FivePoint || e.Threshold == 0 || e.StrictThreshold == 0 {
+		t.Errorf("the shipped model: mirror %v, five-point %v, threshold %v, strict threshold %v; its recorded figures need all four",
+			e.Mirror, e.Template.FivePoint, e.Threshold, e.StrictThreshold)
 	}
 }

@@ -8,6 +8,8 @@
 //	pixels ──Decode / FromRGBA──> image.Image
 //	       ──Detector.Detect───> []Face        squares around faces, best first
 //	       ──Detector.Eyes─────> Eyes          the two pupils
+//	       ──Detector.AlignEyes> Eyes          for a five-point Template, where the
+//	                                           nose tip and mouth corners move them
 //	       ──Align─────────────> *image.RGBA   a fixed-size crop, pupils on a Template
 //	       ──Tensor────────────> []float32     HWC, normalised, for the embedder
 //
@@ -50,17 +52,28 @@
 // with bilinear interpolation from golang.org/x/image/draw. Templates are
 // data: TemplateDlib150 is the 150×150 chip with 25% padding of dlib's
 // face recogniser (the teacher), TemplateCompact64 the tight crop of the
-// compact embedder, DlibTemplate makes others. Training augmentations
+// compact embedder, DlibTemplate makes others.
+//
+// The pupils alone misplace a face: a localiser's error of a few pixels,
+// or a head turned so that the pupils come closer, moves and scales the
+// whole crop. A five-point template (Template.FivePoint) places the face
+// by the least-squares similarity from a mean face's pupils, nose tip and
+// mouth corners to the ones found (pigo's landmark cascades,
+// Detector.Landmarks), and aligns by the pupils' places under that fit
+// (FivePointEyes, Detector.AlignEyes; FivePointEyesIn for a crop cut
+// around known pupils). Training augmentations
 // (Jitter) fold their rotation, scale, shift and mirror into the same
 // transform, then change brightness, contrast, gamma and sharpness of the
 // crop, deterministically given a seed (JitterRange.Sample).
 //
 // # Cascades
 //
-// The two cascade files ship inside the pigo module (cascade/facefinder
-// and cascade/puploc) and are not copied into this repository. Code takes
-// them as bytes: ParseCascades (or NewDetector) parses them; the browser
-// build fetches them by URL. Native programs call LoadCascadesFromModule,
+// The cascade files ship inside the pigo module (cascade/facefinder,
+// cascade/puploc, and the nose and mouth cascades cascade/lps/lp93 and
+// lp84) and are not copied into this repository. Code takes them as bytes:
+// ParseCascades (or NewDetector) and ParseLandmarkCascades parse them; the
+// browser build fetches them by URL. Native programs call
+// LoadCascadesFromModule (all four),
 // which finds them in the Go module cache at the pigo version the binary
 // was built with (or through `go list -m`), or in $ONESHOT_CASCADES;
 // `go run ./cmd/align -cascades` prints that folder for build scripts.

@@ -3,6 +3,7 @@ package face
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"math/cmplx"
 )
@@ -91,9 +92,10 @@ func FivePointEyes(pupils Eyes, l Landmarks) Eyes {
 
 func pt(p Point) complex128 { return complex(p.X, p.Y) }
 
-// ErrNoLandmarkCascades is wrapped by AlignEyes's error for a five-point
-// template when the Detector has no landmark cascades.
-var ErrNoLandmarkCascades = errors.New("face: a five-point template needs the landmark cascades (pigo's cascade/lps/lp93 and lp84)")
+// ErrNoLandmarkCascades is wrapped by AlignEyes's and FivePointEyesIn's
+// error for a five-point template when the Detector has no landmark
+// cascades.
+var ErrNoLandmarkCascades = errors.New("face: a five-point template needs the landmark cascades (pigo's cascade/lps/lp93 and lp84; set Detector.LandmarkCascades, or in the browser load them beside facefinder and puploc)")
 
 // AlignEyes returns the eyes to align a's best face by for template t:
 // a.Eyes, unless t is a five-point template and the pupils were found
@@ -114,4 +116,25 @@ func (d *Detector) AlignEyes(a Analysis, t Template) (Eyes, error) {
 		return Eyes{}, err
 	}
 	return FivePointEyes(a.Eyes, l), nil
+}
+
+// FivePointEyesIn returns the five-point eyes of the face in img whose
+// pupils are at pupils, its landmarks localised in img itself with
+// d.LandmarkCascades and no face search: for a crop already cut around
+// known pupils, as the gallery keeps enrolled faces. It replaces the
+// image of d's last Detect.
+func (d *Detector) FivePointEyesIn(img image.Image, pupils Eyes) (Eyes, error) {
+	if d.LandmarkCascades == nil {
+		return Eyes{}, ErrNoLandmarkCascades
+	}
+	if err := checkImage(img); err != nil {
+		d.lastValid = false
+		return Eyes{}, err
+	}
+	d.toGrey(img, d.Params.withDefaults().Pad)
+	l, err := d.Landmarks(d.LandmarkCascades, pupils)
+	if err != nil {
+		return Eyes{}, err
+	}
+	return FivePointEyes(pupils, l), nil
 }

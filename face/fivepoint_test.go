@@ -101,3 +101,17 @@ func TestAlignEyesAsksForWhatItNeeds(t *testing.T) {
 		t.Errorf("five-point template without cascades: error %v, want ErrNoLandmarkCascades", err)
 	}
 }
+
+// Every model file calibrated with five-point alignment expects the mean
+// face and the weights as they were when it was made: one face's fit,
+// recorded 2026-12-08 when models/compact.oneshot was calibrated, must not
+// move (see landmarkWeight).
+func TestFivePointEyesAsShipped(t *testing.T) {
+	pupils := Eyes{Left: Point{X: 100, Y: 120}, Right: Point{X: 160, Y: 118}, Found: true}
+	l := Landmarks{Nose: Point{X: 133, Y: 160}, MouthLeft: Point{X: 104, Y: 186}, MouthRight: Point{X: 158, Y: 185}}
+	got := FivePointEyes(pupils, l)
+	want := Eyes{Left: Point{X: 98.517025, Y: 120.513289}, Right: Point{X: 161.304235, Y: 119.369593}, Found: true}
+	if !near(got.Left, want.Left, 1e-5) || !near(got.Right, want.Right, 1e-5) || got.Found != want.Found {
+		t.Errorf("eyes %+v, want %+v: the five-point fit changed, and with it what every five-point model file sees", got, want)
+	}
+}

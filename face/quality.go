@@ -182,7 +182,9 @@ type StageTimes struct {
 
 // Analyze runs the pipeline up to the crop: Detect, then Eyes on the best
 // face, then the quality checks of d.Policy. Align the face afterwards
-// with the Eyes it returns: Align(crop, img, a.Eyes, template).
+// from the eyes the template asks for: eyes, err := d.AlignEyes(a,
+// template), then Align(crop, img, eyes, template) (for a template of the
+// pupils, eyes is a.Eyes).
 //
 // A frame without a face is not an error: the Analysis says NoFace. The
 // error is for input the pipeline cannot read (see Detect).

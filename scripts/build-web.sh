@@ -35,7 +35,8 @@ mkdir -p "$out/cascade"
 rm -f "$out/cascade/facefinder" "$out/cascade/puploc"
 cp "$pigo/cascade/facefinder" "$pigo/cascade/puploc" "$out/cascade/"
 chmod 0644 "$out/cascade/facefinder" "$out/cascade/puploc" # the module cache's copies are read-only
-# The nose and mouth cascades of the liveness challenge (engine.challenge).
+# The nose and mouth cascades: the five-point alignment of the compact model
+# (face.AlignEyes) and the liveness challenge (engine.challenge).
 mkdir -p "$out/cascade/lps"
 rm -f "$out/cascade/lps/lp93" "$out/cascade/lps/lp84"
 cp "$pigo/cascade/lps/lp93" "$pigo/cascade/lps/lp84" "$out/cascade/lps/"

@@ -82,7 +82,7 @@ export interface Timings {
   pupils: number;
   /** Quality measurements and checks of the best face. */
   quality: number;
-  /** Alignment of the face into the model's crop (0 for detect). */
+  /** Alignment of the face into the model's crop, with the nose and mouth found first for a five-point model (0 for detect). */
   align: number;
   /** The network's forward pass on the aligned crop alone (0 for detect): what a crop-only embed costs. */
   embed: number;
@@ -300,7 +300,7 @@ export interface LoadOptions {
   model?: ModelChoice;
   /** A model file's URL (the same as model: URL). */
   modelURL?: string | URL;
-  /** Folder holding facefinder and puploc. Default: cascade/ beside oneshot.js. */
+  /** Folder holding facefinder, puploc and lps/lp93 and lps/lp84 (the nose and mouth cascades). Default: cascade/ beside oneshot.js. */
   cascadeURL?: string | URL;
   /** Default: wasm_exec.js beside oneshot.js. */
   wasmExecURL?: string | URL;

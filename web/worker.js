@@ -159,8 +159,12 @@ async function load(id, config) {
   const puploc = cascade("puploc");
   // The nose and mouth cascades: a five-point model aligns faces with
   // them, and the liveness challenge reads head turns from them.
-  const nose = cascade("lps/lp93", "lp93");
-  const mouth = cascade("lps/lp84", "lp84");
+  const landmark = (name) =>
+    cascade(`lps/${name}`, name).catch((err) => {
+      throw new Error(`${err.message} (the nose and mouth cascades lp93 and lp84 belong in the lps/ folder beside facefinder and puploc, as in pigo's cascade/lps/ and this package's cascade/lps/)`);
+    });
+  const nose = landmark("lp93");
+  const mouth = landmark("lp84");
   // Keep the other downloads from reporting unhandled rejections while
   // the module compiles; their errors are awaited below.
   for (const p of [model, facefinder, puploc, nose, mouth]) p.catch(() => {});

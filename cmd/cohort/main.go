@@ -140,6 +140,7 @@ type options struct {
 	k                   int
 	mirror, blend       bool
 	fivePoint           bool
+	fivePointSet        bool // -five-point was given; else the model's own alignment is kept
 	half, int8          bool
 	faces               int
 	people, pairs, root string
@@ -158,7 +159,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "model file to write")
 	fs.IntVar(&o.k, "k", 50, "nearest cohort faces per face's statistics")
 	fs.BoolVar(&o.mirror, "mirror", true, "embed every face with its mirror image")
-	fs.BoolVar(&o.fivePoint, "five-point", false, "align every face by five points (pupils, nose tip, mouth corners: face.FivePointEyes) instead of the pupils alone; the file's template says so, and every user of the file aligns so")
+	fs.BoolVar(&o.fivePoint, "five-point", false, "align every face by five points (pupils, nose tip, mouth corners: face.FivePointEyes) instead of the pupils alone; the file's template says so, and every user of the file aligns so (default: as -model's template does)")
 	fs.IntVar(&o.faces, "faces", 0, "keep at most this many cohort faces, those of the first people with a face (0: all; with -fiw-cohort LFW's and FIW's people take turns, so both sets share the faces kept); a larger network leaves less of the 2 MB file for the cohort")
 	fs.BoolVar(&o.blend, "blend", false, "make each cohort face the mean of two people's, so that none is one person's template")
 	fs.BoolVar(&o.half, "half", false, "round the network's weights to half precision first (nn.Model.RoundToHalf): the file's weights take half the bytes")
@@ -175,6 +176,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	fs.Visit(func(f *flag.Flag) { o.fivePointSet = o.fivePointSet || f.Name == "five-point" })
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
 	}
@@ -262,10 +264,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		worst := m.RoundToInt8()
 		log.Printf("rounded the weights of convolutions and dense layers to 8 bits (largest change %.2g of its channel's largest value); the cohort and threshold are made for the rounded network", worst)
 	}
-	// The alignment is this stage's choice: the cohort and thresholds are
-	// made with it, and the template records it.
+	// The alignment, -five-point's or the model's own: the cohort and
+	// thresholds are made with it, and the template records it.
 	t := e.Template
-	t.FivePoint = o.fivePoint
+	if o.fivePointSet {
+		t.FivePoint = o.fivePoint
+	}
 	if err := embedder.Describe(m, t, e.Norm, 0); err != nil {
 		return err
 	}
@@ -339,7 +343,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log.Printf("wrote %s (%d bytes): cohort %s, mirror %v, five-point alignment %v; threshold %.4f calibrated on %s "+
-		"(accuracy %.4f there; 10-fold %.4f ± %.4f); strict threshold %s", o.out, n, cohortOf, o.mirror, o.fivePoint, r.Threshold, calibratedOn,
+		"(accuracy %.4f there; 10-fold %.4f ± %.4f); strict threshold %s", o.out, n, cohortOf, o.mirror, t.FivePoint, r.Threshold, calibratedOn,
 		r.AccuracyAt(r.Threshold), r.Accuracy, r.Std, strict)
 	return nil
 }

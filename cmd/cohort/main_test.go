@@ -10,11 +10,11 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-faces", "3000", "-mirror=false", "-half", "-int8", "-fiw", "f", "-fiw-pairs", "30", "-cohort=false", "-composites", "9"}, io.Discard)
+	o, err := parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-k", "7", "-faces", "3000", "-mirror=false", "-half", "-int8", "-fiw", "f", "-fiw-pairs", "30", "-cohort=false", "-composites", "9", "-five-point"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o != (options{model: "a", out: "b", k: 7, faces: 3000, mirror: false, half: true, int8: true, people: "p", pairs: "q", root: "r", fiw: "f", fiwPairs: 30, cohort: false, composites: 9}) {
+	if o != (options{model: "a", out: "b", k: 7, faces: 3000, mirror: false, half: true, int8: true, people: "p", pairs: "q", root: "r", fiw: "f", fiwPairs: 30, cohort: false, composites: 9, fivePoint: true, fivePointSet: true}) {
 		t.Errorf("parsed %+v", o)
 	}
 	for _, args := range [][]string{
@@ -38,8 +38,8 @@ func TestParse(t *testing.T) {
 		}
 	}
 	o, err = parse([]string{"-model", "a", "-out", "b", "-people", "p", "-pairs", "q", "-root", "r", "-fiw", "none"}, io.Discard)
-	if err != nil || o.k != 50 || o.faces != 0 || !o.mirror || o.half || o.int8 || !o.cohort || o.fiw != "" || o.fiwPairs != 1100 || o.composite != 0 {
-		t.Errorf("defaults: %+v %v, want k 50, mirroring, a cohort, float32 weights, no FIW people (-fiw none), 1100 FIW pairs and no composites", o, err)
+	if err != nil || o.k != 50 || o.faces != 0 || !o.mirror || o.half || o.int8 || !o.cohort || o.fiw != "" || o.fiwPairs != 1100 || o.composite != 0 || o.fivePointSet {
+		t.Errorf("defaults: %+v %v, want k 50, mirroring, a cohort, float32 weights, no FIW people (-fiw none), 1100 FIW pairs, no composites and the model's own alignment", o, err)
 	}
 }
 

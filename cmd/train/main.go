@@ -45,6 +45,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -137,7 +138,7 @@ func main() {
 	flippedTargets = flag.Bool("flipped-targets", false, "also run the teacher on mirrored faces (twice the teacher time)")
 	sight = flag.Bool("sight", false, "with -views: the teacher embeds every view as the student sees it — the student's crop enlarged into its own, grey beyond it — so each target depends on the student's input alone (train.Composition.Sight; new teacher views, cached apart)")
 	sightCrop = flag.String("sight-crop", "", "with -sight: the crop the teacher sees every view through, when not the student's own: a smaller one of the same framing, compact64 or compact80 (a student of a larger crop then trains on a smaller one's cached views, seeing each view finer; \"\": the student's crop)")
-	fivePoint = flag.Bool("five-point", false, "align every face by five points (pupils, nose tip, mouth corners: face.FivePointEyes) instead of the pupils alone; the model's template says so, and its teacher targets and views are cached apart")
+	fivePoint = flag.Bool("five-point", false, "align every face by five points (pupils, nose tip, mouth corners: face.FivePointEyes) instead of the pupils alone; the model's template says so, and its teacher targets and views are cached apart (default: as -init's model does, else the pupils)")
 	retryFine = flag.Bool("retry", true, "scan an image once more, on a finer grid, when no face is found (face.Params.RetryFine); -retry=false prepares the faces as runs before commit 09f8ab9 did, so their teacher caches serve again")
 	flag.IntVar(&def.Epochs, "epochs", def.Epochs, "epochs")
 	flag.IntVar(&def.StepsPerEpoch, "steps", def.StepsPerEpoch, "steps per epoch (0: one pass over the images)")
@@ -210,10 +211,17 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 		return err
 	}
 	if *initFrom != "" {
-		if err := initWeights(a, m, *initFrom); err != nil {
+		initFive, err := initWeights(a, m, *initFrom)
+		if err != nil {
 			return err
 		}
 		log.Printf("starting from the weights of %s", *initFrom)
+		set := false
+		flag.Visit(func(f *flag.Flag) { set = set || f.Name == "five-point" })
+		if initFive && !set {
+			*fivePoint = true
+			log.Printf("aligning faces by five points, as %s does (-five-point=false for the pupils alone)", *initFrom)
+		}
 	}
 	if *fivePoint {
 		t := a.Template
@@ -579,20 +587,26 @@ func sightTemplate(name string, sight bool, student face.Template) (face.Templat
 // file at path into m, a new model of architecture a: the file must be of a
 // or of the architecture a grows or rescales from
 // (embedder.CompactArch.InitFrom).
-func initWeights(a embedder.CompactArch, m *nn.Model, path string) error {
+func initWeights(a embedder.CompactArch, m *nn.Model, path string) (fivePoint bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("-init: %w", err)
+		return false, fmt.Errorf("-init: %w", err)
 	}
 	defer f.Close()
 	from, err := nn.Load(f)
 	if err != nil {
-		return fmt.Errorf("-init %s: %w", path, err)
+		return false, fmt.Errorf("-init %s: %w", path, err)
 	}
 	if err := a.InitFrom(m, from); err != nil {
-		return fmt.Errorf("-init %s: %w", path, err)
+		return false, fmt.Errorf("-init %s: %w", path, err)
 	}
-	return nil
+	var t face.Template
+	if j, ok := from.Meta[embedder.MetaTemplate]; ok {
+		if err := json.Unmarshal([]byte(j), &t); err != nil {
+			return false, fmt.Errorf("-init %s: its template: %w", path, err)
+		}
+	}
+	return t.FivePoint, nil
 }
 
 // loadTeacher reads the teacher model and a key naming it for the cache.

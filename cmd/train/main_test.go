@@ -40,8 +40,8 @@ func TestInitWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(embedder.CompactV1, m, path); err != nil {
-		t.Fatal(err)
+	if five, err := initWeights(embedder.CompactV1, m, path); err != nil || five {
+		t.Fatalf("initWeights: five-point %v, %v; want the pupils' template", five, err)
 	}
 	for _, p := range from.Params() {
 		got, want := m.Param(p.Name).Value.Float32s(), p.Value.Float32s()
@@ -56,7 +56,7 @@ func TestInitWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(embedder.CompactV2, other, path); err == nil || !strings.Contains(err.Error(), "compact-v1 model cannot start compact-v2") {
+	if _, err := initWeights(embedder.CompactV2, other, path); err == nil || !strings.Contains(err.Error(), "compact-v1 model cannot start compact-v2") {
 		t.Errorf("compact-v2 from a compact-v1 file: err = %v, want an architecture mismatch", err)
 	}
 	// compact-v2-80 rescales a compact-v2 file; compact-v2-deep grows from one.
@@ -68,15 +68,31 @@ func TestInitWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(embedder.CompactV2At80, at80, v2); err != nil {
+	if _, err := initWeights(embedder.CompactV2At80, at80, v2); err != nil {
 		t.Errorf("compact-v2-80 from a compact-v2 file: %v", err)
 	}
 	deep, err := embedder.CompactV2Deep.New(8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(embedder.CompactV2Deep, deep, v2); err != nil {
+	if _, err := initWeights(embedder.CompactV2Deep, deep, v2); err != nil {
 		t.Errorf("compact-v2-deep from a compact-v2 file: %v", err)
+	}
+	// A five-point file says so, so that a run from it aligns as it does.
+	five := face.TemplateCompact64
+	five.FivePoint = true
+	if err := embedder.Describe(other, five, embedder.CompactNorm, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := saveModel(v2, other); err != nil {
+		t.Fatal(err)
+	}
+	v2m, err := embedder.CompactV2.New(9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := initWeights(embedder.CompactV2, v2m, v2); err != nil || !got {
+		t.Errorf("initWeights from a five-point file: five-point %v, %v; want true", got, err)
 	}
 	if got, want := deep.Param("block9.body.pw.conv.weight").Value.Float32s()[5], other.Param("block9.body.pw.conv.weight").Value.Float32s()[5]; got != want {
 		t.Errorf("compact-v2-deep from a compact-v2 file: block9 weight %v, want %v", got, want)
@@ -85,10 +101,10 @@ func TestInitWeights(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := initWeights(embedder.CompactV1, m, bad); err == nil || !strings.Contains(err.Error(), bad) {
+	if _, err := initWeights(embedder.CompactV1, m, bad); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("garbage file: err = %v, want an error naming it", err)
 	}
-	if err := initWeights(embedder.CompactV1, m, filepath.Join(dir, "missing")); err == nil {
+	if _, err := initWeights(embedder.CompactV1, m, filepath.Join(dir, "missing")); err == nil {
 		t.Error("missing file: no error")
 	}
 }

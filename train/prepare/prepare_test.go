@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -138,5 +139,47 @@ func TestSamplesLFW(t *testing.T) {
 	all := append(slices.Clone(people[0].Images), people[1].Images...)
 	if !slices.IsSortedFunc(order, func(a, b string) int { return slices.Index(all, a) - slices.Index(all, b) }) {
 		t.Errorf("samples in the order %v, want the order given", order)
+	}
+}
+
+// TestSamplesFivePoint: for a five-point template a sample's eyes are the
+// five-point fit, not the pupils (which a pupils' template keeps), and a
+// detector without landmark cascades is refused before any work.
+func TestSamplesFivePoint(t *testing.T) {
+	root, err := dataset.Root()
+	if err != nil {
+		t.Skip(err)
+	}
+	images := filepath.Join(root, "lfw", "images")
+	people := []dataset.Person{{Name: "Tony_Blair", Images: []string{dataset.LFWImage(images, "Tony_Blair", 1), dataset.LFWImage(images, "Tony_Blair", 2)}}}
+	if _, err := os.Stat(people[0].Images[0]); err != nil {
+		t.Skipf("LFW images not found: %v", err)
+	}
+	five := face.TemplateCompact64
+	five.FivePoint = true
+	byPupils, _, err := Samples(context.Background(), people, newDetector(t), face.TemplateCompact64, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byFive, _, err := Samples(context.Background(), people, newDetector(t), five, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byFive) != len(byPupils) || len(byFive) == 0 {
+		t.Fatalf("%d samples aligned by five points, %d by the pupils", len(byFive), len(byPupils))
+	}
+	for i := range byFive {
+		p, f := byPupils[i].Eyes, byFive[i].Eyes
+		if f.Found && f.Left == p.Left && f.Right == p.Right {
+			t.Errorf("%s: five-point eyes %v %v are the pupils", byFive[i].Path, f.Left, f.Right)
+		}
+		if d := math.Hypot(f.Left.X-p.Left.X, f.Left.Y-p.Left.Y); d > 0.3*p.Distance() {
+			t.Errorf("%s: five-point left eye %.1f px from the pupil", byFive[i].Path, d)
+		}
+	}
+
+	bare := func() *face.Detector { d := newDetector(t)(); d.LandmarkCascades = nil; return d }
+	if _, _, err := Samples(context.Background(), people, bare, five, 1, nil); !errors.Is(err, face.ErrNoLandmarkCascades) {
+		t.Errorf("five-point template without landmark cascades: %v, want face.ErrNoLandmarkCascades", err)
 	}
 }
