@@ -4,6 +4,7 @@ package face
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
@@ -19,6 +20,23 @@ func testLandmarks(tb testing.TB) *LandmarkCascades {
 	return lc
 }
 
+// orlFirst is the first, frontal picture of ORL's person i and its path;
+// the test skips without ORL.
+func orlFirst(t *testing.T, dir string, i int) (string, image.Image) {
+	t.Helper()
+	path := filepath.Join(dir, "orl", fmt.Sprintf("s%d", i), "1.png")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Skipf("ORL not found: %v", err)
+	}
+	defer f.Close()
+	img, _, err := DecodePhoto(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, img
+}
+
 // On frontal ORL faces the nose tip sits on the face's midline about half
 // the pupils' distance below them, and the mouth's corners below it, one
 // each side: the cascades are the ones the names say.
@@ -28,16 +46,7 @@ func TestLandmarksWhereAFaceHasThem(t *testing.T) {
 	lc := testLandmarks(t)
 	n := 0
 	for i := 1; i <= 10; i++ {
-		path := filepath.Join(dir, "orl", fmt.Sprintf("s%d", i), "1.png")
-		f, err := os.Open(path)
-		if err != nil {
-			t.Skipf("ORL not found: %v", err)
-		}
-		img, _, err := DecodePhoto(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		path, img := orlFirst(t, dir, i)
 		a, err := d.Analyze(img)
 		if err != nil || !a.Eyes.Found {
 			continue
@@ -98,15 +107,7 @@ func TestAlignEyesOnFaces(t *testing.T) {
 	five.FivePoint = true
 	n, moved := 0, 0
 	for i := 1; i <= 10; i++ {
-		f, err := os.Open(filepath.Join(dir, "orl", fmt.Sprintf("s%d", i), "1.png"))
-		if err != nil {
-			t.Skipf("ORL not found: %v", err)
-		}
-		img, _, err := DecodePhoto(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, img := orlFirst(t, dir, i)
 		a, err := d.Analyze(img)
 		if err != nil || !a.Eyes.Found {
 			continue
