@@ -108,7 +108,7 @@ func (d *Detector) AlignEyes(a Analysis, t Template) (Eyes, error) {
 	if !t.FivePoint || len(a.Faces) == 0 || !a.Eyes.Found {
 		return a.Eyes, nil
 	}
-	if d.LandmarkCascades == nil {
+	if d == nil || d.LandmarkCascades == nil {
 		return Eyes{}, fmt.Errorf("%w: template %q", ErrNoLandmarkCascades, t.Name)
 	}
 	l, err := d.Landmarks(d.LandmarkCascades, a.Eyes)
@@ -124,7 +124,7 @@ func (d *Detector) AlignEyes(a Analysis, t Template) (Eyes, error) {
 // known pupils, as the gallery keeps enrolled faces. It replaces the
 // image of d's last Detect.
 func (d *Detector) FivePointEyesIn(img image.Image, pupils Eyes) (Eyes, error) {
-	if d.LandmarkCascades == nil {
+	if d == nil || d.LandmarkCascades == nil {
 		return Eyes{}, ErrNoLandmarkCascades
 	}
 	if err := checkImage(img); err != nil {

@@ -100,6 +100,13 @@ func TestAlignEyesAsksForWhatItNeeds(t *testing.T) {
 	if _, err := d.AlignEyes(a, five); !errors.Is(err, ErrNoLandmarkCascades) {
 		t.Errorf("five-point template without cascades: error %v, want ErrNoLandmarkCascades", err)
 	}
+	var none *Detector
+	if _, err := none.AlignEyes(a, five); !errors.Is(err, ErrNoLandmarkCascades) {
+		t.Errorf("nil Detector: error %v, want ErrNoLandmarkCascades", err)
+	}
+	if _, err := none.FivePointEyesIn(TemplateCompact64.NewCrop(), pupils); !errors.Is(err, ErrNoLandmarkCascades) {
+		t.Errorf("nil Detector, in a crop: error %v, want ErrNoLandmarkCascades", err)
+	}
 }
 
 // Every model file calibrated with five-point alignment expects the mean
