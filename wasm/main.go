@@ -64,7 +64,7 @@ import (
 )
 
 // Version is the module's version, reported as oneshot.version.
-const Version = "0.2.0"
+const Version = "0.3.0"
 
 func main() {
 	if err := publish(); err != nil {

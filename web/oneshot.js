@@ -19,7 +19,7 @@
 const here = import.meta.url;
 
 /** The version of this wrapper (the module reports its own in engine.version). */
-export const VERSION = "0.2.0";
+export const VERSION = "0.3.0";
 
 function resolveURL(url, base) {
   return new URL(String(url), base).href;
