@@ -18,8 +18,8 @@ import (
 // yardstick's sets (Sets) as recorded in MODEL_CARD.md, with our own
 // pipeline. Update both together when a new model ships.
 var shipped = map[string]float64{
-	"LFW": 0.935,
-	"FIW": 0.864,
+	"LFW": 0.936,
+	"FIW": 0.865,
 }
 
 // maxStrictFAR is the share of pairs of two people the strict threshold may
