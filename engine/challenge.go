@@ -18,16 +18,15 @@ var ErrNoLandmarks = errors.New("the liveness challenge needs pigo's nose and mo
 // SetLandmarks gives the engine the nose and mouth cascades the liveness
 // challenge reads and a five-point model (face.Template.FivePoint) aligns
 // faces with (face.ParseLandmarkCascades, or natively
-// face.LoadLandmarkCascadesFromModule). Without them StartChallenge fails,
-// and so does every embedding of a five-point model unless the engine's
-// cascades came with them (face.LoadCascadesFromModule).
+// face.LoadLandmarkCascadesFromModule); an engine on cascades that came
+// with them (face.LoadCascadesFromModule) has them already. Without them
+// StartChallenge fails, and so does every embedding of a five-point model.
 func (e *Engine) SetLandmarks(lc *face.LandmarkCascades) error {
 	if lc == nil {
 		return errors.New("engine: the landmark cascades are nil")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.landmarks = lc
 	e.detector.LandmarkCascades = lc
 	return nil
 }
@@ -137,7 +136,7 @@ func (e *Engine) StartChallenge(id string, opts ChallengeOptions) (*Challenge, C
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.landmarks == nil {
+	if e.detector.LandmarkCascades == nil {
 		return nil, ChallengeState{}, ErrNoLandmarks
 	}
 	if _, err := e.gallery.Person(id); err != nil {
@@ -186,7 +185,7 @@ func (c *Challenge) Next(f Frame, at time.Duration) (ChallengeState, error) {
 	}
 	if o.Faces == 1 && an.a.Eyes.Found {
 		t0 := time.Now()
-		lm, err := e.detector.Landmarks(e.landmarks, an.a.Eyes)
+		lm, err := e.detector.Landmarks(e.detector.LandmarkCascades, an.a.Eyes)
 		sw.pupils += time.Since(t0)
 		if err == nil {
 			if p, err := liveness.Measure(an.a.Eyes, lm); err == nil {

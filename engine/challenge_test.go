@@ -19,7 +19,8 @@ func landmarks(t testing.TB) *face.LandmarkCascades {
 }
 
 func TestChallengeRefusesBadInput(t *testing.T) {
-	e, _ := newEngine(t)
+	file, _ := modelFile(t)
+	e := mustLoad(t, bareCascades(t), file)
 	if _, _, err := e.StartChallenge("ada", ChallengeOptions{}); !errors.Is(err, ErrNoLandmarks) {
 		t.Fatalf("without landmark cascades: %v, want ErrNoLandmarks", err)
 	}

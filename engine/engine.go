@@ -46,12 +46,12 @@ var ErrNoFace = errors.New("no face found in the image")
 type Engine struct {
 	mu       sync.Mutex
 	cascades *face.Cascades
+	// detector finds faces; its LandmarkCascades, the nose and mouth
+	// cascades of the liveness challenge and of five-point alignment, are
+	// the cascades' own (LoadCascadesFromModule) or SetLandmarks's.
 	detector *face.Detector
-	// landmarks are the nose and mouth cascades of the liveness
-	// challenge and of five-point alignment; nil until SetLandmarks.
-	landmarks *face.LandmarkCascades
-	model     loadedModel
-	gallery   *gallery.Gallery
+	model    loadedModel
+	gallery  *gallery.Gallery
 	// budget counts the bytes of the frames of the calls in progress
 	// (MaxPendingBytes).
 	budget *Budget

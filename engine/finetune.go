@@ -153,7 +153,7 @@ func (e *Engine) FineTune(ctx context.Context, req FineTuneRequest, progress fun
 	// Copy the model and the enrolled crops under the lock; align every
 	// picture without it.
 	e.mu.Lock()
-	old, lc := e.model, e.landmarks
+	old, lc := e.model, e.detector.LandmarkCascades
 	m, err := old.emb.Model.Clone()
 	if err == nil {
 		err = e.enrolledOthers(&data, req)
@@ -268,9 +268,7 @@ func (e *Engine) alignAll(ctx context.Context, frames []Frame, req FineTuneReque
 	}
 	seen := map[key]int{}
 	det := e.cascades.NewFrameDetector()
-	if lc != nil {
-		det.LandmarkCascades = lc
-	}
+	det.LandmarkCascades = lc
 	for i, f := range frames {
 		if req.Yield != nil {
 			req.Yield()

@@ -14,14 +14,7 @@ import (
 // it embeds the face, otherwise than a model of the pupils' template
 // does. Detection needs no landmarks either way.
 func TestFivePointModelNeedsTheLandmarks(t *testing.T) {
-	dir, err := face.CascadeDir()
-	if err != nil {
-		t.Skipf("pigo cascades not found: %v", err)
-	}
-	bare, err := face.LoadCascades(dir) // facefinder and puploc alone, as a page passes to init
-	if err != nil {
-		t.Fatal(err)
-	}
+	bare := bareCascades(t)
 	people := lfwPeople(t, mustLoad(t, bare, tinyModel(t, face.TemplateCompact64)), 1, 1)
 	frame := people[0].frames[0]
 
@@ -48,6 +41,21 @@ func TestFivePointModelNeedsTheLandmarks(t *testing.T) {
 	if slices.Equal(got.Vector, pupils.Vector) {
 		t.Error("the five-point model embedded the face as the pupils' model does: its alignment was not used")
 	}
+}
+
+// bareCascades are facefinder and puploc alone, as a page passes them to
+// init: no landmark cascades until SetLandmarks.
+func bareCascades(t testing.TB) *face.Cascades {
+	t.Helper()
+	dir, err := face.CascadeDir()
+	if err != nil {
+		t.Skipf("pigo cascades not found: %v", err)
+	}
+	c, err := face.LoadCascades(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func mustLoad(t testing.TB, c *face.Cascades, file []byte) *Engine {

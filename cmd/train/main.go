@@ -223,19 +223,12 @@ func run(ctx context.Context, cfg train.Config, images, peopleFile, orl, fiw, va
 			log.Printf("aligning faces by five points, as %s does (-five-point=false for the pupils alone)", *initFrom)
 		}
 	}
-	if *fivePoint {
-		t := a.Template
-		if t.Width == 0 {
-			t = embedder.CompactTemplate
-		}
-		t.FivePoint = true
-		if err := embedder.Describe(m, t, embedder.CompactNorm, 0); err != nil {
-			return err
-		}
-	}
 	emb, err := embedder.New(m)
 	if err != nil {
 		return err
+	}
+	if *fivePoint {
+		emb.Template.FivePoint = true // Describe below writes it into the file
 	}
 	if *views > 0 && teacherPath == "" {
 		return fmt.Errorf("-views %d needs a teacher to embed the views; -teacher is empty", *views)
